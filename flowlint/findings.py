@@ -1,0 +1,51 @@
+"""The shapes every part of flowlint passes around: spans, edits, fixes, findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Span:
+    """Character offsets into Source.text, end exclusive."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...]
+    safe: bool
+    strategy: str = ""
+
+
+@dataclass(frozen=True)
+class FixOutcome:
+    """What the fixer can do for a finding: a fix, or the reason there is none."""
+
+    strategy: str
+    title: str
+    safe: bool
+    applicable: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    span: Span
+    message: str
+    task_id: str | None = None
+    yaml_path: str | None = None
+    fix: Fix | None = None
+    fix_outcome: FixOutcome | None = None
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
