@@ -1,0 +1,271 @@
+"""The rule catalogue: one YAML file per rule, validated against rules/schema.json.
+
+Rules are data so that `flowlint rule`, the README table and the rule options all come from
+one place; the check logic itself lives in flowlint/checks/.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import flowlint
+
+SCHEMA_FILE = "schema.json"
+TABLE_START = "<!-- rules:start -->"
+TABLE_END = "<!-- rules:end -->"
+
+
+class CatalogueError(Exception):
+    """A rule file or the catalogue as a whole is invalid; the message names the file."""
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    why: str
+    example: str
+    use_instead: str
+    fix_safety: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    enabled_by_default: bool
+    fixable: bool
+    summary: str
+    doc: RuleDoc
+    parameters: Mapping[str, object]
+
+
+def rules_dir() -> Path:
+    """The catalogue folder: the copy inside the wheel, else the repository's rules/."""
+    package = Path(flowlint.__file__).resolve().parent
+    packaged = package / "_rules"
+    if packaged.is_dir():
+        return packaged
+    return package.parent / "rules"
+
+
+def load_catalogue(directory: Path | None = None) -> dict[str, Rule]:
+    """All rules in `directory` (default: rules_dir()), keyed by code in code order."""
+    if directory is None:
+        # A copy, so a caller that edits its dict cannot change what the next caller sees.
+        return dict(_default_catalogue())
+    return _load_directory(Path(directory))
+
+
+@lru_cache(maxsize=1)
+def _default_catalogue() -> dict[str, Rule]:
+    # Cached because every checked file consults the catalogue; the shipped rules never change
+    # while the process runs.
+    return _load_directory(rules_dir())
+
+
+def _load_directory(directory: Path) -> dict[str, Rule]:
+    validator = _schema_validator(directory)
+    paths = sorted(directory.glob("*.yaml"))
+    if not paths:
+        raise CatalogueError(f"{directory}: no rule files (*.yaml) found")
+    rules = [_load_rule_file(path, validator) for path in paths]
+    _check_unique_names(rules, paths)
+    return {rule.code: rule for rule in sorted(rules, key=lambda rule: rule.code)}
+
+
+def _schema_validator(directory: Path) -> Any:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    path = directory / SCHEMA_FILE
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        Draft202012Validator.check_schema(schema)
+    except OSError as error:
+        raise CatalogueError(f"{path}: cannot read the rule schema: {error}") from error
+    except json.JSONDecodeError as error:
+        raise CatalogueError(f"{path}: not valid JSON: {error}") from error
+    except SchemaError as error:
+        raise CatalogueError(f"{path}: not a valid JSON Schema: {error.message}") from error
+    return Draft202012Validator(schema)
+
+
+def _load_rule_file(path: Path, validator: Any) -> Rule:
+    data = _read_yaml(path)
+    problems = sorted(validator.iter_errors(data), key=lambda error: list(error.absolute_path))
+    if problems:
+        details = "; ".join(_describe_schema_error(error) for error in problems)
+        raise CatalogueError(f"{path}: {details}")
+    if data["code"] != path.stem:
+        raise CatalogueError(f"{path}: code {data['code']!r} does not match the file name")
+    return _rule_from_data(data)
+
+
+def _read_yaml(path: Path) -> object:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise CatalogueError(f"{path}: cannot read: {error}") from error
+    try:
+        # The safe loader rejects duplicate keys, which would otherwise hide a typo.
+        return YAML(typ="safe", pure=False).load(text)
+    except YAMLError as error:
+        raise CatalogueError(f"{path}: invalid YAML: {error}") from error
+
+
+def _describe_schema_error(error: Any) -> str:
+    where = "/".join(str(part) for part in error.absolute_path)
+    return f"{error.message} (at {where})" if where else error.message
+
+
+def _rule_from_data(data: Mapping[str, Any]) -> Rule:
+    return Rule(
+        code=data["code"],
+        name=data["name"],
+        severity=data["severity"],
+        enabled_by_default=data["enabled_by_default"],
+        fixable=data["fixable"],
+        summary=data["summary"].strip(),
+        doc=RuleDoc(**{key: value.strip("\n") for key, value in data["doc"].items()}),
+        parameters=_frozen(data.get("parameters", {})),
+    )
+
+
+def _frozen(value: Any) -> Any:
+    # The default catalogue is shared by every caller, so its parameters must not be mutable.
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
+def _check_unique_names(rules: list[Rule], paths: list[Path]) -> None:
+    # Codes are unique already: each must equal its file name.
+    seen: dict[str, Path] = {}
+    for rule, path in zip(rules, paths):
+        if rule.name in seen:
+            raise CatalogueError(f"{path}: name {rule.name!r} is already used by {seen[rule.name]}")
+        seen[rule.name] = path
+
+
+def rule_by_code_or_name(catalogue: Mapping[str, Rule], key: str) -> Rule | None:
+    """The rule whose code ('FL001', any case) or name ('pip-install-per-execution') is `key`."""
+    wanted = key.strip()
+    rule = catalogue.get(wanted.upper())
+    if rule is not None:
+        return rule
+    return next((rule for rule in catalogue.values() if rule.name == wanted.lower()), None)
+
+
+def render_rule_doc(rule: Rule) -> str:
+    """The text `flowlint rule FL001` prints."""
+    sections = [
+        f"# {rule.code} {rule.name} ({rule.severity})",
+        rule.summary,
+        f"Fixable: {_yes_no(rule.fixable)}. Enabled by default: {_yes_no(rule.enabled_by_default)}.",
+        f"## Why is this bad?\n\n{rule.doc.why}",
+        f"## Example\n\n```yaml\n{rule.doc.example}\n```",
+        f"## Use instead\n\n```yaml\n{rule.doc.use_instead}\n```",
+        f"## Fix safety\n\n{rule.doc.fix_safety}",
+    ]
+    if rule.parameters:
+        sections.append(f"## Options\n\n{_render_parameters(rule.parameters)}")
+    return "\n\n".join(sections) + "\n"
+
+
+def _render_parameters(parameters: Mapping[str, object]) -> str:
+    return "\n".join(f"- `{name}` (default: {_plain(value)})" for name, value in parameters.items())
+
+
+def _plain(value: object) -> str:
+    # JSON reads like YAML flow style and turns the frozen tuples and proxies back into plain text.
+    return json.dumps(value, default=_thaw)
+
+
+def _thaw(value: object) -> object:
+    if isinstance(value, Mapping):
+        return dict(value)
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"cannot render {value!r}")
+
+
+def render_rule_table(catalogue: Mapping[str, Rule]) -> str:
+    """A markdown table of the rules, for the README."""
+    lines = [
+        "| Code | Name | Severity | Fix | Default | Summary |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rule in catalogue.values():
+        cells = (
+            rule.code,
+            f"`{rule.name}`",
+            rule.severity,
+            _yes_no(rule.fixable),
+            "on" if rule.enabled_by_default else "off",
+            rule.summary.replace("|", "\\|"),
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _yes_no(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def update_readme_table(readme_text: str, table: str) -> str:
+    """`readme_text` with the lines between the two rules markers replaced by `table`."""
+    lines = readme_text.splitlines(keepends=True)
+    start = _marker_index(lines, TABLE_START, 0)
+    end = _marker_index(lines, TABLE_END, start + 1)
+    # Keep the README's own newline style (a CRLF checkout stays CRLF).
+    newline = lines[start][len(lines[start].rstrip("\r\n")) :] or "\n"
+    body = [line + newline for line in table.splitlines()]
+    return "".join(lines[: start + 1] + body + lines[end:])
+
+
+def _marker_index(lines: list[str], marker: str, first: int) -> int:
+    for index in range(first, len(lines)):
+        if lines[index].strip() == marker:
+            return index
+    raise ValueError(f"no line {marker!r} found in the README (after line {first})")
+
+
+def _update_readme(readme: Path) -> bool:
+    # newline="" so that reading and writing keep the file's own line endings.
+    with readme.open(encoding="utf-8", newline="") as stream:
+        text = stream.read()
+    updated = update_readme_table(text, render_rule_table(load_catalogue()))
+    if updated == text:
+        return False
+    with readme.open("w", encoding="utf-8", newline="") as stream:
+        stream.write(updated)
+    return True
+
+
+def _main(argv: list[str]) -> int:
+    if argv == ["--update-readme"]:
+        readme = Path(flowlint.__file__).resolve().parent.parent / "README.md"
+        changed = _update_readme(readme)
+        print(f"{readme}: {'rule table updated' if changed else 'rule table already current'}")
+        return 0
+    if not argv:
+        sys.stdout.write(render_rule_table(load_catalogue()))
+        return 0
+    print("usage: python -m flowlint.catalogue [--update-readme]", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))

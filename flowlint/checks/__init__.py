@@ -1,0 +1,25 @@
+"""The registry of checks: rule code -> function (flow, rule parameters) -> findings.
+
+FL000 is not here: syntax errors and duplicate keys come from reading the file, which the
+engine does before there is a flow to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+from flowlint.checks import (
+    install_on_process_runner,
+    legacy_python_requirements,
+    pip_install_per_execution,
+)
+from flowlint.findings import Finding
+from flowlint.model import Flow
+
+Check = Callable[[Flow, Mapping[str, object]], Iterator[Finding]]
+
+CHECKS: dict[str, Check] = {
+    "FL001": pip_install_per_execution.check,
+    "FL002": legacy_python_requirements.check,
+    "FL004": install_on_process_runner.check,
+}

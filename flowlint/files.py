@@ -1,0 +1,64 @@
+"""Which files a run reads: YAML files under the given paths, minus excluded folders."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+YAML_SUFFIXES = (".yml", ".yaml")
+SKIPPED_DIRS = frozenset({
+    ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".flowlint_cache", ".hypothesis",
+})
+
+
+def is_excluded(path: str, excludes: Iterable[str]) -> bool:
+    normalized = path.replace(os.sep, "/")
+    name = normalized.rsplit("/", 1)[-1]
+    for pattern in excludes:
+        pattern = pattern.rstrip("/")
+        if fnmatch.fnmatch(normalized, pattern) or fnmatch.fnmatch(name, pattern):
+            return True
+        if fnmatch.fnmatch(normalized, f"*/{pattern}") or normalized.startswith(f"{pattern}/"):
+            return True
+    return False
+
+
+def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> Iterator[str]:
+    """Files to check, in a stable order; files named explicitly are always read."""
+    excludes = list(excludes)
+    for given in paths:
+        if os.path.isdir(given):
+            yield from sorted(_walk(given, excludes))
+        else:
+            yield given
+
+
+def _walk(top: str, excludes: list[str]) -> Iterator[str]:
+    # followlinks=False: a symlink loop cannot make the walk endless.
+    for folder, dirs, files in os.walk(top, onerror=None):
+        dirs[:] = [name for name in dirs if not _skip_dir(folder, name, excludes)]
+        for name in files:
+            path = os.path.join(folder, name)
+            if name.endswith(YAML_SUFFIXES) and not is_excluded(_display(path), excludes):
+                yield _display(path)
+
+
+def _skip_dir(folder: str, name: str, excludes: list[str]) -> bool:
+    if name in SKIPPED_DIRS:
+        return True
+    path = os.path.join(folder, name)
+    if os.path.isfile(os.path.join(path, "pyvenv.cfg")):
+        return True
+    return is_excluded(_display(path), excludes)
+
+
+def _display(path: str) -> str:
+    """A path as users wrote it: './x' for 'x' under '.', kept relative."""
+    return path[2:] if path.startswith("./") else path
+
+
+def read_bytes(path: str) -> bytes:
+    return Path(path).read_bytes()

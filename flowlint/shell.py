@@ -1,0 +1,519 @@
+"""Split `/bin/sh -c` strings into simple commands and recognise package installs.
+
+Kestra script tasks hand `beforeCommands`, `commands` and `script` to `/bin/sh -c`.
+To report (and later cut out) an install we need exact character spans, so this is a
+small POSIX-sh lexer rather than `shlex`, which loses positions and operators.
+It is deliberately forgiving: it never raises, whatever the input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # after quote removal
+    start: int  # span of the raw word in the input, end exclusive
+    end: int
+
+
+@dataclass(frozen=True)
+class SimpleCommand:
+    words: tuple[Word, ...]  # argv without assignments, wrappers (sudo, env...) and redirections
+    start: int  # span including assignments, wrappers and redirections
+    end: int
+    separator_before: str  # '' at the start of a list, else '&&', '||', ';', '|', '\n' or '&'
+    separator_after: str
+
+
+@dataclass(frozen=True)
+class Install:
+    tool: str
+    ecosystem: str  # 'python', 'node' or 'system'
+    command: SimpleCommand
+    packages: tuple[str, ...]
+    requirement_files: tuple[str, ...]
+    constraint_files: tuple[str, ...]
+    editables: tuple[str, ...]
+    local_paths: tuple[str, ...]
+    urls: tuple[str, ...]
+    options: tuple[tuple[str, str | None], ...]
+    target: str | None
+    upgrades_pip_only: bool
+
+
+# ----------------------------------------------------------------------------- lexer
+
+_META = frozenset(" \t\n;&|<>()")
+_OPS = ("&&", "||", ";;", "|&", ";", "|", "&", "(", ")")  # longest first
+_OP_ALIASES = {";;": ";", "|&": "|"}  # case-arm end and bash pipe-stderr act like these
+_REDIR_RE = re.compile(r"\d*(?:&>>|&>|<<<|<<-|<<|>>|<>|>&|<&|>\||>|<)")
+_PEBBLE = {"{{": "}}", "{%": "%}"}
+_RESERVED = frozenset(
+    "if then else elif fi do done while until for in case esac select { } !".split()
+)
+_HEADERS = frozenset({"for", "case", "select"})  # the rest of their line is not a command
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str  # 'word', 'op' or 'redir'
+    start: int
+    end: int
+    text: str  # unquoted word, normalised operator, or redirection target
+
+
+def _raw_unit_end(text: str, i: int) -> int:
+    """End of a unit kept verbatim inside a word (Pebble, $(..), ${..}, `..`), or 0."""
+    two = text[i : i + 2]
+    if two in _PEBBLE:
+        # Kestra renders Pebble before the shell runs, so its spaces/quotes are not shell syntax.
+        close = text.find(_PEBBLE[two], i + 2)
+        return close + 2 if close >= 0 else 0
+    if two == "$(":
+        return _balanced_end(text, i + 2, "(", ")")
+    if two == "${":
+        return _balanced_end(text, i + 2, "{", "}")
+    if two[:1] == "`":
+        j = i + 1
+        while j < len(text) and text[j] != "`":
+            j += 2 if text[j] == "\\" else 1
+        return min(j + 1, len(text))
+    return 0
+
+
+def _balanced_end(text: str, i: int, open_: str, close: str) -> int:
+    depth, n = 1, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+        elif c == "'":
+            j = text.find("'", i + 1)
+            i = n if j < 0 else j + 1
+        elif c == '"':
+            i = _scan_dquote(text, i + 1, [])
+        else:
+            depth += (c == open_) - (c == close)
+            i += 1
+            if depth == 0:
+                return i
+    return n
+
+
+def _scan_dquote(text: str, i: int, out: list[str]) -> int:
+    """Read a double-quoted body starting after the quote; return the index after the closing one."""
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            return i + 1
+        end = _raw_unit_end(text, i)
+        if end:
+            out.append(text[i:end])
+            i = end
+        elif c == "\\" and i + 1 < n:
+            nxt = text[i + 1]
+            # Inside "..." a backslash only escapes these; elsewhere it stays literal.
+            out.append("" if nxt == "\n" else nxt if nxt in '"\\$`' else c + nxt)
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return n
+
+
+def _scan_word(text: str, i: int) -> tuple[int, str]:
+    """Read one word starting at i; return (end, text after quote removal)."""
+    n, out = len(text), []
+    while i < n and text[i] not in _META:
+        c = text[i]
+        end = _raw_unit_end(text, i)
+        if end:
+            out.append(text[i:end])
+            i = end
+        elif c == "\\":
+            if text[i + 1 : i + 2] != "\n":  # backslash-newline is a line continuation
+                out.append(text[i + 1 : i + 2])
+            i += 2
+        elif c == "'":
+            j = text.find("'", i + 1)
+            j = n if j < 0 else j  # unbalanced: the rest of the text is the word
+            out.append(text[i + 1 : j])
+            i = j + 1
+        elif c == '"':
+            i = _scan_dquote(text, i + 1, out)
+        else:
+            out.append(c)
+            i += 1
+    return min(i, n), "".join(out)
+
+
+def _skip_blanks(text: str, i: int) -> int:
+    while i < len(text):
+        if text[i] in " \t":
+            i += 1
+        elif text.startswith("\\\n", i):
+            i += 2
+        else:
+            break
+    return i
+
+
+def _read_redirect(text: str, m: re.Match[str], toks: list[_Tok], heredocs: list) -> int:
+    op = m.group().lstrip("0123456789")
+    j = _skip_blanks(text, m.end())
+    end, target = m.end(), ""
+    if j < len(text) and text[j] not in _META and text[j] != "#":
+        end, target = _scan_word(text, j)
+        if op in ("<<", "<<-"):
+            heredocs.append((target, op == "<<-"))
+    toks.append(_Tok("redir", m.start(), end, target))
+    return end
+
+
+def _skip_heredocs(text: str, i: int, heredocs: list) -> int:
+    """Skip heredoc bodies that start after the newline at i-1: they are data, not commands."""
+    for delim, strip_tabs in heredocs:
+        while i < len(text):
+            nl = text.find("\n", i)
+            line_end = len(text) if nl < 0 else nl
+            line = text[i:line_end]
+            i = line_end + 1
+            if (line.lstrip("\t") if strip_tabs else line) == delim:
+                break
+    return min(i, len(text))
+
+
+def _tokenize(text: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    heredocs: list[tuple[str, bool]] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t" or text.startswith("\\\n", i):
+            i = _skip_blanks(text, i)
+        elif c == "#":  # only reached at a word start, so `a#b` is not a comment
+            nl = text.find("\n", i)
+            i = n if nl < 0 else nl
+        elif c == "\n":
+            toks.append(_Tok("op", i, i + 1, "\n"))
+            i = _skip_heredocs(text, i + 1, heredocs)
+            heredocs = []
+        elif m := _REDIR_RE.match(text, i):
+            i = _read_redirect(text, m, toks, heredocs)
+        elif op := next((o for o in _OPS if text.startswith(o, i)), None):
+            toks.append(_Tok("op", i, i + len(op), _OP_ALIASES.get(op, op)))
+            i += len(op)
+        else:
+            end, word = _scan_word(text, i)
+            end = max(end, i + 1)  # always make progress
+            toks.append(_Tok("word", i, end, word))
+            i = end
+    return toks
+
+
+# ----------------------------------------------------------------------------- commands
+
+_ASSIGN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
+# Wrappers that run their operand as the real program, with their options taking a value.
+_WRAPPERS: dict[str, frozenset[str]] = {
+    "sudo": frozenset("-u -g -p -C -D -R -r -t -T -U --user --group --prompt --chdir".split()),
+    "env": frozenset("-u --unset -C --chdir -S --split-string".split()),
+    "exec": frozenset({"-a"}),
+    "command": frozenset(),
+    "time": frozenset(),
+    "nohup": frozenset(),
+}
+
+
+def _skip_options(words: list[_Tok], i: int, value_opts: frozenset[str]) -> int:
+    while i < len(words) and words[i].text.startswith("-"):
+        if words[i].text == "--":
+            return i + 1
+        i += 2 if words[i].text in value_opts else 1
+    return i
+
+
+def _strip_prefixes(words: list[_Tok], text: str) -> list[_Tok]:
+    i = 0
+    while i < len(words):
+        raw, name = text[words[i].start : words[i].end], words[i].text
+        if _ASSIGN_RE.match(raw):  # raw, so a quoted "A=1" stays a program name
+            i += 1
+        elif name in _WRAPPERS and raw == name:
+            if name == "command" and {"-v", "-V"} & {w.text for w in words[i + 1 : i + 2]}:
+                break  # `command -v pip` only looks pip up
+            i = _skip_options(words, i + 1, _WRAPPERS[name])
+        else:
+            break
+    return words[i:]
+
+
+def _build_command(toks: list[_Tok], text: str, before: str, after: str) -> SimpleCommand:
+    argv = _strip_prefixes([t for t in toks if t.kind == "word"], text)
+    words = tuple(Word(t.text, t.start, t.end) for t in argv)
+    return SimpleCommand(words, toks[0].start, toks[-1].end, before, after)
+
+
+def _is_reserved(tok: _Tok, text: str) -> bool:
+    return tok.kind == "word" and tok.text in _RESERVED and text[tok.start : tok.end] == tok.text
+
+
+def split_commands(text: str) -> list[SimpleCommand]:
+    """Split a shell string into simple commands, in source order."""
+    commands: list[SimpleCommand] = []
+    current: list[_Tok] = []
+    before, in_header = "", False
+    for tok in _tokenize(text):
+        if tok.kind == "op":
+            grouping = tok.text in ("(", ")")
+            if current:
+                commands.append(_build_command(current, text, before, "" if grouping else tok.text))
+            if grouping:
+                before = ""  # a subshell body is a fresh list
+            elif current or tok.text != "\n":
+                before = tok.text  # a newline right after `&&`, `|`... is only a line break
+            current, in_header = [], False
+        elif in_header:
+            continue
+        elif not current and _is_reserved(tok, text):
+            in_header = tok.text in _HEADERS
+            if tok.text != "!":
+                before = ""  # then/do/else/{ open a fresh list
+        else:
+            current.append(tok)
+    if current:
+        commands.append(_build_command(current, text, before, ""))
+    return commands
+
+
+# ----------------------------------------------------------------------------- installs
+
+@dataclass(frozen=True)
+class _Tool:
+    ecosystem: str
+    subcommands: frozenset[tuple[str, ...]]  # () means "no positional at all" (bare `yarn`)
+    value_opts: frozenset[str]
+    roles: dict[str, str]  # option -> 'req', 'con', 'edit' or 'target'
+    pep508: bool = False  # operands are PEP 508 requirements (pip-like tools)
+
+
+def _opts(spec: str) -> frozenset[str]:
+    return frozenset(spec.split())
+
+
+def _subs(*subs: str) -> frozenset[tuple[str, ...]]:
+    return frozenset(tuple(s.split()) for s in subs)
+
+
+_PIP_VALUES = _opts(
+    "-r --requirement -c --constraint -e --editable -i --index-url --extra-index-url -f"
+    " --find-links -t --target --prefix --root --root-user-action --trusted-host --platform"
+    " --python-version --implementation --abi --only-binary --no-binary --progress-bar --src"
+    " --upgrade-strategy --config-settings -C --global-option --cache-dir --log --proxy"
+    " --timeout --retries --report --python --exists-action --cert --client-cert"
+    " --use-feature --use-deprecated --keyring-provider --log-file --build-option"
+)
+_UV_VALUES = _PIP_VALUES | _opts(
+    "-p --directory --project --config-file --color --index --default-index --index-strategy"
+    " --prerelease --resolution --link-mode --exclude-newer --extra --group --override"
+    " --overrides -b --build-constraint --build-constraints --torch-backend --python-platform"
+    " --allow-insecure-host"
+)
+_PIP_ROLES = {
+    "-r": "req", "--requirement": "req", "-c": "con", "--constraint": "con",
+    "-e": "edit", "--editable": "edit", "-t": "target", "--target": "target",
+    "--prefix": "target",
+}
+_CONDA = _Tool(
+    "python",
+    _subs("install", "create", "env create", "env update"),
+    _opts("-c --channel -n --name -p --prefix -f --file --solver --platform --subdir -r"
+          " --root-prefix --repodata-fn --channel-priority"),
+    {"-f": "req", "--file": "req", "-p": "target", "--prefix": "target"},
+)
+_SYSTEM_INSTALL = _Tool(
+    "system", _subs("install"),
+    _opts("-o --option -c --config-file --config -t --target-release --enablerepo"
+          " --disablerepo --setopt --installroot --releasever --repo --repoid -x --exclude"),
+    {},
+)
+_TOOLS: dict[str, _Tool] = {
+    "pip": _Tool("python", _subs("install"), _PIP_VALUES, _PIP_ROLES, pep508=True),
+    "uv": _Tool("python", _subs("pip install"), _UV_VALUES, _PIP_ROLES, pep508=True),
+    "conda": _CONDA,
+    "mamba": _CONDA,
+    "micromamba": _CONDA,
+    "poetry": _Tool(
+        "python", _subs("add", "install"),
+        _opts("--with --without --only -E --extras -G --group --source -C --directory -P"
+              " --project --python --platform --markers"),
+        {}, pep508=True,
+    ),
+    "pipenv": _Tool(
+        "python", _subs("install"),
+        _opts("-r --requirements -e --editable --python --index --pypi-mirror --categories"
+              " --extra-pip-args"),
+        {"-r": "req", "--requirements": "req", "-e": "edit", "--editable": "edit"},
+        pep508=True,
+    ),
+    "npm": _Tool(
+        "node",
+        _subs("install", "i", "in", "isntall", "add", "ci", "clean-install", "install-clean", "ic"),
+        _opts("--prefix --registry -w --workspace --omit --include --cache --loglevel"
+              " --install-strategy --userconfig --before --tag --save-prefix"),
+        {"--prefix": "target"},
+    ),
+    "yarn": _Tool(
+        "node", _subs("", "add", "install", "global add"),
+        _opts("--cwd --registry --network-timeout --modules-folder --cache-folder --mutex"), {},
+    ),
+    "pnpm": _Tool(
+        "node", _subs("add", "install", "i"),
+        _opts("--filter -F --dir -C --registry --store-dir --reporter"), {},
+    ),
+    "apt-get": _SYSTEM_INSTALL,
+    "apt": _SYSTEM_INSTALL,
+    "yum": _SYSTEM_INSTALL,
+    "dnf": _SYSTEM_INSTALL,
+    "microdnf": _SYSTEM_INSTALL,
+    "apk": _Tool(
+        "system", _subs("add"),
+        _opts("-X --repository -t --virtual --root -p --repositories-file --cache-dir --arch"), {},
+    ),
+}
+_PIP_RE = re.compile(r"pip(\d+(\.\d+)?)?")
+_PYTHON_RE = re.compile(r"python(\d+(\.\d+)?)?|py")
+_VCS_RE = re.compile(r"(git|hg|svn|bzr)\+")
+_ARCHIVES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".zip", ".conda", ".deb", ".rpm", ".apk")
+
+
+def requirement_name(spec: str) -> str | None:
+    """Canonical distribution name of a PEP 508 requirement, or None if it does not parse."""
+    try:
+        return canonicalize_name(Requirement(spec).name)
+    except ValueError:  # InvalidRequirement and friends are ValueErrors
+        return None
+
+
+def _parse(args: list[str], value_opts: frozenset[str]) -> tuple[list[tuple[str, str | None]], list[str]]:
+    """Split argv into (options, positionals); `-qU` yields two flags, `-rfile` a value."""
+    opts: list[tuple[str, str | None]] = []
+    pos: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            pos.extend(args[i:])
+            break
+        if arg.startswith("--"):
+            name, eq, attached = arg.partition("=")
+            value: str | None = attached if eq else None
+            if not eq and name in value_opts and i < len(args):
+                value, i = args[i], i + 1
+            opts.append((name, value))
+        elif arg.startswith("-") and len(arg) > 1:
+            for k, ch in enumerate(arg[1:], start=2):
+                if "-" + ch in value_opts:
+                    value = arg[k:] or (args[i] if i < len(args) else None)
+                    i += 0 if arg[k:] or i >= len(args) else 1
+                    opts.append(("-" + ch, value))
+                    break
+                opts.append(("-" + ch, None))
+        else:
+            pos.append(arg)
+    return opts, pos
+
+
+def _after_python_m_pip(args: list[str]) -> list[str] | None:
+    """Arguments after `-m pip` when an interpreter runs pip, else None."""
+    i = 0
+    while i < len(args) and args[i].startswith("-") and not args[i].startswith("--"):
+        flags, i = args[i][1:], i + 1
+        for k, ch in enumerate(flags):
+            if ch == "c":
+                return None  # `python -c code`: not pip
+            if ch in "mXW":  # options with a value, attached or in the next word
+                value = flags[k + 1 :] or (args[i] if i < len(args) else "")
+                i += 0 if flags[k + 1 :] else 1
+                if ch == "m":
+                    return args[i:] if value == "pip" else None
+                break
+    return None
+
+
+def _classify(arg: str, pep508: bool) -> str:
+    if arg.startswith(("{{", "{%")):
+        return "package"  # Pebble renders to requirement specifiers at run time
+    if "://" in arg or _VCS_RE.match(arg) or (pep508 and re.search(r"\s@\s", arg)):
+        return "url"
+    if arg.startswith((".", "/", "~")) or arg.endswith(_ARCHIVES):
+        return "path"
+    if pep508 and ("/" in arg or "\\" in arg) and requirement_name(arg) is None:
+        return "path"
+    return "package"
+
+
+def _subcommand_length(pos: list[str], subs: frozenset[tuple[str, ...]]) -> int | None:
+    for sub in sorted(subs, key=len, reverse=True):
+        if (tuple(pos[: len(sub)]) == sub) if sub else not pos:
+            return len(sub)
+    return None
+
+
+def _program(args: list[str]) -> tuple[str, list[str] | None]:
+    """Normalised tool name and its arguments (None when it is not a tool we know)."""
+    prog = args[0].rsplit("/", 1)[-1]
+    if _PIP_RE.fullmatch(prog):
+        return "pip", args[1:]
+    if _PYTHON_RE.fullmatch(prog):
+        return "pip", _after_python_m_pip(args[1:])
+    return prog, args[1:] if prog in _TOOLS else None
+
+
+def _install_from(cmd: SimpleCommand) -> Install | None:
+    if not cmd.words:
+        return None
+    tool, args = _program([w.text for w in cmd.words])
+    spec = _TOOLS.get(tool)
+    if spec is None or args is None:
+        return None
+    opts, pos = _parse(args, spec.value_opts)
+    skip = _subcommand_length(pos, spec.subcommands)
+    if skip is None:
+        return None
+    roles: dict[str, list[str]] = {"req": [], "con": [], "edit": [], "target": []}
+    for name, value in opts:
+        if name in spec.roles and value is not None:
+            roles[spec.roles[name]].append(value)
+    kinds: dict[str, list[str]] = {"package": [], "url": [], "path": []}
+    for arg in pos[skip:]:
+        kinds[_classify(arg, spec.pep508)].append(arg)
+    packages = tuple(kinds["package"])
+    # Upgrading pip itself is noise the task does not need; constraints add no packages.
+    pip_only = (
+        tool in ("pip", "uv")
+        and bool(packages)
+        and all(requirement_name(p) == "pip" for p in packages)
+        and not (roles["req"] or roles["edit"] or kinds["url"] or kinds["path"])
+    )
+    return Install(
+        tool=tool, ecosystem=spec.ecosystem, command=cmd, packages=packages,
+        requirement_files=tuple(roles["req"]), constraint_files=tuple(roles["con"]),
+        editables=tuple(roles["edit"]), local_paths=tuple(kinds["path"]),
+        urls=tuple(kinds["url"]), options=tuple(opts),
+        target=roles["target"][-1] if roles["target"] else None,  # last one wins, as in argparse
+        upgrades_pip_only=pip_only,
+    )
+
+
+def find_installs(text: str) -> list[Install]:
+    """Every package install run by the shell string, in source order."""
+    return [inst for cmd in split_commands(text) if (inst := _install_from(cmd))]

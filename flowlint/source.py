@@ -1,0 +1,71 @@
+"""Bytes to text: the decoded flow file with its encoding details and a line index."""
+
+from __future__ import annotations
+
+import bisect
+import codecs
+from dataclasses import dataclass, field
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+
+class SourceError(Exception):
+    """A file that cannot be read as a flow: the message says why, for that file only."""
+
+
+@dataclass(frozen=True)
+class Source:
+    path: str
+    text: str
+    bom: bool = False
+    newline: str = "\n"
+    line_starts: tuple[int, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_text(cls, path: str, text: str, bom: bool = False) -> Source:
+        newline = "\r\n" if "\r\n" in text else "\n"
+        starts = [0]
+        starts.extend(i + 1 for i, char in enumerate(text) if char == "\n")
+        return cls(path, text, bom, newline, tuple(starts))
+
+    def offset(self, line0: int, column0: int) -> int:
+        """Offset of a 0-based line and column, clamped to the text."""
+        if line0 >= len(self.line_starts):
+            return len(self.text)
+        return min(self.line_starts[line0] + column0, len(self.text))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of an offset."""
+        line0 = bisect.bisect_right(self.line_starts, offset) - 1
+        return line0 + 1, offset - self.line_starts[line0] + 1
+
+    def line_text(self, line1: int) -> str:
+        start = self.line_starts[line1 - 1]
+        end = self.line_starts[line1] if line1 < len(self.line_starts) else len(self.text)
+        return self.text[start:end].rstrip("\r\n")
+
+    def encode(self, text: str) -> bytes:
+        """Bytes of a new text written the way this file was: same BOM, UTF-8."""
+        data = text.encode("utf-8")
+        return codecs.BOM_UTF8 + data if self.bom else data
+
+
+def decode(data: bytes, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
+    if len(data) > max_bytes:
+        raise SourceError(
+            f"file is {len(data):,} bytes, over the limit of {max_bytes:,} (--max-file-size)"
+        )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE)):
+        raise SourceError("file is UTF-16 or UTF-32; Kestra flows are UTF-8: re-save it as UTF-8")
+    bom = data.startswith(codecs.BOM_UTF8)
+    if bom:
+        data = data[len(codecs.BOM_UTF8):]
+    if b"\x00" in data:
+        raise SourceError("file holds NUL bytes: it is binary, not a YAML flow")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SourceError(
+            f"not valid UTF-8: byte 0x{data[error.start]:02x} at offset {error.start}"
+        ) from None
+    return Source.from_text(path, text, bom)

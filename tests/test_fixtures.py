@@ -1,0 +1,39 @@
+"""Rule behaviour from fixtures/: every marker is a finding and every finding is marked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import fixture_files, expected_markers, fixture_id
+
+from flowlint.catalogue import load_catalogue
+from flowlint.engine import Settings, check_bytes
+
+ALL_RULES = frozenset(load_catalogue())
+
+
+def _findings(path: Path) -> set[tuple[int, str]]:
+    data = path.read_bytes()
+    result = check_bytes(data, str(path), Settings(ALL_RULES))
+    assert result.error is None, result.error
+    found = set()
+    for finding in result.findings:
+        line, _ = result.source.position(finding.span.start)
+        found.add((line, finding.rule))
+    return found
+
+
+@pytest.mark.parametrize("path", fixture_files("bad-*.yaml"), ids=fixture_id)
+def test_bad_fixture_findings_match_markers(path: Path) -> None:
+    expected = expected_markers(path.read_text(encoding="utf-8-sig"))
+    assert expected, f"{path.name} has no `# expect:` marker"
+    found = {item for item in _findings(path) if item[1] in ALL_RULES}
+    assert found == expected
+
+
+@pytest.mark.parametrize("path", fixture_files("good-*.yaml"), ids=fixture_id)
+def test_good_fixture_has_no_finding_of_its_rule(path: Path) -> None:
+    code = path.parent.name
+    found = {item for item in _findings(path) if item[1] == code}
+    assert found == set()
