@@ -15,7 +15,7 @@ from flowlint.catalogue import CatalogueError, load_catalogue, render_rule_doc, 
 from flowlint.engine import FileResult, Settings, check_bytes, select_rules
 from flowlint.files import discover, read_bytes
 from flowlint.kestra import parse_version
-from flowlint.report import FORMATS, reported
+from flowlint.report import FORMATS, render, reported
 from flowlint.source import DEFAULT_MAX_BYTES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -81,7 +81,7 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
                         max_file_size)
     results = [_check_file(path, settings, verbose) for path in discover(paths or ("."), exclude)]
     rows = reported(results, catalogue)
-    _emit(_render(output_format, rows, results), output_file)
+    _emit(render(output_format, rows, results, catalogue), output_file)
     for result in results:
         if result.error:
             click.echo(f"{result.path}: error: {result.error}", err=True)
@@ -122,14 +122,6 @@ def _check_file(path: str, settings: Settings, verbose: bool) -> FileResult:
         click.echo(f"{path}: skipped {result.other_documents} YAML document(s) that are not "
                    "Kestra flows (no id, namespace and tasks)", err=True)
     return result
-
-
-def _render(output_format: str, rows: list, results: list[FileResult]) -> str:
-    if output_format == "json":
-        from flowlint.report.json_format import render_json
-        return render_json(rows, results)
-    from flowlint.report.text import render_concise, render_full
-    return render_concise(rows) if output_format == "concise" else render_full(rows)
 
 
 def _emit(text: str, output_file: str | None) -> None:

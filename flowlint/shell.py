@@ -57,6 +57,7 @@ _PEBBLE = {"{{": "}}", "{%": "%}"}
 _RESERVED = frozenset(
     "if then else elif fi do done while until for in case esac select { } !".split()
 )
+_MAX_NESTING = 64
 _HEADERS = frozenset({"for", "case", "select"})  # the rest of their line is not a command
 
 
@@ -68,17 +69,19 @@ class _Tok:
     text: str  # unquoted word, normalised operator, or redirection target
 
 
-def _raw_unit_end(text: str, i: int) -> int:
+def _raw_unit_end(text: str, i: int, depth: int = 0) -> int:
     """End of a unit kept verbatim inside a word (Pebble, $(..), ${..}, `..`), or 0."""
     two = text[i : i + 2]
+    if depth > _MAX_NESTING and two in ("$(", "${"):
+        return len(text)  # absurd nesting: treat as unbalanced rather than overflow the stack
     if two in _PEBBLE:
         # Kestra renders Pebble before the shell runs, so its spaces/quotes are not shell syntax.
         close = text.find(_PEBBLE[two], i + 2)
         return close + 2 if close >= 0 else 0
     if two == "$(":
-        return _balanced_end(text, i + 2, "(", ")")
+        return _balanced_end(text, i + 2, "(", ")", depth + 1)
     if two == "${":
-        return _balanced_end(text, i + 2, "{", "}")
+        return _balanced_end(text, i + 2, "{", "}", depth + 1)
     if two[:1] == "`":
         j = i + 1
         while j < len(text) and text[j] != "`":
@@ -87,8 +90,9 @@ def _raw_unit_end(text: str, i: int) -> int:
     return 0
 
 
-def _balanced_end(text: str, i: int, open_: str, close: str) -> int:
-    depth, n = 1, len(text)
+def _balanced_end(text: str, i: int, open_: str, close: str, depth: int) -> int:
+    """Index after the bracket closing the one just before i, skipping quoted text."""
+    level, n = 1, len(text)
     while i < n:
         c = text[i]
         if c == "\\":
@@ -97,23 +101,23 @@ def _balanced_end(text: str, i: int, open_: str, close: str) -> int:
             j = text.find("'", i + 1)
             i = n if j < 0 else j + 1
         elif c == '"':
-            i = _scan_dquote(text, i + 1, [])
+            i = _scan_dquote(text, i + 1, [], depth)
         else:
-            depth += (c == open_) - (c == close)
+            level += (c == open_) - (c == close)
             i += 1
-            if depth == 0:
+            if level == 0:
                 return i
     return n
 
 
-def _scan_dquote(text: str, i: int, out: list[str]) -> int:
+def _scan_dquote(text: str, i: int, out: list[str], depth: int = 0) -> int:
     """Read a double-quoted body starting after the quote; return the index after the closing one."""
     n = len(text)
     while i < n:
         c = text[i]
         if c == '"':
             return i + 1
-        end = _raw_unit_end(text, i)
+        end = _raw_unit_end(text, i, depth)
         if end:
             out.append(text[i:end])
             i = end
@@ -299,20 +303,23 @@ def split_commands(text: str) -> list[SimpleCommand]:
 class _Tool:
     ecosystem: str
     subcommands: frozenset[tuple[str, ...]]  # () means "no positional at all" (bare `yarn`)
-    value_opts: frozenset[str]
-    roles: dict[str, str]  # option -> 'req', 'con', 'edit' or 'target'
+    value_opts: frozenset[str]  # options that consume a value
+    roles: tuple[tuple[str, str], ...] = ()  # option -> 'req', 'con', 'edit' or 'target'
     pep508: bool = False  # operands are PEP 508 requirements (pip-like tools)
 
 
-def _opts(spec: str) -> frozenset[str]:
-    return frozenset(spec.split())
+def _tool(ecosystem: str, subs: str, values: str, roles: str = "", pep508: bool = False) -> _Tool:
+    """Build a _Tool from compact specs: subs are comma-separated, roles are `opt:role`."""
+    return _Tool(
+        ecosystem,
+        frozenset(tuple(sub.split()) for sub in subs.split(",")),
+        frozenset(values.split()),
+        tuple(tuple(r.split(":")) for r in roles.split()),  # type: ignore[misc]
+        pep508,
+    )
 
 
-def _subs(*subs: str) -> frozenset[tuple[str, ...]]:
-    return frozenset(tuple(s.split()) for s in subs)
-
-
-_PIP_VALUES = _opts(
+_PIP_VALUES = (
     "-r --requirement -c --constraint -e --editable -i --index-url --extra-index-url -f"
     " --find-links -t --target --prefix --root --root-user-action --trusted-host --platform"
     " --python-version --implementation --abi --only-binary --no-binary --progress-bar --src"
@@ -320,72 +327,57 @@ _PIP_VALUES = _opts(
     " --timeout --retries --report --python --exists-action --cert --client-cert"
     " --use-feature --use-deprecated --keyring-provider --log-file --build-option"
 )
-_UV_VALUES = _PIP_VALUES | _opts(
-    "-p --directory --project --config-file --color --index --default-index --index-strategy"
-    " --prerelease --resolution --link-mode --exclude-newer --extra --group --override"
-    " --overrides -b --build-constraint --build-constraints --torch-backend --python-platform"
-    " --allow-insecure-host"
+_UV_VALUES = (
+    " -p --directory --project --config-file --color --index --default-index --index-strategy"
+    " --prerelease --resolution --link-mode --exclude-newer --extra --group --override -b"
+    " --build-constraint --torch-backend --python-platform --allow-insecure-host"
 )
-_PIP_ROLES = {
-    "-r": "req", "--requirement": "req", "-c": "con", "--constraint": "con",
-    "-e": "edit", "--editable": "edit", "-t": "target", "--target": "target",
-    "--prefix": "target",
-}
-_CONDA = _Tool(
-    "python",
-    _subs("install", "create", "env create", "env update"),
-    _opts("-c --channel -n --name -p --prefix -f --file --solver --platform --subdir -r"
-          " --root-prefix --repodata-fn --channel-priority"),
-    {"-f": "req", "--file": "req", "-p": "target", "--prefix": "target"},
+_PIP_ROLES = (
+    "-r:req --requirement:req -c:con --constraint:con -e:edit --editable:edit"
+    " -t:target --target:target --prefix:target"
 )
-_SYSTEM_INSTALL = _Tool(
-    "system", _subs("install"),
-    _opts("-o --option -c --config-file --config -t --target-release --enablerepo"
-          " --disablerepo --setopt --installroot --releasever --repo --repoid -x --exclude"),
-    {},
+_CONDA = _tool(
+    "python", "install, create, env create, env update",
+    "-c --channel -n --name -p --prefix -f --file --solver --platform --subdir -r --root-prefix"
+    " --repodata-fn --channel-priority",
+    "-f:req --file:req -p:target --prefix:target",
+)
+_SYSTEM = _tool(
+    "system", "install",
+    "-o --option -c --config-file --config -t --target-release --enablerepo --disablerepo"
+    " --setopt --installroot --releasever --repo --repoid -x --exclude",
 )
 _TOOLS: dict[str, _Tool] = {
-    "pip": _Tool("python", _subs("install"), _PIP_VALUES, _PIP_ROLES, pep508=True),
-    "uv": _Tool("python", _subs("pip install"), _UV_VALUES, _PIP_ROLES, pep508=True),
-    "conda": _CONDA,
-    "mamba": _CONDA,
-    "micromamba": _CONDA,
-    "poetry": _Tool(
-        "python", _subs("add", "install"),
-        _opts("--with --without --only -E --extras -G --group --source -C --directory -P"
-              " --project --python --platform --markers"),
-        {}, pep508=True,
-    ),
-    "pipenv": _Tool(
-        "python", _subs("install"),
-        _opts("-r --requirements -e --editable --python --index --pypi-mirror --categories"
-              " --extra-pip-args"),
-        {"-r": "req", "--requirements": "req", "-e": "edit", "--editable": "edit"},
+    "pip": _tool("python", "install", _PIP_VALUES, _PIP_ROLES, pep508=True),
+    "uv": _tool("python", "pip install", _PIP_VALUES + _UV_VALUES, _PIP_ROLES, pep508=True),
+    "conda": _CONDA, "mamba": _CONDA, "micromamba": _CONDA,
+    "poetry": _tool(
+        "python", "add, install",
+        "--with --without --only -E --extras -G --group --source -C --directory -P --project"
+        " --python --platform --markers",
         pep508=True,
     ),
-    "npm": _Tool(
-        "node",
-        _subs("install", "i", "in", "isntall", "add", "ci", "clean-install", "install-clean", "ic"),
-        _opts("--prefix --registry -w --workspace --omit --include --cache --loglevel"
-              " --install-strategy --userconfig --before --tag --save-prefix"),
-        {"--prefix": "target"},
+    "pipenv": _tool(
+        "python", "install",
+        "-r --requirements -e --editable --python --index --pypi-mirror --categories"
+        " --extra-pip-args",
+        "-r:req --requirements:req -e:edit --editable:edit", pep508=True,
     ),
-    "yarn": _Tool(
-        "node", _subs("", "add", "install", "global add"),
-        _opts("--cwd --registry --network-timeout --modules-folder --cache-folder --mutex"), {},
+    "npm": _tool(
+        "node", "install, i, in, isntall, add, ci, clean-install, install-clean, ic",
+        "--prefix --registry -w --workspace --omit --include --cache --loglevel"
+        " --install-strategy --userconfig --before --tag --save-prefix",
+        "--prefix:target",
     ),
-    "pnpm": _Tool(
-        "node", _subs("add", "install", "i"),
-        _opts("--filter -F --dir -C --registry --store-dir --reporter"), {},
+    "yarn": _tool(
+        "node", ", add, install, global add",
+        "--cwd --registry --network-timeout --modules-folder --cache-folder --mutex",
     ),
-    "apt-get": _SYSTEM_INSTALL,
-    "apt": _SYSTEM_INSTALL,
-    "yum": _SYSTEM_INSTALL,
-    "dnf": _SYSTEM_INSTALL,
-    "microdnf": _SYSTEM_INSTALL,
-    "apk": _Tool(
-        "system", _subs("add"),
-        _opts("-X --repository -t --virtual --root -p --repositories-file --cache-dir --arch"), {},
+    "pnpm": _tool("node", "add, install, i", "--filter -F --dir -C --registry --store-dir"),
+    "apt-get": _SYSTEM, "apt": _SYSTEM, "yum": _SYSTEM, "dnf": _SYSTEM, "microdnf": _SYSTEM,
+    "apk": _tool(
+        "system", "add",
+        "-X --repository -t --virtual --root -p --repositories-file --cache-dir --arch",
     ),
 }
 _PIP_RE = re.compile(r"pip(\d+(\.\d+)?)?")
@@ -490,9 +482,10 @@ def _install_from(cmd: SimpleCommand) -> Install | None:
     if skip is None:
         return None
     roles: dict[str, list[str]] = {"req": [], "con": [], "edit": [], "target": []}
+    role_of = dict(spec.roles)
     for name, value in opts:
-        if name in spec.roles and value is not None:
-            roles[spec.roles[name]].append(value)
+        if name in role_of and value is not None:
+            roles[role_of[name]].append(value)
     kinds: dict[str, list[str]] = {"package": [], "url": [], "path": []}
     for arg in pos[skip:]:
         kinds[_classify(arg, spec.pep508)].append(arg)

@@ -470,3 +470,9 @@ def test_never_raises_on_arbitrary_text(text: str) -> None:
 ), max_size=25).map("".join))
 def test_never_raises_on_shellish_text(text: str) -> None:
     _check_spans(text)
+
+
+@pytest.mark.parametrize("text", ['$("' * 600, '"$(' * 600, "${\"" * 600, "`$(\"" * 400, "$(" * 3000])
+def test_deep_nesting_does_not_overflow(text: str) -> None:
+    (cmd,) = split_commands("echo " + text)
+    assert cmd.end == len(text) + 5  # unbalanced: the rest of the text is one word

@@ -45,3 +45,13 @@ def reported(results: list[FileResult], catalogue: dict[str, Rule]) -> list[Repo
             rows.append(Reported(result.path, line, column, end_line, end_column, finding,
                                  catalogue.get(finding.rule), source.line_text(line)))
     return rows
+
+
+def render(output_format: str, rows: list[Reported], results: list[FileResult],
+           catalogue: dict[str, Rule]) -> str:
+    """The report text; each format's module is imported only when used."""
+    if output_format == "json":
+        from flowlint.report.json_format import render_json
+        return render_json(rows, results)
+    from flowlint.report.text import render_concise, render_full
+    return render_concise(rows) if output_format == "concise" else render_full(rows)
