@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flowlint.checks import CHECKS
 from flowlint.findings import Finding, Span
 from flowlint.model import Flow, build_flow, is_flow
 from flowlint.source import DEFAULT_MAX_BYTES, Source, SourceError, decode
 from flowlint.yamlnodes import compose, duplicate_keys, node_span
+
+if TYPE_CHECKING:
+    from flowlint.fixes.plan import FixOptions
 
 INVALID_YAML = "FL000"
 
@@ -22,6 +26,7 @@ class Settings:
     target_version: tuple[int, int] = (1, 0)
     parameters: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     max_bytes: int = DEFAULT_MAX_BYTES
+    fix: FixOptions | None = None   # plan fixes (for --fix, and for the `fix` field in reports)
 
 
 @dataclass
@@ -63,11 +68,21 @@ def check_source(source: Source, settings: Settings) -> FileResult:
     result = FileResult(source.path, source)
     for flow in parse_flows(source, settings, result):
         result.flows += 1
-        for code, check in CHECKS.items():
-            if code in settings.rules:
-                result.findings.extend(check(flow, settings.parameters.get(code, {})))
+        result.findings.extend(check_flow(flow, settings))
     result.findings.sort(key=lambda finding: (finding.span.start, finding.rule))
     return result
+
+
+def check_flow(flow: Flow, settings: Settings) -> list[Finding]:
+    findings: list[Finding] = []
+    for code, check in CHECKS.items():
+        if code in settings.rules:
+            findings.extend(check(flow, settings.parameters.get(code, {})))
+    if settings.fix is not None and findings:
+        from flowlint.fixes.planner import attach_fixes
+
+        findings = attach_fixes(flow, findings, settings.fix)
+    return findings
 
 
 def parse_flows(source: Source, settings: Settings, result: FileResult) -> list[Flow]:

@@ -26,6 +26,7 @@ class Fix:
     edits: tuple[Edit, ...]
     safe: bool
     strategy: str = ""
+    scope: frozenset[str] = frozenset()   # ids of the tasks the edits rewrite
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,10 @@ def _skip_blanks(text: str, i: int) -> int:
     return i
 
 
-def _read_redirect(text: str, m: re.Match[str], toks: list[_Tok], heredocs: list) -> int:
+_Heredocs = list[tuple[str, bool]]  # (delimiter, strip leading tabs) awaiting the next newline
+
+
+def _read_redirect(text: str, m: re.Match[str], toks: list[_Tok], heredocs: _Heredocs) -> int:
     op = m.group().lstrip("0123456789")
     j = _skip_blanks(text, m.end())
     end, target = m.end(), ""
@@ -181,7 +184,7 @@ def _read_redirect(text: str, m: re.Match[str], toks: list[_Tok], heredocs: list
     return end
 
 
-def _skip_heredocs(text: str, i: int, heredocs: list) -> int:
+def _skip_heredocs(text: str, i: int, heredocs: _Heredocs) -> int:
     """Skip heredoc bodies that start after the newline at i-1: they are data, not commands."""
     for delim, strip_tabs in heredocs:
         while i < len(text):
@@ -196,7 +199,7 @@ def _skip_heredocs(text: str, i: int, heredocs: list) -> int:
 
 def _tokenize(text: str) -> list[_Tok]:
     toks: list[_Tok] = []
-    heredocs: list[tuple[str, bool]] = []
+    heredocs: _Heredocs = []
     i, n = 0, len(text)
     while i < n:
         c = text[i]
@@ -227,12 +230,12 @@ def _tokenize(text: str) -> list[_Tok]:
 _ASSIGN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
 # Wrappers that run their operand as the real program, with their options taking a value.
 _WRAPPERS: dict[str, frozenset[str]] = {
-    "sudo": frozenset("-u -g -p -C -D -R -r -t -T -U --user --group --prompt --chdir".split()),
-    "env": frozenset("-u --unset -C --chdir -S --split-string".split()),
-    "exec": frozenset({"-a"}),
-    "command": frozenset(),
-    "time": frozenset(),
-    "nohup": frozenset(),
+    name: frozenset(values.split())
+    for name, values in {
+        "sudo": "-u -g -p -C -D -R -r -t -T -U --user --group --prompt --chdir",
+        "env": "-u --unset -C --chdir -S --split-string",
+        "exec": "-a", "command": "", "time": "", "nohup": "",
+    }.items()
 }
 
 
@@ -266,6 +269,7 @@ def _build_command(toks: list[_Tok], text: str, before: str, after: str) -> Simp
 
 
 def _is_reserved(tok: _Tok, text: str) -> bool:
+    # Only an unquoted word is a keyword: `"if" x` runs a program called `if`.
     return tok.kind == "word" and tok.text in _RESERVED and text[tok.start : tok.end] == tok.text
 
 
@@ -314,7 +318,7 @@ def _tool(ecosystem: str, subs: str, values: str, roles: str = "", pep508: bool 
         ecosystem,
         frozenset(tuple(sub.split()) for sub in subs.split(",")),
         frozenset(values.split()),
-        tuple(tuple(r.split(":")) for r in roles.split()),  # type: ignore[misc]
+        tuple((opt, role) for opt, _, role in (r.partition(":") for r in roles.split())),
         pep508,
     )
 
@@ -470,6 +474,11 @@ def _program(args: list[str]) -> tuple[str, list[str] | None]:
     return prog, args[1:] if prog in _TOOLS else None
 
 
+def _only_pip(packages: tuple[str, ...]) -> bool:
+    # Upgrading pip itself is noise the task does not need (constraint files add no packages).
+    return bool(packages) and all(requirement_name(p) == "pip" for p in packages)
+
+
 def _install_from(cmd: SimpleCommand) -> Install | None:
     if not cmd.words:
         return None
@@ -490,13 +499,8 @@ def _install_from(cmd: SimpleCommand) -> Install | None:
     for arg in pos[skip:]:
         kinds[_classify(arg, spec.pep508)].append(arg)
     packages = tuple(kinds["package"])
-    # Upgrading pip itself is noise the task does not need; constraints add no packages.
-    pip_only = (
-        tool in ("pip", "uv")
-        and bool(packages)
-        and all(requirement_name(p) == "pip" for p in packages)
-        and not (roles["req"] or roles["edit"] or kinds["url"] or kinds["path"])
-    )
+    extras = roles["req"] or roles["edit"] or kinds["url"] or kinds["path"]
+    pip_only = tool in ("pip", "uv") and not extras and _only_pip(packages)
     return Install(
         tool=tool, ecosystem=spec.ecosystem, command=cmd, packages=packages,
         requirement_files=tuple(roles["req"]), constraint_files=tuple(roles["con"]),

@@ -8,7 +8,7 @@ from flowlint.catalogue import Rule
 from flowlint.engine import FileResult
 from flowlint.findings import Finding
 
-FORMATS = ("full", "concise", "json")
+FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
 
 
 @dataclass(frozen=True)
@@ -53,5 +53,17 @@ def render(output_format: str, rows: list[Reported], results: list[FileResult],
     if output_format == "json":
         from flowlint.report.json_format import render_json
         return render_json(rows, results)
+    if output_format == "json-lines":
+        from flowlint.report.json_lines import render_json_lines
+        return render_json_lines(rows)
+    if output_format == "github":
+        from flowlint.report.github import render_github
+        return render_github(rows, results)
+    if output_format == "sarif":
+        from flowlint.report.sarif import render_sarif
+        return render_sarif(rows, results, catalogue)
+    if output_format == "junit":
+        from flowlint.report.junit import render_junit
+        return render_junit(rows, results)
     from flowlint.report.text import render_concise, render_full
     return render_concise(rows) if output_format == "concise" else render_full(rows)

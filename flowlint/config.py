@@ -1,0 +1,448 @@
+"""Configuration: `[tool.flowlint]` in pyproject.toml or the top level of `.flowlint.toml`.
+
+The nearest config file above a checked file wins, as in ruff: a folder of flows can carry its
+own settings. Files are validated against schemas/config.schema.json, and every problem is
+reported with the file, the key path and what the key accepts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import json
+import os
+import re
+import sys
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any
+
+from flowlint.source import DEFAULT_MAX_BYTES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+FLOWLINT_TOML = ".flowlint.toml"
+PYPROJECT = "pyproject.toml"
+SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.json"
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class FixConfig:
+    strategy: str = "auto"
+    image: str | None = None
+    cache_layout: str = "deps"
+    ttl: str = "PT24H"
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    root: Path
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = ()
+    target_version: str = "1.0"
+    fix: FixConfig = FixConfig()
+    max_file_size: int | None = None
+    # Left out of the hash: a read-only mapping cannot be hashed, the rest identifies a config.
+    rule_options: Mapping[str, Mapping[str, object]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False)
+
+    def ignored_codes_for(self, path: Path | str) -> frozenset[str]:
+        """Codes and prefixes that per-file-ignores turns off for this file."""
+        relative = self._relative(path)
+        if relative is None:
+            return frozenset()
+        return frozenset(code for pattern, codes in self.per_file_ignores
+                         if _glob_matches(pattern, relative) for code in codes)
+
+    def is_excluded(self, path: Path | str) -> bool:
+        relative = self._relative(path)
+        return relative is not None and any(_glob_matches(pattern, relative)
+                                            for pattern in self.exclude)
+
+    def enabled_rules(self, path: Path | str, known: Iterable[str],
+                      defaults: Iterable[str]) -> frozenset[str]:
+        """The codes to check in this file: select (or the defaults), plus extend-select,
+        minus ignore and the per-file-ignores that match the file."""
+        # Imported here rather than at the top: the engine may come to import this module.
+        from flowlint.engine import select_rules
+
+        known = list(known)
+        ignored = [*self.ignore, *sorted(self.ignored_codes_for(path))]
+        chosen = select_rules(known, defaults, self.select, ignored)
+        if self.extend_select:
+            chosen |= select_rules(known, (), self.extend_select, ignored)
+        return chosen
+
+    def _relative(self, path: Path | str) -> PurePosixPath | None:
+        """The path relative to the root, or None when it lies outside the root."""
+        relative = os.path.relpath(os.path.abspath(path), self.root)
+        posix = PurePosixPath(Path(relative).as_posix())
+        return None if posix.parts[:1] == ("..",) else posix
+
+
+def _glob_matches(pattern: str, relative: PurePosixPath) -> bool:
+    """fnmatch on the path or one of its folders, where `**/` may also match no folder."""
+    candidates = [relative.as_posix(), *(parent.as_posix() for parent in relative.parents
+                                         if parent.parts)]
+    patterns = _zero_folder_variants(pattern.strip().rstrip("/"))
+    return any(fnmatch.fnmatch(candidate, variant)
+               for variant in patterns for candidate in candidates)
+
+
+def _zero_folder_variants(pattern: str) -> set[str]:
+    """The pattern with each combination of its `**/` (at a folder boundary) left out."""
+    variants, pending = {pattern}, [pattern]
+    while pending:
+        current = pending.pop()
+        for index in range(len(current)):
+            if current.startswith("**/", index) and (index == 0 or current[index - 1] == "/"):
+                shorter = current[:index] + current[index + 3:]
+                if shorter not in variants:
+                    variants.add(shorter)
+                    pending.append(shorter)
+    return variants
+
+
+def merged(config: Config, **overrides: object) -> Config:
+    """The config with every override that is not None put in its place (command-line values).
+
+    `fix` takes a FixConfig, or a mapping of FixConfig fields whose None values are skipped.
+    """
+    names = {item.name: item for item in fields(Config)}
+    changes: dict[str, object] = {}
+    for name, value in overrides.items():
+        if name not in names:
+            raise TypeError(f"merged() got an unknown field {name!r}")
+        if value is None:
+            continue
+        if name == "fix" and isinstance(value, Mapping):
+            value = replace(config.fix, **{key: item for key, item in value.items()
+                                           if item is not None})
+        elif isinstance(getattr(config, name), tuple) and not isinstance(value, tuple):
+            value = tuple(value)  # type: ignore[arg-type] - a list from the command line
+        changes[name] = value
+    return replace(config, **changes)
+
+
+def rule_parameters(config: Config, defaults: Mapping[str, Mapping[str, object]]
+                    ) -> dict[str, dict[str, object]]:
+    """Each rule's parameters: the catalogue's defaults, overridden by `rules.FLxxx` options.
+
+    An unknown code, an unknown option or a value of another kind than the default's is a
+    ConfigError: a typo would otherwise be silently ignored.
+    """
+    parameters = {code: dict(values) for code, values in defaults.items()}
+    prefix = ["tool", "flowlint"] if config.path and config.path.name == PYPROJECT else []
+    for code, options in config.rule_options.items():
+        if code not in defaults:
+            shown = _key_path([*prefix, "rules", code])
+            raise ConfigError(f"{config.path}: {_unknown_text('rule', shown, defaults, code)}")
+        for name, value in options.items():
+            shown = _key_path([*prefix, "rules", code, name])
+            if name not in defaults[code]:
+                raise ConfigError(f"{config.path}: "
+                                  f"{_unknown_text('option', shown, defaults[code], name)}")
+            expected = defaults[code][name]
+            if _kind(value) != _kind(expected):
+                raise ConfigError(f"{config.path}: {shown}: expected {_kind(expected)} like "
+                                  f"{_toml_value(expected)}, got {_describe(value)}")
+            parameters[code][name] = value
+    return parameters
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return type(value).__name__
+
+
+# Reading and validating one file
+
+
+def load_config_file(path: Path | str) -> Config:
+    """The config in `path` (a pyproject.toml or a .flowlint.toml-style file), validated.
+
+    A pyproject.toml without [tool.flowlint] is an error here: this is for a file named
+    explicitly (--config), where silently using the defaults would hide the mistake.
+    """
+    path = Path(path)
+    config = _read_config(path)
+    if config is None:
+        raise ConfigError(f"{path}: no [tool.flowlint] table in this pyproject.toml")
+    return config
+
+
+def _read_config(path: Path) -> Config | None:
+    """The config in `path`, or None for a pyproject.toml that does not configure flowlint."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    in_pyproject = path.name == PYPROJECT
+    # Most pyproject.toml files are not about flowlint: skip parsing those (faster, and a
+    # broken one that is not ours does not stop the run).
+    if in_pyproject and b"flowlint" not in data:
+        return None
+    try:
+        document = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not valid UTF-8 (byte {error.start})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    prefix: tuple[str, ...] = ()
+    if in_pyproject:
+        tool = document.get("tool")
+        if not isinstance(tool, dict) or "flowlint" not in tool:
+            return None
+        document, prefix = tool["flowlint"], ("tool", "flowlint")
+        if not isinstance(document, dict):
+            raise ConfigError(f"{path}: tool.flowlint: expected a table, "
+                              f"got {_describe(document)}")
+    _validate(path, prefix, document)
+    return _config_from_data(path, document)
+
+
+def _config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
+    fix = data.get("fix", {})
+    return Config(
+        path=path,
+        # abspath, not resolve: paths checked against it are absolute the same way.
+        root=Path(os.path.abspath(path)).parent,
+        select=tuple(data.get("select", ())),
+        ignore=tuple(data.get("ignore", ())),
+        extend_select=tuple(data.get("extend-select", ())),
+        per_file_ignores=tuple((glob, tuple(codes))
+                               for glob, codes in data.get("per-file-ignores", {}).items()),
+        exclude=tuple(data.get("exclude", ())),
+        target_version=data.get("target-version", Config.target_version),
+        fix=FixConfig(**{key.replace("-", "_"): value for key, value in fix.items()}),
+        max_file_size=data.get("max-file-size"),
+        rule_options=_frozen(data.get("rules", {})),
+    )
+
+
+def _frozen(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    # jsonschema is imported only when a config file exists: a run without one stays fast.
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+
+
+def _validate(path: Path, prefix: tuple[str, ...], data: Mapping[str, Any]) -> None:
+    errors = sorted(_validator().iter_errors(data), key=lambda error: [
+        str(part) for part in error.absolute_path])
+    if not errors:
+        return
+    lines = dict.fromkeys(f"{path}: {_describe_error(prefix, error, path)}" for error in errors)
+    raise ConfigError("\n".join(lines))
+
+
+def _describe_error(prefix: tuple[str, ...], error: Any, path: Path) -> str:
+    where = [*prefix, *error.absolute_path]
+    schema, value = error.schema, error.instance
+    if error.validator == "additionalProperties":
+        return "; ".join(_unknown_key(where, key, schema, path)
+                         for key in value if key not in schema.get("properties", {}))
+    if "propertyNames" in error.absolute_schema_path:
+        return (f"{_key_path(where)}: {_toml_value(value)} is not allowed as a key; "
+                f"expected {schema['x-expected']}")
+    if error.validator == "enum":
+        allowed = [str(option) for option in schema["enum"]]
+        hint = _closest(str(value), allowed)
+        return (f"{_key_path(where)}: {_describe(value)} is not allowed; expected one of "
+                f"{', '.join(allowed)}" + (f" (did you mean '{hint}'?)" if hint else ""))
+    expected = schema.get("x-expected")
+    if expected is None:
+        return f"{_key_path(where)}: {error.message}"
+    return f"{_key_path(where)}: expected {expected}, got {_describe(value)}"
+
+
+def _unknown_key(where: list, key: str, schema: Mapping[str, Any], path: Path) -> str:
+    allowed = list(schema.get("properties", {}))
+    text = _unknown_text("key", _key_path([*where, key]), allowed, key)
+    if key == "tool" and path.name != PYPROJECT:
+        text += f" ({path.name} takes the keys at its top level, without [tool.flowlint])"
+    return text
+
+
+def _unknown_text(what: str, shown: str, allowed: Iterable[str], key: str | None = None) -> str:
+    allowed = list(allowed)
+    hint = _closest(key if key is not None else shown, allowed)
+    suggestion = f" (did you mean '{hint}'?)" if hint else ""
+    listed = ", ".join(allowed) if allowed else "none"
+    return f"unknown {what} '{shown}'{suggestion}; allowed: {listed}"
+
+
+def _closest(word: str, options: list[str]) -> str | None:
+    found = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _key_path(parts: Iterable[object]) -> str:
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            key = part if _BARE_KEY.match(str(part)) else json.dumps(str(part))
+            text += f".{key}" if text else key
+    return text or "(top level)"
+
+
+def _describe(value: object) -> str:
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return "a table"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+# Finding the config of a checked file
+
+
+class ConfigResolver:
+    """The config for each checked file: --config, --isolated, or the nearest config file."""
+
+    def __init__(self, explicit: Path | str | None = None, isolated: bool = False,
+                 cwd: Path | str | None = None) -> None:
+        if explicit is not None and isolated:
+            raise ConfigError("--config and --isolated cannot be used together")
+        self.cwd = Path(os.path.abspath(cwd if cwd is not None else os.getcwd()))
+        self._defaults = Config(path=None, root=self.cwd)
+        self._fixed: Config | None = None
+        if isolated:
+            self._fixed = self._defaults
+        elif explicit is not None:
+            self._fixed = load_config_file(self.cwd / explicit)
+        self._by_folder: dict[Path, Config] = {}
+        self._by_file: dict[Path, Config | None] = {}
+
+    def for_path(self, path: Path | str) -> Config:
+        if self._fixed is not None:
+            return self._fixed
+        absolute = Path(os.path.abspath(self.cwd / path))
+        folder = absolute if absolute.is_dir() else absolute.parent
+        visited: list[Path] = []
+        found: Config | None = None
+        for current in (folder, *folder.parents):
+            if current in self._by_folder:
+                found = self._by_folder[current]
+                break
+            visited.append(current)
+            found = self._config_in(current)
+            if found is not None:
+                break
+        config = found if found is not None else self._defaults
+        for current in visited:
+            self._by_folder[current] = config
+        return config
+
+    def _config_in(self, folder: Path) -> Config | None:
+        for name in (FLOWLINT_TOML, PYPROJECT):
+            candidate = folder / name
+            if candidate in self._by_file:
+                config = self._by_file[candidate]
+            elif candidate.is_file():
+                config = self._by_file[candidate] = _read_config(candidate)
+            else:
+                continue
+            if config is not None:
+                return config
+        return None
+
+
+# `flowlint config PATH`
+
+
+def effective_settings_text(config: Config,
+                            rule_defaults: Mapping[str, Mapping[str, object]] | None = None
+                            ) -> str:
+    """The settings that apply, as TOML: the file they come from and every key's value.
+
+    With `rule_defaults` (the catalogue's parameters) the rules section shows every option of
+    every rule, defaults included; without, only the options the config sets.
+    """
+    source = (f"# config file: {config.path}" if config.path is not None
+              else "# config file: none (defaults)")
+    lines = [source, f"# globs are relative to: {config.root}", ""]
+    top: list[tuple[str, object, str]] = [
+        ("select", config.select, "" if config.select else "the rules enabled by default"),
+        ("extend-select", config.extend_select, ""),
+        ("ignore", config.ignore, ""),
+        ("exclude", config.exclude, ""),
+        ("target-version", config.target_version, ""),
+        ("max-file-size", config.max_file_size or DEFAULT_MAX_BYTES,
+         "" if config.max_file_size else "the default"),
+    ]
+    for key, value, note in top:
+        lines.append(f"{key} = {_toml_value(value)}" + (f"  # {note}" if note else ""))
+    lines += ["", "[per-file-ignores]"]
+    lines += [f"{_toml_key(glob)} = {_toml_value(codes)}" for glob, codes in config.per_file_ignores]
+    lines += ["", "[fix]"]
+    for item in fields(FixConfig):
+        key, value = item.name.replace("_", "-"), getattr(config.fix, item.name)
+        lines.append(f"# {key} is not set" if value is None else f"{key} = {_toml_value(value)}")
+    options = (rule_parameters(config, rule_defaults) if rule_defaults is not None
+               else config.rule_options)
+    for code, values in options.items():
+        lines += ["", f"[rules.{code}]"]
+        lines += [f"{_toml_key(name)} = {_toml_value(value)}" for name, value in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_key(key: str) -> str:
+    return key if _BARE_KEY.match(key) else json.dumps(key)
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        # JSON string escapes are valid TOML basic-string escapes.
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{_toml_key(key)} = {_toml_value(item)}" for key, item in value.items())
+        return f"{{ {inner} }}" if inner else "{}"
+    if isinstance(value, Collection):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return json.dumps(str(value))

@@ -1,0 +1,1 @@
+"""Fixes: strategies that rewrite a flagged task, and the engine that verifies them."""

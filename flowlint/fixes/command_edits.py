@@ -1,0 +1,145 @@
+"""Cutting or replacing install commands inside the shell strings of a task."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ruamel.yaml.nodes import ScalarNode, SequenceNode
+
+from flowlint import shell
+from flowlint.commands import CommandText, LocatedInstall
+from flowlint.findings import Edit
+from flowlint.fixes.yamltext import (
+    FixRefused,
+    Style,
+    content_end,
+    line_end,
+    line_start,
+    node_start,
+    quote_scalar,
+)
+from flowlint.model import Task
+from flowlint.source import Source
+
+_CUTTABLE = ("&&", ";", "\n", "")
+
+
+def rewrite_installs(source: Source, task: Task, replacements: dict[LocatedInstall, str | None],
+                     style: Style) -> list[Edit]:
+    """Edits that replace each install's command by new text, or cut it when None."""
+    by_command: dict[CommandText, list[tuple[LocatedInstall, str | None]]] = defaultdict(list)
+    for located, new_text in replacements.items():
+        if located.command.origin != "task":
+            raise FixRefused(f"the install in {located.command.field} comes from pluginDefaults; "
+                             "fix it there")
+        by_command[located.command].append((located, new_text))
+    edits: list[Edit] = []
+    emptied: dict[str, list[CommandText]] = defaultdict(list)
+    for command, changes in by_command.items():
+        value = _new_value(command.node.value, changes)
+        if value.strip():
+            edits.append(_scalar_edit(source, command.node, value, style))
+        elif command.index is None:
+            raise FixRefused(f"removing the install would leave {command.field} empty")
+        else:
+            emptied[command.field].append(command)
+    for field_name, commands in emptied.items():
+        edits.extend(_remove_items(source, task, field_name, commands))
+    return edits
+
+
+def _new_value(value: str, changes: list[tuple[LocatedInstall, str | None]]) -> str:
+    commands = shell.split_commands(value)
+    spans = []
+    for located, new_text in changes:
+        index = commands.index(located.install.command)
+        if new_text is None:
+            spans.append((*_cut_span(value, commands, index), ""))
+        else:
+            spans.append((located.install.command.start, located.install.command.end, new_text))
+    for start, end, text in sorted(spans, reverse=True):
+        value = value[:start] + text + value[end:]
+    return value
+
+
+def _cut_span(value: str, commands: list[shell.SimpleCommand], index: int) -> tuple[int, int]:
+    """The text to delete with a command so the rest of the shell string still reads right."""
+    command = commands[index]
+    before = value[line_start(value, command.start):command.start]
+    after_end = line_end(value, max(command.end - 1, command.start))
+    after = value[command.end:after_end]
+    if not before.strip() and not after.strip() and command.separator_after in _CUTTABLE \
+            and command.separator_before in _CUTTABLE:
+        return line_start(value, command.start), after_end
+    following = commands[index + 1] if index + 1 < len(commands) else None
+    if command.separator_after in ("&&", ";") and following is not None:
+        return command.start, following.start
+    previous = commands[index - 1] if index > 0 else None
+    if command.separator_before in ("&&", ";") and previous is not None:
+        return previous.end, command.end
+    raise FixRefused(f"the install '{value[command.start:command.end]}' is joined to other "
+                     f"commands by '{command.separator_after or command.separator_before}'; "
+                     "removing it would change what runs")
+
+
+def _scalar_edit(source: Source, node: ScalarNode, value: str, style: Style) -> Edit:
+    if node.style == "|":
+        return _literal_block_edit(source, node, value, style)
+    if node.style == ">" or "\n" in value.strip("\n"):
+        raise FixRefused("the command is in a folded or multi-line scalar that flowlint "
+                         "does not rewrite")
+    start = node_start(source, node)
+    end = source.offset(node.end_mark.line, node.end_mark.column)
+    prefer = node.style if node.style in ("'", '"') else None
+    return Edit(start, end, quote_scalar(value.strip(), style, prefer))
+
+
+def _literal_block_edit(source: Source, node: ScalarNode, value: str, style: Style) -> Edit:
+    """Rewrite a `|` block's content lines; its header and indentation stay."""
+    from flowlint.yamlnodes import block_content_lines
+
+    first_line, indent = block_content_lines(source, node)
+    start = source.line_starts[first_line]
+    end = line_end(source.text, content_end(source, node) - 1)
+    lines = value.split("\n")
+    if value.endswith("\n"):
+        lines.pop()
+    text = "".join((" " * indent + line if line else "") + style.newline for line in lines)
+    return Edit(start, end, text)
+
+
+def _remove_items(source: Source, task: Task, field_name: str,
+                  commands: list[CommandText]) -> list[Edit]:
+    sequence = task.prop(field_name)
+    assert isinstance(sequence, SequenceNode)
+    if len(commands) == len(sequence.value):
+        return [remove_property(source, task, field_name)]
+    if sequence.flow_style:
+        return [_remove_flow_items(source, sequence, {c.index for c in commands})]
+    return [_remove_block_item(source, sequence.value[c.index]) for c in commands]
+
+
+def _remove_block_item(source: Source, item: ScalarNode) -> Edit:
+    start = line_start(source.text, node_start(source, item))
+    return Edit(start, line_end(source.text, content_end(source, item) - 1), "")
+
+
+def _remove_flow_items(source: Source, sequence: SequenceNode, drop: set[int]) -> Edit:
+    """Re-join a flow sequence `[a, b, c]` without some items, keeping each item's text."""
+    kept = [source.text[node_start(source, item):content_end(source, item)]
+            for index, item in enumerate(sequence.value) if index not in drop]
+    start = node_start(source, sequence)
+    end = source.offset(sequence.end_mark.line, sequence.end_mark.column)
+    return Edit(start, end, "[" + ", ".join(kept) + "]")
+
+
+def remove_property(source: Source, task: Task, key: str) -> Edit:
+    """Delete `key: value` (all its lines) from the task's own mapping."""
+    for key_node, value in task.node.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == key:
+            key_start = node_start(source, key_node)
+            start = line_start(source.text, key_start)
+            if source.text[start:key_start].strip():
+                raise FixRefused(f"'{key}' shares its line with other text; cannot remove it")
+            return Edit(start, line_end(source.text, content_end(source, value) - 1), "")
+    raise FixRefused(f"'{key}' is not written on task '{task.id}'")

@@ -1,0 +1,67 @@
+"""Reading what a group of installs asks for, as strategies need it."""
+
+from __future__ import annotations
+
+import shlex
+
+from flowlint.commands import LocatedInstall
+from flowlint.fixes.plan import require
+from flowlint.shell import requirement_name
+
+INDEX_OPTIONS = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links",
+                           "--trusted-host", "-c", "--constraint", "--no-index"})
+# Options that only say where to install: strategies choose that themselves.
+LOCATION_OPTIONS = frozenset({"-t", "--target", "--prefix", "--user", "--system", "--root",
+                              "--break-system-packages"})
+
+
+def packages_of(installs: tuple[LocatedInstall, ...]) -> list[str]:
+    """Requirement specifiers in order, duplicates and pip itself dropped."""
+    seen: dict[str, str] = {}
+    for located in installs:
+        if located.install.upgrades_pip_only:
+            continue
+        for spec in located.install.packages:
+            name = requirement_name(spec) or spec
+            if name == "pip":
+                continue
+            require(seen.get(name, spec) == spec,
+                    f"'{name}' is installed twice with different specifiers "
+                    f"('{seen.get(name)}' and '{spec}')")
+            seen.setdefault(name, spec)
+    return list(seen.values())
+
+
+def require_plain_packages(installs: tuple[LocatedInstall, ...], strategy: str) -> None:
+    """Refuse installs that a package list cannot express."""
+    for located in installs:
+        install = located.install
+        quoted = f"'{located.text}'"
+        require(install.tool in ("pip", "uv"),
+                f"{quoted} uses {install.tool}; {strategy} handles pip and uv pip installs only")
+        require(not install.requirement_files, f"{quoted} reads a requirements file (-r)")
+        require(not install.editables, f"{quoted} installs in editable mode (-e)")
+        require(not install.urls and not install.local_paths,
+                f"{quoted} installs from a URL or a local path")
+        index = sorted({name for name, _ in install.options if name in INDEX_OPTIONS})
+        require(not index, f"{quoted} uses index options ({', '.join(index)})")
+        require(not any("{{" in spec or "{%" in spec for spec in install.packages),
+                f"{quoted} takes its packages from a Pebble expression")
+
+
+def kept_options(installs: tuple[LocatedInstall, ...]) -> list[str]:
+    """Options to keep when several installs are merged into one (same for all)."""
+    rendered: list[str] = []
+    for located in installs:
+        for name, value in located.install.options:
+            if name in LOCATION_OPTIONS or name in ("-U", "--upgrade"):
+                continue
+            if value is None:
+                text = name
+            elif name.startswith("--"):
+                text = f"{name}={shlex.quote(value)}"
+            else:
+                text = f"{name} {shlex.quote(value)}"
+            if text not in rendered:
+                rendered.append(text)
+    return rendered

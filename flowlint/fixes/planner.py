@@ -1,0 +1,80 @@
+"""Choosing a strategy for each flagged task and attaching the fix to its findings."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from flowlint.caching import is_cached
+from flowlint.commands import task_installs
+from flowlint.findings import Finding, Fix, FixOutcome
+from flowlint.fixes import custom_image, dependencies, process_runner, working_dir_cache
+from flowlint.fixes.plan import FixOptions, PlannedFix, TaskFixContext
+from flowlint.fixes.yamltext import FixRefused, detect_style
+from flowlint.model import Flow, Task, effective_runner
+
+Strategy = Callable[[TaskFixContext], PlannedFix]
+STRATEGY_PLANS: dict[str, Strategy] = {
+    dependencies.NAME: dependencies.plan,
+    working_dir_cache.NAME: working_dir_cache.plan,
+    custom_image.NAME: custom_image.plan,
+    process_runner.NAME: process_runner.plan,
+}
+# The default: native dependencies where they apply, else the cached WorkingDirectory.
+AUTO_ORDER = (dependencies.NAME, working_dir_cache.NAME)
+FIXABLE_RULES = frozenset({"FL001", "FL002"})
+
+
+def attach_fixes(flow: Flow, findings: list[Finding], options: FixOptions) -> list[Finding]:
+    """The findings with `fix` and `fix_outcome` filled for the fixable ones."""
+    outcomes: dict[tuple[str, str], tuple[Fix | None, FixOutcome]] = {}
+    tasks = {task.id: task for task in flow.tasks}
+    attached = []
+    for finding in findings:
+        task = tasks.get(finding.task_id or "")
+        if finding.rule not in FIXABLE_RULES or task is None:
+            attached.append(finding)
+            continue
+        key = (finding.rule, task.id)
+        if key not in outcomes:
+            outcomes[key] = plan_for_task(flow, task, finding.rule, options)
+        fix, outcome = outcomes[key]
+        attached.append(dataclasses.replace(finding, fix=fix, fix_outcome=outcome))
+    return attached
+
+
+def plan_for_task(flow: Flow, task: Task, rule: str,
+                  options: FixOptions) -> tuple[Fix | None, FixOutcome]:
+    if rule == "FL002":
+        from flowlint.fixes import legacy_migration
+
+        return _outcome(legacy_migration.NAME, lambda: legacy_migration.plan(flow, task, options))
+    context = _context(flow, task, rule, options)
+    if options.strategy != "auto":
+        plan = STRATEGY_PLANS[options.strategy]
+        return _outcome(options.strategy, lambda: plan(context))
+    reasons = []
+    for name in AUTO_ORDER:
+        fix, outcome = _outcome(name, lambda: STRATEGY_PLANS[name](context))
+        if fix is not None:
+            return fix, outcome
+        reasons.append(f"{name}: {outcome.reason}")
+    return None, FixOutcome("auto", "", False, False, "; ".join(reasons))
+
+
+def _context(flow: Flow, task: Task, rule: str, options: FixOptions) -> TaskFixContext:
+    runner = effective_runner(task, flow.target_version)
+    installs = tuple(located for located in task_installs(flow.source, task)
+                     if located.install.ecosystem == "python"
+                     and not is_cached(located, task))
+    return TaskFixContext(flow, task, installs, runner, detect_style(flow.source, flow.root),
+                          options, rule)
+
+
+def _outcome(name: str, plan: Callable[[], PlannedFix]) -> tuple[Fix | None, FixOutcome]:
+    try:
+        planned = plan()
+    except FixRefused as refusal:
+        return None, FixOutcome(name, "", False, False, str(refusal))
+    fix = Fix(planned.title, planned.edits, planned.safe, name, planned.scope)
+    return fix, FixOutcome(name, planned.title, planned.safe, True)

@@ -1,0 +1,136 @@
+"""Adding, replacing and wrapping at the level of a task's mapping."""
+
+from __future__ import annotations
+
+import re
+
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from flowlint.findings import Edit
+from flowlint.fixes.yamltext import (
+    FixRefused,
+    Style,
+    content_end,
+    emit_property,
+    emit_value_lines,
+    indent_text,
+    line_end,
+    line_start,
+    node_start,
+)
+from flowlint.model import Task
+from flowlint.source import Source
+
+_EXPLICIT_BLOCK_INDENT = re.compile(r"(?::|-)[ \t]+[|>][+-]?[1-9]")
+
+
+def own_entry(task: Task, key: str) -> tuple[ScalarNode, Node] | None:
+    for key_node, value in task.node.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == key:
+            return key_node, value
+    return None
+
+
+def key_indent(source: Source, task: Task) -> int:
+    if task.node.flow_style:
+        raise FixRefused(f"task '{task.id}' is written in flow style ({{...}}); "
+                         "flowlint only rewrites block mappings")
+    return task.node.start_mark.column
+
+
+def append_properties(source: Source, task: Task, properties: dict[str, object],
+                      style: Style) -> Edit:
+    """New keys after the task's last line, at its key indentation."""
+    indent = key_indent(source, task)
+    at = line_end(source.text, content_end(source, task.node) - 1)
+    text = "".join(emit_property(key, value, indent, style) for key, value in properties.items())
+    if at == len(source.text) and not source.text.endswith("\n"):
+        text = style.newline + text.rstrip("\r\n")
+    return Edit(at, at, text)
+
+
+def replace_value(source: Source, task: Task, key: str, value: object, style: Style) -> Edit:
+    """Replace the value of an existing own key, block style, keeping the key line."""
+    entry = own_entry(task, key)
+    assert entry is not None
+    key_node, old = entry
+    indent = key_indent(source, task)
+    start = line_start(source.text, node_start(source, key_node))
+    if source.text[start:node_start(source, key_node)].strip():
+        raise FixRefused(f"'{key}' shares its line with other text; cannot rewrite it")
+    end = line_end(source.text, content_end(source, old) - 1)
+    return Edit(start, end, emit_property(key, value, indent, style))
+
+
+def extend_sequence(source: Source, sequence: SequenceNode, items: list[str],
+                    style: Style) -> Edit:
+    """Append items to an existing block or flow sequence."""
+    if not items:
+        raise FixRefused("nothing to add")
+    if sequence.flow_style or not sequence.value:
+        from flowlint.fixes.yamltext import quote_scalar
+
+        kept = [source.text[node_start(source, item):content_end(source, item)]
+                for item in sequence.value]
+        joined = ", ".join(kept + [quote_scalar(item, style) for item in items])
+        start = node_start(source, sequence)
+        end = source.offset(sequence.end_mark.line, sequence.end_mark.column)
+        return Edit(start, end, f"[{joined}]")
+    last = sequence.value[-1]
+    column = last.start_mark.column - 2
+    at = line_end(source.text, content_end(source, last) - 1)
+    text = "".join(line + style.newline for line in emit_value_lines(items, column, style))
+    return Edit(at, at, text)
+
+
+def set_mapping_key(source: Source, mapping: MappingNode, key: str, value: object,
+                    style: Style) -> Edit:
+    """Add `key: value` at the end of a block mapping (one that is not a task)."""
+    if mapping.flow_style or not mapping.value:
+        raise FixRefused("the mapping is in flow style; flowlint only edits block mappings")
+    indent = mapping.value[0][0].start_mark.column
+    at = line_end(source.text, content_end(source, mapping) - 1)
+    return Edit(at, at, emit_property(key, value, indent, style))
+
+
+def wrap_in_list_item(source: Source, task: Task, wrapper: dict[str, object],
+                      style: Style, inner_edits: list[Edit]) -> Edit:
+    """Replace a task (a block sequence item) by a new task whose `tasks` holds it.
+
+    `inner_edits` (other edits of the same task) are applied to the task's text first,
+    since one edit cannot overlap another.
+    """
+    indent = key_indent(source, task)
+    start_of_task = node_start(source, task.node)
+    first_line_start = line_start(source.text, start_of_task)
+    prefix = source.text[first_line_start:start_of_task]
+    if prefix.strip() != "-" or not task.path.endswith("]"):
+        raise FixRefused(f"task '{task.id}' is not an item of a block task list "
+                         "(a Dag `task:` or a flow-style list); it cannot be wrapped")
+    dash_column = prefix.index("-")
+    end = line_end(source.text, content_end(source, task.node) - 1)
+    original = apply_within(source.text, first_line_start, end, inner_edits)
+    if _EXPLICIT_BLOCK_INDENT.search(original):
+        raise FixRefused(f"task '{task.id}' has a block scalar with an explicit indentation "
+                         "indicator; re-indenting it would change its value")
+    ends_with_newline = original.endswith("\n")
+    if not ends_with_newline:
+        original += style.newline
+    child_dash = indent + style.sequence_indent
+    shifted = indent_text(original, child_dash - dash_column)
+    header = emit_value_lines([wrapper], dash_column, style)
+    text = "".join(line + style.newline for line in header)
+    text += " " * indent + "tasks:" + style.newline + shifted
+    if not ends_with_newline:
+        text = text.rstrip("\r\n")
+    return Edit(first_line_start, end, text)
+
+
+def apply_within(text: str, start: int, end: int, edits: list[Edit]) -> str:
+    """text[start:end] with edits (file offsets inside that region) applied."""
+    region = text[start:end]
+    for edit in sorted(edits, key=lambda item: item.start, reverse=True):
+        if edit.start < start or edit.end > end:
+            raise FixRefused("an edit of the task falls outside it")
+        region = region[:edit.start - start] + edit.text + region[edit.end - start:]
+    return region

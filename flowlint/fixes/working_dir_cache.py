@@ -1,0 +1,153 @@
+"""Strategy `working-dir-cache`: install into a cached folder of a WorkingDirectory.
+
+The install runs only when the restored cache lacks the folder (`test -d deps ||`), so a
+cache hit costs no download; pip --target builds in a temporary folder and moves it at
+the end, so a failed install leaves no half folder behind for the next run to trust.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+from flowlint import kestra
+from flowlint.caching import cache_patterns, patterns_cover
+from flowlint.commands import command_texts
+from flowlint.findings import Edit
+from flowlint.fixes.command_edits import rewrite_installs
+from flowlint.fixes.install_args import kept_options, packages_of
+from flowlint.fixes.plan import PlannedFix, TaskFixContext, require
+from flowlint.fixes.task_edits import append_properties, extend_sequence, own_entry, \
+    set_mapping_key, wrap_in_list_item
+from flowlint.fixes.yamltext import FixRefused
+from flowlint.model import Task
+from flowlint.yamlnodes import get
+
+NAME = "working-dir-cache"
+_PYTHON_PROGRAM = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
+
+
+def plan(ctx: TaskFixContext) -> PlannedFix:
+    task = ctx.task
+    require(not task.in_trigger, f"'{task.id}' is a trigger; triggers cannot run inside a "
+            "WorkingDirectory")
+    for located in ctx.installs:
+        require(located.install.tool in ("pip", "uv"), f"'{located.text}' uses "
+                f"{located.install.tool}; {NAME} rewrites pip and uv pip installs only")
+        require(not located.install.editables, f"'{located.text}' installs in editable mode")
+    folder = "venv" if ctx.options.cache_layout == "venv" else "deps"
+    command = _install_command(ctx, folder)
+    replacements: dict = {located: None for located in ctx.installs}
+    replacements[ctx.installs[0]] = command
+    edits = rewrite_installs(ctx.source, task, replacements, ctx.style)
+    edits.extend(_environment_edits(ctx, folder))
+    working_directory = task.working_directory
+    if working_directory is None:
+        edits = [_wrap(ctx, folder, edits)]
+        scope = {task.id}
+    else:
+        edits.extend(_extend_cache(ctx, working_directory, folder))
+        scope = {task.id, working_directory.id}
+    # Kestra documents WorkingDirectory caching for the Process runner; with a container
+    # runner it may fail ("Unable to execute WorkingDirectory post actions").
+    safe = ctx.runner.kind == "process"
+    return PlannedFix(f"install into a cached {folder}/ folder of a WorkingDirectory",
+                      tuple(edits), safe=safe, scope=frozenset(scope))
+
+
+def _install_command(ctx: TaskFixContext, folder: str) -> str:
+    first = ctx.installs[0].install
+    words = [word.text for word in first.command.words]
+    if first.tool == "uv":
+        prefix = ["uv", "pip", "install"]
+    elif len(words) > 1 and words[1] == "-m":
+        prefix = [words[0], "-m", "pip", "install"]
+    else:
+        prefix = ["pip", "install"]
+    arguments = kept_options(ctx.installs)
+    for located in ctx.installs:
+        arguments += [f"-r {path}" for path in located.install.requirement_files]
+        arguments += list(located.install.urls) + list(located.install.local_paths)
+    arguments += [_shell_word(spec) for spec in packages_of(ctx.installs)]
+    if folder == "venv":
+        pip = " ".join(["./venv/bin/pip", "install", *arguments])
+        return f"test -d venv || (python -m venv venv && {pip})"
+    return f"test -d deps || {' '.join([*prefix, '--target=deps', *arguments])}"
+
+
+def _shell_word(spec: str) -> str:
+    """Quote a requirement when the shell would read `<`, `>`, `[` or spaces in it."""
+    if re.fullmatch(r"[A-Za-z0-9_.\-=!~,]+", spec):
+        return spec
+    return "'" + spec.replace("'", "'\\''") + "'"
+
+
+def _environment_edits(ctx: TaskFixContext, folder: str) -> list[Edit]:
+    task = ctx.task
+    if folder == "venv":
+        return _use_venv_python(ctx)
+    env = own_entry(task, "env")
+    require(task.prop("env") is None or env is not None,
+            "`env` comes from pluginDefaults; PYTHONPATH cannot be added safely")
+    if env is None:
+        return [append_properties(ctx.source, task, {"env": {"PYTHONPATH": folder}}, ctx.style)]
+    require(isinstance(env[1], MappingNode) and get(env[1], "PYTHONPATH") is None,
+            "`env` already sets PYTHONPATH; add the deps folder to it by hand")
+    return [set_mapping_key(ctx.source, env[1], "PYTHONPATH", folder, ctx.style)]
+
+
+def _use_venv_python(ctx: TaskFixContext) -> list[Edit]:
+    """With the venv layout the task's own commands must call ./venv/bin/python."""
+    kind = ctx.task.script_kind
+    require(kind is not None and kind.shape == "commands", "the venv layout needs a Commands "
+            "task whose commands call ./venv/bin/python; use the deps layout "
+            "(fix.cache-layout = \"deps\") for a Script task")
+    from flowlint import shell
+    from flowlint.fixes.command_edits import _scalar_edit
+
+    edits = []
+    for command in command_texts(ctx.task):
+        if command.field != "commands":
+            continue
+        value = command.node.value
+        for simple in reversed(shell.split_commands(value)):
+            if simple.words and _PYTHON_PROGRAM.match(simple.words[0].text):
+                word = simple.words[0]
+                value = value[:word.start] + "./venv/bin/python" + value[word.end:]
+        if value != command.node.value:
+            edits.append(_scalar_edit(ctx.source, command.node, value, ctx.style))
+    return edits
+
+
+def _cache_value(ctx: TaskFixContext, folder: str) -> dict[str, object]:
+    return {"patterns": [f"{folder}/**"], "ttl": ctx.options.ttl}
+
+
+def _wrap(ctx: TaskFixContext, folder: str, inner_edits: list[Edit]) -> Edit:
+    ids = {task.id for task in ctx.flow.tasks}
+    new_id = f"{ctx.task.id}_cached"
+    suffix = 2
+    while new_id in ids:
+        new_id, suffix = f"{ctx.task.id}_cached_{suffix}", suffix + 1
+    type_name = kestra.WORKING_DIRECTORY if ctx.target >= (0, 17) \
+        else "io.kestra.core.tasks.flows.WorkingDirectory"
+    wrapper = {"id": new_id, "type": type_name, "cache": _cache_value(ctx, folder)}
+    return wrap_in_list_item(ctx.source, ctx.task, wrapper, ctx.style, inner_edits)
+
+
+def _extend_cache(ctx: TaskFixContext, working_directory: Task, folder: str) -> list[Edit]:
+    if patterns_cover(cache_patterns(working_directory), folder):
+        return []
+    cache = own_entry(working_directory, "cache")
+    if cache is None:
+        require(working_directory.prop("cache") is None,
+                "the WorkingDirectory's cache comes from pluginDefaults; extend it there")
+        return [append_properties(ctx.source, working_directory,
+                                  {"cache": _cache_value(ctx, folder)}, ctx.style)]
+    patterns = get(cache[1], "patterns")
+    if isinstance(patterns, SequenceNode):
+        return [extend_sequence(ctx.source, patterns, [f"{folder}/**"], ctx.style)]
+    if isinstance(cache[1], MappingNode):
+        return [set_mapping_key(ctx.source, cache[1], "patterns", [f"{folder}/**"], ctx.style)]
+    raise FixRefused("the WorkingDirectory's `cache` is not a mapping")

@@ -1,0 +1,154 @@
+"""Text surgery on a YAML file: regions of nodes, new text that fits where it lands.
+
+Fixes never dump YAML; they replace a region of the original text with text written
+for that place (its indentation, sequence style, quote style and newline).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from flowlint.findings import Edit
+from flowlint.source import Source
+
+_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./$(][^#\n]*$")
+_RESERVED_PLAIN = re.compile(
+    r"^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|"
+    r"off|Off|OFF|y|Y|n|N|[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|0x[0-9a-fA-F]+|"
+    r"0o[0-7]+|\.inf|\.nan|[-+]?\.inf)$")
+
+
+class FixRefused(Exception):
+    """The fix cannot be written safely here; the message is the reason users see."""
+
+
+@dataclass(frozen=True)
+class Style:
+    """How this file writes YAML, read from the file itself."""
+
+    newline: str
+    indent: int          # spaces per mapping level
+    sequence_indent: int  # spaces from a key to the dash of its block sequence (0 or more)
+    quote: str           # "'" or '"'
+
+
+def line_start(text: str, offset: int) -> int:
+    return text.rfind("\n", 0, offset) + 1
+
+
+def line_end(text: str, offset: int) -> int:
+    """Offset just after the newline of the line holding `offset` (or the text's end)."""
+    end = text.find("\n", offset)
+    return len(text) if end < 0 else end + 1
+
+
+def node_start(source: Source, node: Node) -> int:
+    return source.offset(node.start_mark.line, node.start_mark.column)
+
+
+def content_end(source: Source, node: Node) -> int:
+    """End of a node's last non-blank character (block ends include trailing blank lines)."""
+    end = source.offset(node.end_mark.line, node.end_mark.column)
+    text = source.text
+    while end > 0 and text[end - 1] in " \t\r\n":
+        end -= 1
+    return max(end, node_start(source, node))
+
+
+def detect_style(source: Source, root: MappingNode) -> Style:
+    indent, sequence_indent = 2, 2
+    found_indent = found_sequence = False
+    quotes = {"'": 0, '"': 0}
+    pending: list[Node] = [root]
+    seen: set[int] = set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, ScalarNode):
+            if node.style in quotes:
+                quotes[node.style] += 1
+            continue
+        if isinstance(node, MappingNode) and node.flow_style is not True:
+            for key, value in node.value:
+                if isinstance(value, MappingNode) and not found_indent and not value.flow_style \
+                        and value.start_mark.line > key.start_mark.line:
+                    indent = value.start_mark.column - key.start_mark.column
+                    found_indent = indent > 0
+                if isinstance(value, SequenceNode) and not found_sequence \
+                        and not value.flow_style and value.start_mark.line > key.start_mark.line:
+                    sequence_indent = value.start_mark.column - key.start_mark.column
+                    found_sequence = sequence_indent >= 0
+                pending.append(value)
+        elif isinstance(node, SequenceNode):
+            pending.extend(node.value)
+    quote = '"' if quotes['"'] > quotes["'"] else "'"
+    return Style(source.newline, indent if indent > 0 else 2, max(sequence_indent, 0), quote)
+
+
+def quote_scalar(value: str, style: Style, prefer: str | None = None) -> str:
+    """A one-line YAML scalar for `value`: plain when that reads back the same, else quoted."""
+    if prefer is None and _PLAIN_SAFE.match(value) and not _RESERVED_PLAIN.match(value) \
+            and ": " not in value and not value.endswith((":", " ")) and "{{" not in value:
+        return value
+    quote = prefer or style.quote
+    if quote == "'" and "\n" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def rewrite_scalar(source: Source, node: ScalarNode, value: str, style: Style) -> Edit:
+    """Replace a one-line scalar by `value`, keeping its quote style where it had one."""
+    start = node_start(source, node)
+    end = source.offset(node.end_mark.line, node.end_mark.column)
+    if node.style in ("|", ">"):
+        raise FixRefused("the command sits in a block scalar that cannot be rewritten safely")
+    prefer = node.style if node.style in ("'", '"') else None
+    return Edit(start, end, quote_scalar(value, style, prefer))
+
+
+def emit_value_lines(value: object, indent: int, style: Style) -> list[str]:
+    """Block YAML lines for a str, list of str or dict value, indented by `indent`."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        lines = []
+        for key, item in value.items():
+            if isinstance(item, (dict, list)):
+                lines.append(f"{pad}{key}:")
+                child = indent + (style.sequence_indent if isinstance(item, list) else style.indent)
+                lines.extend(emit_value_lines(item, child, style))
+            else:
+                lines.append(f"{pad}{key}: {quote_scalar(str(item), style)}")
+        return lines
+    if isinstance(value, list):
+        lines = []
+        for item in value:
+            if isinstance(item, dict):
+                inner = emit_value_lines(item, indent + 2, style)
+                lines.append(f"{pad}- {inner[0].lstrip()}")
+                lines.extend(inner[1:])
+            else:
+                lines.append(f"{pad}- {quote_scalar(str(item), style)}")
+        return lines
+    return [f"{pad}{quote_scalar(str(value), style)}"]
+
+
+def emit_property(key: str, value: object, indent: int, style: Style) -> str:
+    """`key: value` as block YAML at `indent`, ending with the file's newline."""
+    if isinstance(value, (dict, list)):
+        child = indent + (style.sequence_indent if isinstance(value, list) else style.indent)
+        lines = [f"{' ' * indent}{key}:"] + emit_value_lines(value, child, style)
+    else:
+        lines = [f"{' ' * indent}{key}: {quote_scalar(str(value), style)}"]
+    return "".join(line + style.newline for line in lines)
+
+
+def indent_text(text: str, extra: int) -> str:
+    """Shift every non-blank line right; blank lines stay empty so block scalars keep."""
+    pad = " " * extra
+    return "".join(pad + line if line.strip() else line for line in text.splitlines(True))
