@@ -5,6 +5,8 @@ Exit codes: 0 no findings, 1 findings, 2 usage, config or internal error.
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import sys
 from collections import Counter
 
@@ -12,8 +14,10 @@ import click
 
 from flowlint import __version__
 from flowlint.catalogue import CatalogueError, load_catalogue, render_rule_doc, rule_by_code_or_name
-from flowlint.engine import FileResult, Settings, check_bytes, select_rules
-from flowlint.files import discover, read_bytes
+from flowlint.engine import Settings, select_rules
+from flowlint.files import discover
+from flowlint.fixes.plan import STRATEGIES, FixOptions
+from flowlint.process import FileOutcome, Mode, process_file
 from flowlint.kestra import parse_version
 from flowlint.report import FORMATS, render, reported
 from flowlint.source import DEFAULT_MAX_BYTES
@@ -56,8 +60,8 @@ def _target_version(value: str) -> tuple[int, int]:
 @click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
 @click.option("--exclude", multiple=True, help="Glob of files or folders to skip when walking.")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="full",
-              show_default=True, help="Output format.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
+              help="Output format [default: full; github when GITHUB_ACTIONS=true].")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False),
               help="Write the report to this file instead of standard output.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
@@ -68,30 +72,98 @@ def _target_version(value: str) -> tuple[int, int]:
               help="Kestra version the flows run on (0.15 to 2.0).")
 @click.option("--max-file-size", type=int, default=DEFAULT_MAX_BYTES, show_default=True,
               help="Skip files larger than this many bytes, with an error.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes to the files.")
+@click.option("--unsafe-fixes", is_flag=True, help="Apply unsafe fixes too (with --fix or --diff).")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option("--show-fixes", is_flag=True, help="List the fixes applied to each file.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when a file was fixed.")
+@click.option("--strategy", type=click.Choice(("auto", *STRATEGIES)), default="auto",
+              show_default=True, help="Remedy the fixes write.")
+@click.option("--image", help="Image for --strategy custom-image ({namespace} {flow} {task}).")
+@click.option("--stdin-filename", help="Name of the flow read from standard input (PATH '-').")
 def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
-          exclude: tuple[str, ...], output_format: str, output_file: str | None,
+          exclude: tuple[str, ...], output_format: str | None, output_file: str | None,
           exit_zero: bool, statistics: bool, quiet: bool, verbose: bool,
-          target_version: str, max_file_size: int) -> None:
-    """Check Kestra flow files (default: the current folder)."""
+          target_version: str, max_file_size: int, fix: bool, unsafe_fixes: bool, diff: bool,
+          show_fixes: bool, exit_non_zero_on_fix: bool, strategy: str, image: str | None,
+          stdin_filename: str | None) -> None:
+    """Check Kestra flow files (default: the current folder); fix them with --fix."""
     catalogue = _catalogue()
     rules = select_rules(catalogue, [code for code, rule in catalogue.items()
                                      if rule.enabled_by_default],
                          _split_codes(select), _split_codes(ignore))
     settings = Settings(rules, _target_version(target_version), _parameters(catalogue),
-                        max_file_size)
-    results = [_check_file(path, settings, verbose) for path in discover(paths or ("."), exclude)]
+                        max_file_size, FixOptions(strategy, image))
+    output_format = output_format or _default_format()
+    mode = Mode(fix=fix or diff, unsafe=unsafe_fixes, diff=diff)
+    if paths == ("-",) or stdin_filename:
+        outcomes = [_check_stdin(stdin_filename or "-", settings, mode)]
+    else:
+        outcomes = [_check_path(path, settings, mode, verbose)
+                    for path in discover(paths or ("."), exclude)]
+    results = [outcome.result for outcome in outcomes]
     rows = reported(results, catalogue)
-    _emit(render(output_format, rows, results, catalogue), output_file)
-    for result in results:
-        if result.error:
-            click.echo(f"{result.path}: error: {result.error}", err=True)
+    report = render(output_format, rows, results, catalogue)
+    to_stderr = outcomes and mode.fix and not mode.write_files(paths, stdin_filename)
+    _emit(report, output_file, to_stderr)
+    _print_fix_output(outcomes, mode, show_fixes, to_stderr)
+    for outcome in outcomes:
+        if outcome.result.error:
+            click.echo(f"{outcome.result.path}: error: {outcome.result.error}", err=True)
+        if outcome.write_error:
+            click.echo(f"{outcome.result.path}: error: not written: {outcome.write_error}",
+                       err=True)
     if statistics:
         _print_statistics(rows)
     if not quiet and output_format in ("full", "concise"):
-        _print_summary(results, rows)
-    if any(result.error for result in results):
-        raise SystemExit(EXIT_ERROR)
-    raise SystemExit(EXIT_FINDINGS if rows and not exit_zero else EXIT_CLEAN)
+        _print_summary(outcomes, rows, mode)
+    raise SystemExit(_exit_code(outcomes, rows, mode, exit_zero, exit_non_zero_on_fix))
+
+
+def _default_format() -> str:
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "full"
+
+
+def _check_stdin(name: str, settings: Settings, mode: Mode) -> FileOutcome:
+    data = sys.stdin.buffer.read()
+    return process_file(name, settings, dataclasses.replace(mode, write=False), data)
+
+
+def _check_path(path: str, settings: Settings, mode: Mode, verbose: bool) -> FileOutcome:
+    outcome = process_file(path, settings, mode)
+    if verbose and outcome.result.other_documents:
+        click.echo(f"{path}: skipped {outcome.result.other_documents} YAML document(s) that "
+                   "are not Kestra flows (no id, namespace and tasks)", err=True)
+    return outcome
+
+
+def _print_fix_output(outcomes: list[FileOutcome], mode: Mode, show_fixes: bool,
+                      stdin: bool) -> None:
+    for outcome in outcomes:
+        if stdin and mode.fix and not mode.diff:
+            # Editor mode: the fixed flow (or the original, when nothing changed) on stdout.
+            text = outcome.fixed_text
+            if text is None and outcome.result.source is not None:
+                text = outcome.result.source.text
+            if text is not None:
+                click.echo(text, nl=False)
+        if outcome.diff:
+            click.echo(outcome.diff, nl=False)
+        if show_fixes and outcome.applied:
+            for line in outcome.applied:
+                click.echo(f"{outcome.result.path}: fixed {line}", err=True)
+
+
+def _exit_code(outcomes: list[FileOutcome], rows: list, mode: Mode, exit_zero: bool,
+               exit_non_zero_on_fix: bool) -> int:
+    if any(outcome.result.error or outcome.write_error for outcome in outcomes):
+        return EXIT_ERROR
+    if mode.diff and any(outcome.diff for outcome in outcomes):
+        return EXIT_FINDINGS
+    fixed = any(outcome.fixed_text is not None for outcome in outcomes)
+    if exit_non_zero_on_fix and fixed:
+        return EXIT_FINDINGS
+    return EXIT_FINDINGS if rows and not exit_zero else EXIT_CLEAN
 
 
 def _catalogue() -> dict:
@@ -106,30 +178,12 @@ def _parameters(catalogue: dict) -> dict:
     return {code: dict(rule.parameters) for code, rule in catalogue.items()}
 
 
-def _check_file(path: str, settings: Settings, verbose: bool) -> FileResult:
-    try:
-        data = read_bytes(path)
-    except OSError as error:
-        return FileResult(path, error=f"cannot read: {error.strerror or error}")
-    try:
-        result = check_bytes(data, path, settings)
-    except RecursionError:
-        return FileResult(path, error="nesting is too deep to check")
-    except Exception as error:  # noqa: BLE001 - promise 3: one bad file never stops the run
-        return FileResult(path, error=f"internal error ({type(error).__name__}: {error}); "
-                                      "please report it with this file")
-    if verbose and result.other_documents:
-        click.echo(f"{path}: skipped {result.other_documents} YAML document(s) that are not "
-                   "Kestra flows (no id, namespace and tasks)", err=True)
-    return result
-
-
-def _emit(text: str, output_file: str | None) -> None:
+def _emit(text: str, output_file: str | None, to_stderr: bool = False) -> None:
     if output_file:
         with open(output_file, "w", encoding="utf-8") as handle:
             handle.write(text)
     elif text:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, err=to_stderr)
 
 
 def _print_statistics(rows: list) -> None:
@@ -138,10 +192,21 @@ def _print_statistics(rows: list) -> None:
         click.echo(f"{count:>5}  {code}  {name}")
 
 
-def _print_summary(results: list[FileResult], rows: list) -> None:
-    files = len(results)
+def _print_summary(outcomes: list[FileOutcome], rows: list, mode: Mode) -> None:
+    files = len(outcomes)
+    fixed = sum(len(outcome.applied) for outcome in outcomes)
+    if mode.fix and fixed:
+        verb = "Would fix" if mode.diff else "Fixed"
+        changed = sum(1 for outcome in outcomes if outcome.fixed_text is not None)
+        click.echo(f"{verb} {fixed} task(s) in {changed} file(s).", err=True)
+    unsafe = sum(1 for row in rows if row.finding.fix is not None and not row.finding.fix.safe)
+    if unsafe and not mode.unsafe:
+        click.echo(f"{unsafe} finding(s) have an unsafe fix: add --unsafe-fixes to apply it.",
+                   err=True)
     if rows:
         click.echo(f"Found {len(rows)} finding(s) in {files} file(s).", err=True)
+    elif mode.diff:
+        return
     else:
         click.echo(f"All checks passed ({files} file(s)).", err=True)
 

@@ -1,0 +1,98 @@
+"""One file, start to end: read, check or fix, verify, write. Never raises."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+
+from flowlint.engine import FileResult, Settings, check_bytes
+from flowlint.findings import FixOutcome
+from flowlint.source import SourceError, decode
+
+
+@dataclass(frozen=True)
+class Mode:
+    fix: bool = False
+    unsafe: bool = False
+    diff: bool = False        # compute the fix, show a diff, write nothing
+    write: bool = True        # False for stdin: the caller prints the fixed text
+
+    def write_files(self, paths: tuple[str, ...], stdin_filename: str | None) -> bool:
+        """False in editor mode (stdin), where the fixed flow goes to stdout."""
+        return not (paths == ("-",) or stdin_filename)
+
+
+@dataclass
+class FileOutcome:
+    result: FileResult
+    fixed_text: str | None = None   # the whole fixed text, when something was fixed
+    diff: str = ""
+    applied: list[str] = field(default_factory=list)
+    write_error: str | None = None
+
+
+def process_file(path: str, settings: Settings, mode: Mode, data: bytes | None = None) -> FileOutcome:
+    try:
+        if data is None:
+            with open(path, "rb") as handle:
+                data = handle.read()
+    except OSError as error:
+        return FileOutcome(FileResult(path, error=f"cannot read: {error.strerror or error}"))
+    try:
+        if not mode.fix:
+            return FileOutcome(check_bytes(data, path, settings))
+        return _fix(path, data, settings, mode)
+    except RecursionError:
+        return FileOutcome(FileResult(path, error="nesting is too deep to check"))
+    except Exception as error:  # noqa: BLE001 - promise 3: one bad file never stops the run
+        return FileOutcome(FileResult(path, error=f"internal error ({type(error).__name__}: "
+                                                  f"{error}); please report it with this file"))
+
+
+def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
+    from flowlint.fixes.engine import fix_source
+    from flowlint.fixes.write import WriteError, write_atomic
+
+    try:
+        source = decode(data, path, settings.max_bytes)
+    except SourceError as error:
+        return FileOutcome(FileResult(path, error=str(error)))
+    run = fix_source(source, settings, mode.unsafe)
+    result = _with_failures(run.result, run.failed)
+    outcome = FileOutcome(result, applied=[f"{fix.rule} '{fix.task_id}': {fix.title}"
+                                           for fix in run.applied])
+    if not run.changed:
+        return outcome
+    outcome.fixed_text = run.text
+    if mode.diff:
+        outcome.diff = unified_diff(path, source.text, run.text)
+    elif mode.write:
+        try:
+            write_atomic(path, source.encode(run.text), data)
+        except WriteError as error:
+            outcome.write_error = str(error)
+    return outcome
+
+
+def _with_failures(result: FileResult, failed: dict) -> FileResult:
+    """Findings whose fix failed verification say so instead of offering the fix."""
+    if not failed:
+        return result
+    findings = []
+    for finding in result.findings:
+        reason = failed.get((finding.rule, finding.task_id))
+        if reason and finding.fix_outcome is not None:
+            outcome = FixOutcome(finding.fix_outcome.strategy, finding.fix_outcome.title,
+                                 finding.fix_outcome.safe, False,
+                                 f"the fix failed verification and was not applied: {reason}")
+            finding = dataclasses.replace(finding, fix=None, fix_outcome=outcome)
+        findings.append(finding)
+    result.findings = findings
+    return result
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    lines = difflib.unified_diff(before.splitlines(True), after.splitlines(True),
+                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
