@@ -155,11 +155,11 @@ class Measure:
     runs: list[Run] = field(default_factory=list)
     files: int = 0
     note: str = ""  # shown in place of numbers when there are no runs, or after them
-    error: str = ""
+    error: str = ""  # a run exited with an unexpected code: its stderr tail, shown below the table
 
     @property
     def ok(self) -> bool:
-        return bool(self.runs) and not self.error
+        return bool(self.runs)
 
     @property
     def median(self) -> float:
@@ -177,16 +177,20 @@ class Measure:
 def repeat(label: str, cmd: list[str], times: int, cwd: Path, env: dict[str, str],
            files: int, ok_codes: tuple[int, ...] = (0,), before=None, note: str = "",
            sample_tree: bool = False) -> Measure:
-    """Run cmd `times` times (calling `before()` untimed ahead of each run)."""
+    """Run cmd `times` times (calling `before()` untimed ahead of each run).
+
+    A run that exits with an unexpected code is still timed (flowlint reports internal errors
+    per file and goes on), but flagged, with its stderr shown below the table."""
     measure = Measure(label, files=files, note=note)
     for _ in range(times):
         if before:
             before()
         run = run_child(cmd, cwd, env, sample_tree)
-        if run.returncode not in ok_codes:
-            tail = "\n".join(run.stderr.strip().splitlines()[-6:])
-            measure.error = f"exit {run.returncode}: {tail}"
-            break
+        if run.returncode not in ok_codes and not measure.error:
+            lines = run.stderr.strip().splitlines()
+            shown = lines if len(lines) <= 5 else lines[:3] + ["..."] + lines[-1:]
+            measure.error = f"exit {run.returncode}, {len(lines)} stderr lines:\n    " + \
+                "\n    ".join(line[:200] for line in shown)
         measure.runs.append(run)
     return measure
 
@@ -324,9 +328,7 @@ class Bench:
         cmd = self.check_cmd(*jobs, str(corpus.path))
         # Prime: clear, then one untimed run that may write a cache.
         self.clear_cache(corpus.path)
-        primed = run_child(cmd, self.workdir, self.env)
-        if primed.returncode != 0:
-            return Measure(label, error=f"exit {primed.returncode}: {primed.stderr.strip()[-300:]}")
+        run_child(cmd, self.workdir, self.env)
         if not (self.cache_exists(corpus.path) or self.features.no_cache or self.features.clean):
             return Measure(label, note="n/a (no cache)")
         return repeat(label, cmd, self.args.repeat, self.workdir, self.env, corpus.files)
@@ -345,9 +347,10 @@ class Bench:
             shutil.copytree(corpus.path, copy, ignore=shutil.ignore_patterns(CACHE_DIR_NAME))
             self.clear_cache(copy)
 
+        # --diff exits 1 when it would change something, even with --exit-zero (like ruff).
         return repeat(f"4 flowlint check {' '.join(extra)}", self.check_cmd(*jobs, *extra, str(copy)),
-                      self.args.repeat, self.workdir, self.env, corpus.files, before=fresh_copy,
-                      note="on a copy")
+                      self.args.repeat, self.workdir, self.env, corpus.files, ok_codes=(0, 1),
+                      before=fresh_copy, note="on a copy")
 
     def yamllint(self, corpus: Corpus) -> Measure:
         label = "5 yamllint -f parsable (default config)"
@@ -392,14 +395,17 @@ def print_table(measures: list[Measure], floor: Measure) -> None:
     print("-" * len(head))
     for m in measures:
         if not m.ok:
-            text = m.error or m.note
-            print(f"{m.label:<48} {m.files or '':>6} {text}")
+            print(f"{m.label:<48} {m.files or '':>6} {m.note}")
             continue
         ratio = f"{m.median / floor.median:.2f}x" if floor.ok and m.files == floor.files else ""
         per_file = f"{1000 * m.median / m.files:.2f}" if m.files else ""
-        note = f"  {m.note}" if m.note else ""
+        note = "  ".join(filter(None, ["" if not m.error else "(!) unexpected exit", m.note]))
+        note = f"  {note}" if note else ""
         print(f"{m.label:<48} {m.files:>6} {m.median:>8.3f}s {m.best:>8.3f}s {per_file:>8} "
               f"{mb(m.peak):>9} {ratio:>8}{note}")
+    for m in measures:
+        if m.error:
+            print(f"\n(!) {m.label}: {m.error}")
 
 
 def goal_line(name: str, value: float | None, shown: str, target: str, passed: bool | None) -> None:
@@ -471,6 +477,15 @@ def main(argv: list[str] | None = None) -> int:
         # Untimed warm-up: interpreter, libraries and the corpus into the OS page cache.
         run_child([sys.executable, "-c", FLOOR_CODE, str(corpus.path)], workdir, bench.env)
         run_child([bench.flowlint, "--version"], workdir, bench.env)
+
+        # Start-up costs, to read the single-flow line against: how much of it is the
+        # interpreter and flowlint's imports rather than checking.
+        python_start = repeat("python -c pass", [sys.executable, "-c", "pass"], 10, workdir,
+                              bench.env, 0)
+        flowlint_start = repeat("flowlint --version", [bench.flowlint, "--version"], 10, workdir,
+                                bench.env, 0)
+        print(f"start-up  python -c pass {python_start.median * 1000:.0f} ms, "
+              f"flowlint --version {flowlint_start.median * 1000:.0f} ms (median of 10)\n")
 
         floor = bench.floor(corpus)
         cold = bench.cold(corpus)

@@ -104,7 +104,8 @@ def _glob_matches(pattern: str, relative: PurePosixPath) -> bool:
                for variant in patterns for candidate in candidates)
 
 
-def _zero_folder_variants(pattern: str) -> set[str]:
+@lru_cache(maxsize=256)
+def _zero_folder_variants(pattern: str) -> frozenset[str]:
     """The pattern with each combination of its `**/` (at a folder boundary) left out."""
     variants, pending = {pattern}, [pattern]
     while pending:
@@ -115,7 +116,7 @@ def _zero_folder_variants(pattern: str) -> set[str]:
                 if shorter not in variants:
                     variants.add(shorter)
                     pending.append(shorter)
-    return variants
+    return frozenset(variants)
 
 
 def merged(config: Config, **overrides: object) -> Config:
@@ -123,7 +124,7 @@ def merged(config: Config, **overrides: object) -> Config:
 
     `fix` takes a FixConfig, or a mapping of FixConfig fields whose None values are skipped.
     """
-    names = {item.name: item for item in fields(Config)}
+    names = {item.name for item in fields(Config)}
     changes: dict[str, object] = {}
     for name, value in overrides.items():
         if name not in names:

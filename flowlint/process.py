@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 from dataclasses import dataclass, field
 
 from flowlint.engine import FileResult, Settings, check_bytes
-from flowlint.findings import FixOutcome
 from flowlint.source import SourceError, decode
 
 
@@ -59,7 +57,7 @@ def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
     except SourceError as error:
         return FileOutcome(FileResult(path, error=str(error)))
     run = fix_source(source, settings, mode.unsafe)
-    result = _with_failures(run.result, run.failed)
+    result = run.result
     outcome = FileOutcome(result, applied=[f"{fix.rule} '{fix.task_id}': {fix.title}"
                                            for fix in run.applied])
     if not run.changed:
@@ -73,23 +71,6 @@ def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
         except WriteError as error:
             outcome.write_error = str(error)
     return outcome
-
-
-def _with_failures(result: FileResult, failed: dict) -> FileResult:
-    """Findings whose fix failed verification say so instead of offering the fix."""
-    if not failed:
-        return result
-    findings = []
-    for finding in result.findings:
-        reason = failed.get((finding.rule, finding.task_id))
-        if reason and finding.fix_outcome is not None:
-            outcome = FixOutcome(finding.fix_outcome.strategy, finding.fix_outcome.title,
-                                 finding.fix_outcome.safe, False,
-                                 f"the fix failed verification and was not applied: {reason}")
-            finding = dataclasses.replace(finding, fix=None, fix_outcome=outcome)
-        findings.append(finding)
-    result.findings = findings
-    return result
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 
 from flowlint.checks import (
+    import_not_installed,
     install_on_process_runner,
     legacy_python_requirements,
+    pip_install_in_script,
     pip_install_per_execution,
 )
 from flowlint.findings import Finding
@@ -21,5 +23,7 @@ Check = Callable[[Flow, Mapping[str, object]], Iterator[Finding]]
 CHECKS: dict[str, Check] = {
     "FL001": pip_install_per_execution.check,
     "FL002": legacy_python_requirements.check,
+    "FL003": pip_install_in_script.check,
     "FL004": install_on_process_runner.check,
+    "FL010": import_not_installed.check,
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
+from flowlint.caching import is_cached
 from flowlint.checks.python_installs import python_installs, where
 from flowlint.findings import Finding
 from flowlint.model import Flow
@@ -13,7 +14,7 @@ CODE = "FL004"
 
 def check(flow: Flow, parameters: Mapping[str, object]) -> Iterator[Finding]:
     for found in python_installs(flow, parameters):
-        if found.runner.kind != "process":
+        if found.runner.kind != "process" or is_cached(found.located, found.task):
             continue
         yield Finding(
             CODE,

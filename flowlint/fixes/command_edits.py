@@ -56,7 +56,9 @@ def _new_value(value: str, changes: list[tuple[LocatedInstall, str | None]]) -> 
         if new_text is None:
             spans.append((*_cut_span(value, commands, index), ""))
         else:
-            spans.append((located.install.command.start, located.install.command.end, new_text))
+            # Replace the words only: assignments, sudo and redirects around them stay.
+            words = located.install.command.words
+            spans.append((words[0].start, words[-1].end, new_text))
     for start, end, text in sorted(spans, reverse=True):
         value = value[:start] + text + value[end:]
     return value
@@ -68,7 +70,9 @@ def _cut_span(value: str, commands: list[shell.SimpleCommand], index: int) -> tu
     before = value[line_start(value, command.start):command.start]
     after_end = line_end(value, max(command.end - 1, command.start))
     after = value[command.end:after_end]
-    if not before.strip() and not after.strip() and command.separator_after in _CUTTABLE \
+    # A trailing comment belongs to the line it ends, so it goes with the command.
+    if not before.strip() and (not after.strip() or after.strip().startswith("#")) \
+            and command.separator_after in _CUTTABLE \
             and command.separator_before in _CUTTABLE:
         return line_start(value, command.start), after_end
     following = commands[index + 1] if index + 1 < len(commands) else None
@@ -77,9 +81,10 @@ def _cut_span(value: str, commands: list[shell.SimpleCommand], index: int) -> tu
     previous = commands[index - 1] if index > 0 else None
     if command.separator_before in ("&&", ";") and previous is not None:
         return previous.end, command.end
+    joint = command.separator_after or command.separator_before
+    joint = "a line break" if joint == "\n" else f"'{joint}'"
     raise FixRefused(f"the install '{value[command.start:command.end]}' is joined to other "
-                     f"commands by '{command.separator_after or command.separator_before}'; "
-                     "removing it would change what runs")
+                     f"commands by {joint}; removing it would change what runs")
 
 
 def _scalar_edit(source: Source, node: ScalarNode, value: str, style: Style) -> Edit:

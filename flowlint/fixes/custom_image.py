@@ -29,8 +29,8 @@ def image_name(ctx: TaskFixContext) -> str:
 def plan(ctx: TaskFixContext) -> PlannedFix:
     image = image_name(ctx)
     task = ctx.task
-    require(not kestra.is_legacy_script(task.type), f"'{task.id}' is a legacy "
-            f"{task.raw_type} task; migrate it to io.kestra.plugin.scripts first")
+    require(not kestra.is_legacy_script(task.type), f"'{task.id}' has the legacy type "
+            f"{task.raw_type}; migrate it to io.kestra.plugin.scripts first")
     edits = rewrite_installs(ctx.source, task, {located: None for located in ctx.installs},
                              ctx.style)
     edits.extend(_image_edits(ctx, image))

@@ -30,7 +30,7 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
             f"(target version {ctx.target[0]}.{ctx.target[1]})")
     kind = task.script_kind
     require(kind is not None and kind.language == "python" and kind.shape != "legacy",
-            f"'{task.id}' is a {task.type} task; `dependencies` exists only on python "
+            f"'{task.id}' has type {task.type}; `dependencies` exists only on python "
             "Script and Commands tasks")
     require_plain_packages(ctx.installs, NAME)
     packages = packages_of(ctx.installs)

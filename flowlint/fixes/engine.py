@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from flowlint.engine import FileResult, Settings, check_source
-from flowlint.findings import Edit, Finding, Fix
+from flowlint.findings import Edit, Finding, Fix, FixOutcome
 from flowlint.fixes.verify import verify_fixed_text
 from flowlint.source import Source
 
@@ -18,6 +19,7 @@ class AppliedFix:
     task_id: str | None
     title: str
     strategy: str
+    scope: frozenset[str]
 
 
 @dataclass
@@ -34,11 +36,13 @@ class FixRun:
 
 
 def apply_edits(text: str, edits: tuple[Edit, ...]) -> str | None:
-    """The text with edits applied; None when two edits overlap."""
+    """The text with edits applied; None when two edits overlap.
+
+    Insertions at the same offset are kept in the order the fix listed them.
+    """
     ordered = sorted(edits, key=lambda edit: (edit.start, edit.end))
     for first, second in zip(ordered, ordered[1:]):
-        if second.start < first.end or (second.start == first.start and first.start == first.end
-                                        and second.start == second.end):
+        if second.start < first.end:
             return None
     for edit in reversed(ordered):
         text = text[:edit.start] + edit.text + text[edit.end:]
@@ -65,10 +69,10 @@ def fix_source(source: Source, settings: Settings, unsafe: bool = False) -> FixR
             continue
         current, result = fixed
         run.applied.append(AppliedFix(finding.rule, finding.task_id, finding.fix.title,
-                                      finding.fix.strategy))
+                                      finding.fix.strategy, finding.fix.scope))
     else:
         run.failed[("", None)] = f"fixes did not converge after {MAX_FIXES_PER_FILE} rounds"
-    run.text, run.result = current.text, result
+    run.text, run.result = current.text, _with_failures(result, run.failed)
     return run
 
 
@@ -87,3 +91,20 @@ def _try_fix(current: Source, finding: Finding,
            for other in result.findings):
         return "the finding is still there after the fix"
     return fixed, result
+
+
+def _with_failures(result: FileResult, failed: dict[tuple[str, str | None], str]) -> FileResult:
+    """Findings whose fix failed verification say so instead of offering the fix."""
+    if not failed:
+        return result
+    findings = []
+    for finding in result.findings:
+        reason = failed.get((finding.rule, finding.task_id))
+        if reason and finding.fix_outcome is not None:
+            outcome = FixOutcome(finding.fix_outcome.strategy, finding.fix_outcome.title,
+                                 finding.fix_outcome.safe, False,
+                                 f"the fix failed verification and was not applied: {reason}")
+            finding = dataclasses.replace(finding, fix=None, fix_outcome=outcome)
+        findings.append(finding)
+    result.findings = findings
+    return result

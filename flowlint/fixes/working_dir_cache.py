@@ -20,8 +20,9 @@ from flowlint.fixes.install_args import kept_options, packages_of
 from flowlint.fixes.plan import PlannedFix, TaskFixContext, require
 from flowlint.fixes.task_edits import append_properties, extend_sequence, own_entry, \
     set_mapping_key, wrap_in_list_item
-from flowlint.fixes.yamltext import FixRefused
+from flowlint.fixes.yamltext import FixRefused, Style
 from flowlint.model import Task
+from flowlint.source import Source
 from flowlint.yamlnodes import get
 
 NAME = "working-dir-cache"
@@ -47,7 +48,8 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
         edits = [_wrap(ctx, folder, edits)]
         scope = {task.id}
     else:
-        edits.extend(_extend_cache(ctx, working_directory, folder))
+        edits.extend(extend_cache(ctx.source, working_directory, folder, ctx.options.ttl,
+                                  ctx.style))
         scope = {task.id, working_directory.id}
     # Kestra documents WorkingDirectory caching for the Process runner; with a container
     # runner it may fail ("Unable to execute WorkingDirectory post actions").
@@ -120,8 +122,8 @@ def _use_venv_python(ctx: TaskFixContext) -> list[Edit]:
     return edits
 
 
-def _cache_value(ctx: TaskFixContext, folder: str) -> dict[str, object]:
-    return {"patterns": [f"{folder}/**"], "ttl": ctx.options.ttl}
+def _cache_value(folder: str, ttl: str) -> dict[str, object]:
+    return {"patterns": [f"{folder}/**"], "ttl": ttl}
 
 
 def _wrap(ctx: TaskFixContext, folder: str, inner_edits: list[Edit]) -> Edit:
@@ -132,22 +134,24 @@ def _wrap(ctx: TaskFixContext, folder: str, inner_edits: list[Edit]) -> Edit:
         new_id, suffix = f"{ctx.task.id}_cached_{suffix}", suffix + 1
     type_name = kestra.WORKING_DIRECTORY if ctx.target >= (0, 17) \
         else "io.kestra.core.tasks.flows.WorkingDirectory"
-    wrapper = {"id": new_id, "type": type_name, "cache": _cache_value(ctx, folder)}
+    wrapper = {"id": new_id, "type": type_name, "cache": _cache_value(folder, ctx.options.ttl)}
     return wrap_in_list_item(ctx.source, ctx.task, wrapper, ctx.style, inner_edits)
 
 
-def _extend_cache(ctx: TaskFixContext, working_directory: Task, folder: str) -> list[Edit]:
+def extend_cache(source: Source, working_directory: Task, folder: str, ttl: str,
+                 style: Style) -> list[Edit]:
+    """Edits so that the WorkingDirectory's cache keeps `folder`."""
     if patterns_cover(cache_patterns(working_directory), folder):
         return []
     cache = own_entry(working_directory, "cache")
     if cache is None:
         require(working_directory.prop("cache") is None,
                 "the WorkingDirectory's cache comes from pluginDefaults; extend it there")
-        return [append_properties(ctx.source, working_directory,
-                                  {"cache": _cache_value(ctx, folder)}, ctx.style)]
+        return [append_properties(source, working_directory,
+                                  {"cache": _cache_value(folder, ttl)}, style)]
     patterns = get(cache[1], "patterns")
     if isinstance(patterns, SequenceNode):
-        return [extend_sequence(ctx.source, patterns, [f"{folder}/**"], ctx.style)]
+        return [extend_sequence(source, patterns, [f"{folder}/**"], style)]
     if isinstance(cache[1], MappingNode):
-        return [set_mapping_key(ctx.source, cache[1], "patterns", [f"{folder}/**"], ctx.style)]
+        return [set_mapping_key(source, cache[1], "patterns", [f"{folder}/**"], style)]
     raise FixRefused("the WorkingDirectory's `cache` is not a mapping")

@@ -1,0 +1,300 @@
+"""FL010: a Python script imports a module its task does not install, or the reverse.
+
+What a task installs: Python installs in its shell commands, `dependencies`, the legacy
+`requirements`, installs the script runs itself (FL003), and the image when flowlint knows what
+the image holds. A module is only called missing when that picture is complete: the task names
+at least one package, none of its installs is open-ended (`-r`, a URL, Pebble), the runner
+starts from a known image or a fresh virtualenv, and no namespace files can add modules. A
+package is only called unused when all the task's Python code is in the flow.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from packaging.requirements import InvalidRequirement, Requirement
+from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+from flowlint import distributions, kestra, shell
+from flowlint.commands import command_texts, task_installs
+from flowlint.findings import Finding, Span
+from flowlint.model import Flow, Task, effective_runner
+from flowlint.python_scripts import ScriptAnalysis, analyse_flow, has_unknown_packages
+from flowlint.yamlnodes import get, is_true, mapping_items, node_span, scalar_offset, scalar_text
+
+CODE = "FL010"
+_STDLIB = frozenset(sys.stdlib_module_names) | {"__main__", "__future__"}
+_SYSTEM_PYTHON_PACKAGE = ("python", "py3-", "py-")   # apt python3-x, apk py3-x
+
+
+@dataclass(frozen=True)
+class Installed:
+    name: str        # as written, without version or extras
+    canonical: str
+    span: Span
+    where: str       # beforeCommands, dependencies, requirements, script
+
+
+@dataclass
+class Environment:
+    installed: list[Installed]
+    open_ended: bool             # some install adds packages flowlint cannot name
+    base: frozenset[str] | None  # what the image or virtualenv holds; None: unknown
+    base_label: str
+
+
+def check(flow: Flow, parameters: Mapping[str, object]) -> Iterator[Finding]:
+    by_task: dict[int, list[ScriptAnalysis]] = {}
+    for analysis in analyse_flow(flow):
+        by_task.setdefault(id(analysis.script.task), []).append(analysis)
+    for analyses in by_task.values():
+        if all(analysis.parses for analysis in analyses):
+            yield from _check_task(flow, analyses[0].script.task, analyses)
+
+
+def _check_task(flow: Flow, task: Task, analyses: list[ScriptAnalysis]) -> Iterator[Finding]:
+    environment = _environment(flow, task, analyses)
+    local = _local_modules(task)
+    named = [item for item in environment.installed if item.canonical not in distributions.TOOLING]
+    if named and local is not None and environment.base is not None \
+            and not environment.open_ended:
+        yield from _missing(task, analyses, environment, local)
+    if local is not None and _all_code_visible(task, analyses):
+        yield from _unused(flow, task, analyses, environment)
+
+
+# ----------------------------------------------------------------------------- imported, missing
+
+def _missing(task: Task, analyses: list[ScriptAnalysis], environment: Environment,
+             local: set[str]) -> Iterator[Finding]:
+    present = distributions.with_requirements(
+        {item.canonical for item in environment.installed} | set(environment.base or ()))
+    provided = {module for name in present for module in distributions.modules_of(name)}
+    reported: set[str] = set()
+    for analysis in analyses:
+        for module in analysis.code.imports:
+            name = module.name
+            if (module.optional or name in reported or name in _STDLIB or name in local
+                    or name in provided):
+                continue
+            reported.add(name)
+            yield Finding(
+                CODE,
+                analysis.span(module.start, module.end),
+                f"'{name}' is imported by '{task.id}' but not installed "
+                f"({_installed_label(environment)}; {environment.base_label}; "
+                f"its package is usually '{distributions.distribution_of(name)}')",
+                task_id=task.id,
+                yaml_path=f"{task.path}.{analysis.script.label}",
+                extra={"module": name, "distribution": distributions.distribution_of(name)},
+            )
+
+
+def _installed_label(environment: Environment) -> str:
+    names = sorted({item.name for item in environment.installed})
+    return "the task installs " + ", ".join(names)
+
+
+# ----------------------------------------------------------------------------- installed, unused
+
+def _unused(flow: Flow, task: Task, analyses: list[ScriptAnalysis],
+            environment: Environment) -> Iterator[Finding]:
+    imported = {module.name for analysis in analyses for module in analysis.code.imports}
+    programs, run_modules = _programs(task, analyses)
+    imported |= run_modules
+    imported_distributions = {distributions.canonical(distributions.distribution_of(name))
+                              for name in imported}
+    reported: set[str] = set()
+    for item in environment.installed:
+        name = item.canonical
+        if name in reported or _is_used(name, imported, imported_distributions, programs):
+            continue
+        reported.add(name)
+        yield Finding(
+            CODE,
+            item.span,
+            f"'{item.name}' is installed by '{task.id}' but never imported ({item.where})",
+            task_id=task.id,
+            yaml_path=f"{task.path}.{item.where}",
+            extra={"distribution": item.name},
+        )
+
+
+def _is_used(name: str, imported: set[str], imported_distributions: set[str],
+             programs: set[str]) -> bool:
+    if name in distributions.TOOLING or name in distributions.IMPLICITLY_USED:
+        return True
+    if any(module in imported for module in distributions.modules_of(name)):
+        return True
+    if any(distributions.provides_command(name, program) for program in programs):
+        return True
+    # A plugin or companion of an imported package: pandas-gbq, sqlalchemy-bigquery.
+    parts = set(name.split("-"))
+    return bool(parts & (imported | imported_distributions)) and len(parts) > 1
+
+
+def _programs(task: Task, analyses: list[ScriptAnalysis]) -> tuple[set[str], set[str]]:
+    """Programs the task's shell commands and scripts run, and modules run with `-m`."""
+    programs: set[str] = set()
+    run_modules: set[str] = set()
+    for analysis in analyses:
+        programs |= analysis.code.programs
+        run_modules |= analysis.code.run_modules
+    for command in command_texts(task):
+        for simple in shell.split_commands(command.node.value):
+            words = [word.text for word in simple.words]
+            if not words:
+                continue
+            program = words[0].rsplit("/", 1)[-1]
+            programs.add(program)
+            if program.startswith("python") and "-m" in words[1:-1]:
+                run_modules.add(words[words.index("-m", 1) + 1].split(".")[0])
+    return programs, run_modules
+
+
+def _all_code_visible(task: Task, analyses: list[ScriptAnalysis]) -> bool:
+    """Whether every Python line the task runs is in the flow (so 'never imported' is true)."""
+    kind = task.script_kind
+    if kind is None or not all(analysis.code.complete for analysis in analyses):
+        return False
+    if kind.shape == "legacy":
+        return "commands" not in task.properties
+    if kind.shape != "script" or not any(a.script.field == "script" for a in analyses):
+        return False
+    parsed = {analysis.script.file_name for analysis in analyses}
+    for command in command_texts(task):
+        for simple in shell.split_commands(command.node.value):
+            words = [word.text for word in simple.words]
+            if words and words[0].rsplit("/", 1)[-1].startswith("python") and len(words) > 1 \
+                    and not words[1].startswith("-") and words[1].lstrip("./") not in parsed:
+                return False   # runs a Python file flowlint cannot read
+    return True
+
+
+# ----------------------------------------------------------------------------- the environment
+
+def _environment(flow: Flow, task: Task, analyses: list[ScriptAnalysis]) -> Environment:
+    environment = Environment([], False, *_base(flow, task))
+    _from_commands(flow, task, environment)
+    if task.type == kestra.LEGACY_PYTHON:
+        if environment.base is not None:   # requirements are ignored without a virtualenv
+            _from_list(flow, task, "requirements", environment)
+    else:
+        _from_list(flow, task, "dependencies", environment)
+    for analysis in analyses:
+        _from_script(analysis, environment)
+    return environment
+
+
+def _base(flow: Flow, task: Task) -> tuple[frozenset[str] | None, str]:
+    if task.type == kestra.LEGACY_PYTHON:
+        if (scalar_text(task.prop("virtualEnv")) or "").strip().lower() == "false":
+            return None, "no virtualenv"
+        return distributions.fresh_virtualenv(), "it runs in a fresh virtualenv"
+    runner = effective_runner(task, flow.target_version)
+    if not runner.starts_container:
+        return None, runner.describe()
+    image = scalar_text(task.prop("containerImage")) or scalar_text(get(task.prop("docker"),
+                                                                        "image"))
+    label = f"image '{image}'"
+    if image is None:
+        image = _default_image(flow.target_version)
+        label = f"image '{image}', Kestra's default"
+    contents = distributions.image_distributions(image)
+    if contents is None:
+        return None, label
+    extras = sorted(contents - distributions.fresh_virtualenv())
+    return contents, label + (" adds " + ", ".join(extras) if extras else " adds no packages")
+
+
+def _default_image(version: tuple[int, int]) -> str:
+    if version >= (0, 23):
+        return "python:3.13-slim"
+    if version >= (0, 16):
+        return "ghcr.io/kestra-io/kestrapy:latest"
+    return "python"
+
+
+def _from_commands(flow: Flow, task: Task, environment: Environment) -> None:
+    for located in task_installs(flow.source, task):
+        install = located.install
+        if install.ecosystem == "system":
+            if any(package.startswith(_SYSTEM_PYTHON_PACKAGE) for package in install.packages):
+                environment.open_ended = True
+            continue
+        if install.ecosystem != "python":
+            continue
+        if _open_ended(install):
+            environment.open_ended = True
+        node = located.command.node
+        for word in install.command.words:
+            if word.text in install.packages:
+                start = scalar_offset(flow.source, node, word.start)
+                end = scalar_offset(flow.source, node, max(word.end - 1, word.start)) + 1
+                _add(environment, word.text, Span(start, max(start, end)),
+                     located.command.field)
+
+
+def _open_ended(install: shell.Install) -> bool:
+    return bool(install.requirement_files or install.editables or install.local_paths
+                or install.urls or not (install.packages or install.upgrades_pip_only))
+
+
+def _from_list(flow: Flow, task: Task, key: str, environment: Environment) -> None:
+    prop = task.properties.get(key)
+    if prop is None:
+        return
+    if not isinstance(prop.node, SequenceNode):
+        environment.open_ended = True   # a Pebble expression or a single string
+        return
+    for item in prop.node.value:
+        text = scalar_text(item)
+        if text is None:
+            environment.open_ended = True
+        else:
+            _add(environment, text, node_span(flow.source, item), key)
+
+
+def _from_script(analysis: ScriptAnalysis, environment: Environment) -> None:
+    for found in analysis.code.installs:
+        for install in found.installs:
+            if install.ecosystem != "python":
+                continue
+            if _open_ended(install) or has_unknown_packages(found):
+                environment.open_ended = True
+            span = analysis.span(found.start, found.end)
+            for package in install.packages:
+                _add(environment, package, span, analysis.script.label)
+
+
+def _add(environment: Environment, spec: str, span: Span, where: str) -> None:
+    try:
+        name = Requirement(spec.strip()).name
+    except InvalidRequirement:
+        environment.open_ended = True   # Pebble, a path, a conda spec...
+        return
+    environment.installed.append(Installed(name, distributions.canonical(name), span, where))
+
+
+def _local_modules(task: Task) -> set[str] | None:
+    """Modules the working directory provides, or None when flowlint cannot know them."""
+    namespace_files = task.prop("namespaceFiles")
+    if namespace_files is not None and is_true(get(namespace_files, "enabled")):
+        return None
+    names = {"kestra"} if task.type == kestra.LEGACY_PYTHON else set()
+    files = task.prop("inputFiles")
+    if files is None:
+        return names
+    if not isinstance(files, MappingNode):
+        return None
+    for key, _, _ in mapping_items(files):
+        path = key.strip().removeprefix("./")
+        top, slash, _ = path.partition("/")
+        if slash:
+            names.add(top)
+        elif path.endswith(".py"):
+            names.add(path[:-3])
+    return names
+

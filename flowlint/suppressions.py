@@ -1,0 +1,331 @@
+"""Inline suppressions: `# flowlint: ignore[FL001] reason` and `# flowlint: ignore-file[FL001]`.
+
+A suppression inside a task (on its `- id:` line, on its beforeCommands line, ...) covers the
+findings of that task; one outside every task covers the findings that start on its line; an
+`ignore-file` comment covers the whole file. Codes are required: a bare `flowlint: ignore`
+would silence rules nobody thought about, so it is reported as malformed and suppresses nothing.
+Suppressions that suppress nothing are reported as FL900, with a fix that removes them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from flowlint.findings import Edit, Finding, Fix, Span
+from flowlint.source import Source
+from flowlint.yamlnodes import node_span
+
+UNUSED_SUPPRESSION = "FL900"
+FIX_TITLE = "remove unused suppression"
+_CANDIDATE = re.compile(r"#[ \t]*flowlint[ \t]*:")
+_DIRECTIVE = re.compile(r"flowlint[ \t]*:[ \t]*(?P<word>[A-Za-z_-]*)")
+_CODE = re.compile(r"^FL[0-9]{3}$", re.IGNORECASE)
+_SEPARATORS = re.compile(r"[,\s]+")
+_USAGE = "write 'flowlint: ignore[FL001]' or 'flowlint: ignore-file[FL001]'"
+
+
+@dataclass(frozen=True)
+class Suppression:
+    codes: frozenset[str]
+    span: Span            # the comment, from its '#' to its last non-blank character
+    file_level: bool
+    line: int             # 1-based
+    problem: str | None = None   # why a malformed comment suppresses nothing
+    unused_codes: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SuppressionResult:
+    kept: list[Finding]
+    suppressed: list[Finding]
+    unused: list[Suppression] = field(default_factory=list)   # with unused_codes filled in
+
+
+# Finding the comments
+
+
+def find_suppressions(text: str, excluded_spans: Sequence[tuple[int, int]] = ()) -> list[Suppression]:
+    """The suppression comments of a file.
+
+    `excluded_spans` are the (start, end) offsets of block-scalar content and multi-line quoted
+    scalars (see `scalar_spans`): comment-like text there is data, such as a `#` in a shell
+    script. Single-line quoted scalars are recognised here, on the comment's own line.
+    """
+    excluded = sorted(excluded_spans)
+    starts = [start for start, _ in excluded]
+    found = []
+    for match in _CANDIDATE.finditer(text):
+        at = match.start()
+        if at > 0 and text[at - 1] not in " \t\r\n":
+            continue  # 'a#flowlint:' is part of a scalar, not a comment
+        if _inside(excluded, starts, at):
+            continue
+        line_start = text.rfind("\n", 0, at) + 1
+        if not _outside_quotes(text[line_start:at]):
+            continue
+        line_end = text.find("\n", at)
+        line_end = len(text) if line_end < 0 else line_end
+        comment = text[at:line_end].rstrip()
+        found.append(_parse(comment, Span(at, at + len(comment)), text.count("\n", 0, at) + 1))
+    return found
+
+
+def _inside(excluded: list[tuple[int, int]], starts: list[int], offset: int) -> bool:
+    # Scalars never overlap, so only the last span starting at or before the offset can hold it.
+    index = bisect.bisect_right(starts, offset) - 1
+    return index >= 0 and offset < excluded[index][1]
+
+
+def _outside_quotes(before: str) -> bool:
+    """Whether the end of `before` (the start of a line up to a '#') is outside quotes.
+
+    A quote opens a scalar only where a scalar can start; in 'it's' it is a plain character.
+    """
+    quote = None
+    index = 0
+    while index < len(before):
+        char = before[index]
+        previous = before[index - 1] if index else " "
+        if quote is None:
+            if char == "#" and previous in " \t":
+                return True  # an earlier comment: everything after it is comment text
+            if char in "\"'" and previous in " \t[{,:":
+                quote = char
+        elif quote == '"' and char == "\\":
+            index += 1
+        elif char == quote:
+            if quote == "'" and before[index + 1: index + 2] == "'":
+                index += 1  # '' is an escaped quote inside a single-quoted scalar
+            else:
+                quote = None
+        index += 1
+    return quote is None
+
+
+def _parse(comment: str, span: Span, line: int) -> Suppression:
+    directive = _DIRECTIVE.search(comment)
+    assert directive is not None  # the candidate pattern matched this comment
+    word = directive.group("word")
+    file_level = word == "ignore-file"
+    if word not in ("ignore", "ignore-file"):
+        return Suppression(frozenset(), span, False, line,
+                           f"unknown directive 'flowlint: {word}'; {_USAGE}")
+    tokens = _code_tokens(comment)
+    if tokens is None:
+        return Suppression(frozenset(), span, file_level, line,
+                           f"'flowlint: {word}' names no codes; write 'flowlint: {word}[FL001]' "
+                           "with the codes to suppress")
+    wrong = [token for token in tokens if not _CODE.match(token)]
+    if wrong:
+        return Suppression(frozenset(), span, file_level, line,
+                           f"'{wrong[0]}' is not a rule code like FL001")
+    return Suppression(frozenset(token.upper() for token in tokens), span, file_level, line)
+
+
+def _brackets(comment: str) -> tuple[int, int] | None:
+    """Offsets of '[' and ']' right after the directive word, or None without a code list."""
+    directive = _DIRECTIVE.search(comment)
+    if directive is None:
+        return None
+    opening = directive.end()
+    while opening < len(comment) and comment[opening] in " \t":
+        opening += 1
+    if not comment.startswith("[", opening):
+        return None
+    closing = comment.find("]", opening)
+    return (opening, closing) if closing > 0 else None
+
+
+def _code_tokens(comment: str) -> list[str] | None:
+    """The codes between the brackets in written order, or None when there are none."""
+    brackets = _brackets(comment)
+    if brackets is None:
+        return None
+    tokens = [token for token in _SEPARATORS.split(comment[brackets[0] + 1:brackets[1]])
+              if token]
+    return tokens or None
+
+
+def scalar_spans(source: Source, documents: Iterable[Node]) -> list[tuple[int, int]]:
+    """Where comment-like text is scalar content: block scalars (from the line after their
+    `|` or `>` header, whose own comment is real) and quoted scalars spanning several lines."""
+    spans = []
+    seen: set[int] = set()
+    pending = list(documents)
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            pending.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, ScalarNode) and node.start_mark.line != node.end_mark.line:
+            span = node_span(source, node)
+            if node.style in ("|", ">"):
+                spans.append((source.offset(node.start_mark.line + 1, 0), span.end))
+            elif node.style in ("'", '"'):
+                spans.append((span.start, span.end))
+    return sorted(spans)
+
+
+def task_region(text: str, span: Span) -> Span:
+    """A task's span without the blank and comment lines the parser counts at its end.
+
+    A block mapping ends where the next item begins, so the comment above the next task's
+    `- id:` line falls inside this task's span; a trailing comment indented less than the
+    task's keys belongs to what follows, not to this task.
+    """
+    column = span.start - (text.rfind("\n", 0, span.start) + 1)
+    lines = text[span.start:span.end].splitlines(keepends=True)
+    while len(lines) > 1:
+        content = lines[-1].strip()
+        indent = len(lines[-1]) - len(lines[-1].lstrip(" \t"))
+        if content and not (content.startswith("#") and indent < column):
+            break
+        lines.pop()
+    return Span(span.start, span.start + sum(len(line) for line in lines))
+
+
+# Applying them
+
+
+def apply_suppressions(findings: Sequence[Finding], suppressions: Sequence[Suppression],
+                       task_spans: Iterable[tuple[str, Span]], line_of: Callable[[int], int],
+                       enabled: Collection[str] | None = None) -> SuppressionResult:
+    """Split findings into kept and suppressed, and list the suppressions that did nothing.
+
+    `task_spans` are (task id, span) pairs, preferably trimmed with `task_region`. A comment
+    inside a task applies to the innermost task around it: to findings of that task id that
+    start inside that span. Any comment also applies to findings starting on its own line.
+    Codes outside `enabled` (rules not run on this file) are never called unused: whether they
+    would match is unknown, and removing them would break the next run that enables them.
+    """
+    spans = list(task_spans)
+    scopes = [None if suppression.file_level else _innermost(spans, suppression.span.start)
+              for suppression in suppressions]
+    used: list[set[str]] = [set() for _ in suppressions]
+    kept, suppressed = [], []
+    for finding in findings:
+        line = line_of(finding.span.start)
+        matched = False
+        for index, suppression in enumerate(suppressions):
+            if finding.rule in suppression.codes and _covers(suppression, scopes[index],
+                                                               finding, line):
+                used[index].add(finding.rule)
+                matched = True
+        (suppressed if matched else kept).append(finding)
+    unused = []
+    for suppression, codes in zip(suppressions, used):
+        judged = {code for code in suppression.codes if code != UNUSED_SUPPRESSION
+                  and (enabled is None or code in enabled)}
+        idle = frozenset(judged - codes)
+        if idle or suppression.problem:
+            unused.append(replace(suppression, unused_codes=idle))
+    return SuppressionResult(kept, suppressed, unused)
+
+
+def _innermost(spans: list[tuple[str, Span]], offset: int) -> tuple[str, Span] | None:
+    around = [(task_id, span) for task_id, span in spans if span.start <= offset < span.end]
+    return min(around, key=lambda pair: pair[1].end - pair[1].start, default=None)
+
+
+def _covers(suppression: Suppression, scope: tuple[str, Span] | None, finding: Finding,
+            line: int) -> bool:
+    if suppression.file_level or suppression.line == line:
+        return True
+    if scope is None:
+        return False
+    task_id, span = scope
+    return finding.task_id == task_id and span.start <= finding.span.start < span.end
+
+
+def apply_inline_suppressions(source: Source, documents: Iterable[Node],
+                              tasks: Iterable[tuple[str, Span]], findings: Sequence[Finding],
+                              enabled: Collection[str] | None = None) -> SuppressionResult:
+    """Everything for one file: find the comments, apply them, and add FL900 findings for the
+    unused ones to `kept` when FL900 is enabled (or `enabled` is None).
+
+    `documents` are the composed YAML documents and `tasks` (task id, Task.span) pairs.
+    """
+    if "flowlint" not in source.text:  # nearly every file: skip walking the nodes
+        return SuppressionResult(list(findings), [])
+    suppressions = find_suppressions(source.text, scalar_spans(source, documents))
+    if not suppressions:
+        return SuppressionResult(list(findings), [])
+    regions = [(task_id, task_region(source.text, span)) for task_id, span in tasks]
+
+    def line_of(offset: int) -> int:
+        return source.position(offset)[0]
+
+    result = apply_suppressions(findings, suppressions, regions, line_of, enabled)
+    if enabled is not None and UNUSED_SUPPRESSION not in enabled:
+        return result
+    reported = unused_suppression_findings(result.unused, source.text)
+    # An FL900 finding can itself be suppressed (`ignore-file[FL900]` keeps stale comments).
+    second = apply_suppressions(reported, suppressions, regions, line_of, enabled)
+    kept = sorted([*result.kept, *second.kept], key=lambda item: (item.span.start, item.rule))
+    return SuppressionResult(kept, [*result.suppressed, *second.suppressed], result.unused)
+
+
+# FL900
+
+
+def unused_suppression_findings(unused: Iterable[Suppression], text: str) -> list[Finding]:
+    """FL900 findings for unused and malformed suppressions; unused ones come with a fix."""
+    findings = []
+    for suppression in unused:
+        if suppression.problem:
+            findings.append(Finding(UNUSED_SUPPRESSION, suppression.span,
+                                    f"malformed suppression: {suppression.problem}"))
+            continue
+        comment = text[suppression.span.start:suppression.span.end]
+        brackets = _brackets(comment)
+        assert brackets is not None  # a well-formed suppression has its code list
+        written = comment[_DIRECTIVE.search(comment).start():brackets[1] + 1]
+        message = f"unused suppression: '{written}' suppresses nothing"
+        if suppression.unused_codes == suppression.codes:
+            fix = Fix(FIX_TITLE, (_removal(text, suppression.span),), safe=True)
+        else:
+            idle = ", ".join(sorted(suppression.unused_codes))
+            message += f" for {idle}"
+            fix = Fix(f"remove unused {idle} from suppression",
+                      (_without_codes(comment, suppression, brackets),), safe=True)
+        findings.append(Finding(UNUSED_SUPPRESSION, suppression.span, message, fix=fix))
+    return findings
+
+
+def _removal(text: str, span: Span) -> Edit:
+    """Delete the comment: its whole line when it is alone on it, else it and the blanks
+    before it. Line endings are never rewritten, so CRLF files stay CRLF."""
+    line_start = text.rfind("\n", 0, span.start) + 1
+    newline = text.find("\n", span.end)
+    line_end = len(text) if newline < 0 else newline
+    if text[line_start:span.start].strip(" \t"):
+        kept_prefix = text[line_start:span.start].rstrip(" \t")
+        content_end = line_end - 1 if text[line_end - 1:line_end] == "\r" else line_end
+        return Edit(line_start + len(kept_prefix), content_end, "")
+    if newline >= 0:
+        return Edit(line_start, newline + 1, "")
+    # The last line, with no newline after it: take the newline before it, so the file
+    # still ends without one.
+    start = line_start
+    if start > 0:
+        start -= 2 if text[start - 2:start] == "\r\n" else 1
+    return Edit(start, len(text), "")
+
+
+def _without_codes(comment: str, suppression: Suppression, brackets: tuple[int, int]) -> Edit:
+    opening, closing = brackets
+    inner = comment[opening + 1:closing]
+    kept = [token for token in _SEPARATORS.split(inner)
+            if token and token.upper() not in suppression.unused_codes]
+    separator = (", " if ", " in inner else ",") if "," in inner else " "
+    start = suppression.span.start
+    return Edit(start + opening + 1, start + closing, separator.join(kept))

@@ -1,0 +1,69 @@
+"""Golden fix outputs: fixtures/<CODE>/bad-<name>.fixed.<strategy>.yaml, or
+bad-<name>.refused.<strategy>.txt holding the reason the strategy gives for not fixing.
+
+Regenerate after a deliberate change with `python tests/goldens.py --update`, then read
+the diff: the goldens are the review.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from flowlint.catalogue import load_catalogue
+from flowlint.engine import Settings
+from flowlint.fixes.engine import FixRun, fix_source
+from flowlint.fixes.plan import STRATEGIES, FixOptions
+from flowlint.source import decode
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXED_RULES = ("FL001", "FL002")
+IMAGE = "registry.example.com/{namespace}/{flow}:1.0"
+
+
+def settings_for(strategy: str) -> Settings:
+    return Settings(frozenset(load_catalogue()), (1, 0), {},
+                    fix=FixOptions(strategy=strategy, image=IMAGE))
+
+
+def bad_fixtures() -> list[Path]:
+    return sorted(path for code in FIXED_RULES for path in (FIXTURES / code).glob("bad-*.yaml")
+                  if ".fixed." not in path.name)
+
+
+def run_fix(path: Path, strategy: str) -> FixRun:
+    source = decode(path.read_bytes(), path.name)
+    return fix_source(source, settings_for(strategy), unsafe=True)
+
+
+def golden_paths(path: Path, strategy: str) -> tuple[Path, Path]:
+    stem = path.name[: -len(".yaml")]
+    return (path.with_name(f"{stem}.fixed.{strategy}.yaml"),
+            path.with_name(f"{stem}.refused.{strategy}.txt"))
+
+
+def refusals(run: FixRun, code: str) -> str:
+    reasons = sorted({f"{finding.task_id}: {finding.fix_outcome.reason}"
+                      for finding in run.result.findings
+                      if finding.rule == code and finding.fix_outcome is not None})
+    return "".join(reason + "\n" for reason in reasons)
+
+
+def update() -> None:
+    for path in bad_fixtures():
+        for strategy in STRATEGIES:
+            fixed, refused = golden_paths(path, strategy)
+            run = run_fix(path, strategy)
+            fixed.unlink(missing_ok=True)
+            refused.unlink(missing_ok=True)
+            if run.changed:
+                fixed.write_bytes(run.source.encode(run.text))
+            reasons = refusals(run, path.parent.name)
+            if reasons:
+                refused.write_text(reasons, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--update"]:
+        raise SystemExit("usage: python tests/goldens.py --update")
+    update()

@@ -1,0 +1,517 @@
+"""Configuration: discovery, validation messages, globs, merging and the settings printout."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from flowlint.config import (
+    Config,
+    ConfigError,
+    ConfigResolver,
+    FixConfig,
+    effective_settings_text,
+    load_config_file,
+    merged,
+    rule_parameters,
+)
+from flowlint.source import DEFAULT_MAX_BYTES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def flow(path: Path) -> Path:
+    return write(path, "id: f\nnamespace: n\ntasks: []\n")
+
+
+def error_for(tmp_path: Path, text: str, name: str = ".flowlint.toml") -> str:
+    path = write(tmp_path / name, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config_file(path)
+    message = str(caught.value)
+    assert str(path) in message
+    return message
+
+
+# Discovery
+
+
+def test_no_config_file_gives_the_defaults_rooted_at_cwd(tmp_path: Path) -> None:
+    config = ConfigResolver(cwd=tmp_path).for_path(flow(tmp_path / "x.yaml"))
+    assert config.path is None
+    assert config.root == tmp_path
+    assert config == Config(path=None, root=tmp_path)
+
+
+def test_nearest_config_wins_across_nested_folders(tmp_path: Path) -> None:
+    top = write(tmp_path / ".flowlint.toml", 'select = ["FL001"]\n')
+    middle = write(tmp_path / "a" / "pyproject.toml",
+                   '[project]\nname = "x"\n\n[tool.flowlint]\nselect = ["FL002"]\n')
+    resolver = ConfigResolver(cwd=tmp_path)
+
+    assert resolver.for_path(flow(tmp_path / "top.yaml")).path == top
+    deep = resolver.for_path(flow(tmp_path / "a" / "b" / "c" / "deep.yaml"))
+    assert deep.path == middle
+    assert deep.select == ("FL002",)
+    assert deep.root == tmp_path / "a"
+    assert resolver.for_path(tmp_path / "a" / "inside.yaml").select == ("FL002",)
+
+
+def test_pyproject_without_a_flowlint_table_is_skipped(tmp_path: Path) -> None:
+    top = write(tmp_path / ".flowlint.toml", 'ignore = ["FL004"]\n')
+    # Mentions flowlint, so it is parsed, but configures nothing.
+    write(tmp_path / "a" / "pyproject.toml",
+          '[project]\nname = "x"\ndependencies = ["flowlint"]\n[tool.other]\nx = 1\n')
+    config = ConfigResolver(cwd=tmp_path).for_path(flow(tmp_path / "a" / "x.yaml"))
+    assert config.path == top
+    assert config.ignore == ("FL004",)
+
+
+def test_unrelated_broken_pyproject_is_skipped(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", "[project\nname = \n")
+    config = ConfigResolver(cwd=tmp_path).for_path(flow(tmp_path / "x.yaml"))
+    assert config.path is None
+
+
+def test_broken_config_found_by_discovery_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path / "pyproject.toml", "[tool.flowlint\nselect = 1\n")
+    with pytest.raises(ConfigError, match="invalid TOML") as caught:
+        ConfigResolver(cwd=tmp_path).for_path(flow(tmp_path / "x.yaml"))
+    assert str(path) in str(caught.value)
+
+
+def test_flowlint_toml_wins_over_pyproject_in_the_same_folder(tmp_path: Path) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.flowlint]\nselect = ["FL002"]\n')
+    own = write(tmp_path / ".flowlint.toml", 'select = ["FL001"]\n')
+    config = ConfigResolver(cwd=tmp_path).for_path(flow(tmp_path / "x.yaml"))
+    assert config.path == own
+    assert config.select == ("FL001",)
+
+
+def test_relative_paths_are_taken_from_cwd_and_folders_are_cached(tmp_path: Path) -> None:
+    write(tmp_path / "sub" / ".flowlint.toml", 'select = ["FL001"]\n')
+    flow(tmp_path / "sub" / "one.yaml")
+    flow(tmp_path / "sub" / "two.yaml")
+    resolver = ConfigResolver(cwd=tmp_path)
+    first = resolver.for_path(Path("sub/one.yaml"))
+    assert first.select == ("FL001",)
+    assert resolver.for_path("sub/two.yaml") is first
+
+
+def test_explicit_config_is_used_for_every_file(tmp_path: Path) -> None:
+    write(tmp_path / ".flowlint.toml", 'select = ["FL001"]\n')
+    chosen = write(tmp_path / "configs" / "strict.toml", 'select = ["ALL"]\n')
+    resolver = ConfigResolver(explicit=Path("configs/strict.toml"), cwd=tmp_path)
+    for name in ("x.yaml", "deep/er/y.yaml"):
+        config = resolver.for_path(flow(tmp_path / name))
+        assert config.path == chosen
+        assert config.select == ("ALL",)
+        assert config.root == tmp_path / "configs"
+
+
+def test_explicit_pyproject_reads_its_table(tmp_path: Path) -> None:
+    path = write(tmp_path / "pyproject.toml", '[tool.flowlint]\ntarget-version = "0.18"\n')
+    assert ConfigResolver(explicit=path).for_path(tmp_path / "x.yaml").target_version == "0.18"
+
+
+def test_explicit_pyproject_without_table_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path / "pyproject.toml", '[project]\nname = "x"\n')
+    with pytest.raises(ConfigError, match=r"no \[tool.flowlint\] table") as caught:
+        ConfigResolver(explicit=path)
+    assert str(path) in str(caught.value)
+
+
+def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        ConfigResolver(explicit=tmp_path / "nope.toml")
+
+
+def test_isolated_ignores_every_config_file(tmp_path: Path) -> None:
+    write(tmp_path / ".flowlint.toml", 'select = ["FL001"]\n')
+    config = ConfigResolver(isolated=True, cwd=tmp_path).for_path(flow(tmp_path / "x.yaml"))
+    assert config == Config(path=None, root=tmp_path)
+
+
+def test_isolated_with_explicit_config_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path / ".flowlint.toml", "")
+    with pytest.raises(ConfigError, match="--config and --isolated"):
+        ConfigResolver(explicit=path, isolated=True)
+
+
+# Reading and validation
+
+
+def test_every_key_is_read(tmp_path: Path) -> None:
+    path = write(tmp_path / ".flowlint.toml", """
+select = ["FL0"]
+ignore = ["FL002"]
+extend-select = ["FL004"]
+exclude = ["drafts"]
+target-version = "0.18"
+max-file-size = 1000
+
+[per-file-ignores]
+"legacy/*.yaml" = ["FL001", "FL004"]
+
+[fix]
+strategy = "custom-image"
+image = "registry.local/{namespace}/{flow}-{task}:latest"
+cache-layout = "venv"
+ttl = "P1DT12H"
+
+[rules.FL001]
+installers = ["pip"]
+""")
+    config = load_config_file(path)
+    assert config.path == path
+    assert config.root == tmp_path
+    assert config.select == ("FL0",)
+    assert config.ignore == ("FL002",)
+    assert config.extend_select == ("FL004",)
+    assert config.exclude == ("drafts",)
+    assert config.target_version == "0.18"
+    assert config.max_file_size == 1000
+    assert config.per_file_ignores == (("legacy/*.yaml", ("FL001", "FL004")),)
+    assert config.fix == FixConfig("custom-image",
+                                   "registry.local/{namespace}/{flow}-{task}:latest",
+                                   "venv", "P1DT12H")
+    assert dict(config.rule_options["FL001"]) == {"installers": ("pip",)}
+    hash(config)  # usable as a cache key
+
+
+def test_empty_file_gives_defaults_with_its_path(tmp_path: Path) -> None:
+    path = write(tmp_path / ".flowlint.toml", "")
+    config = load_config_file(path)
+    assert config == Config(path=path, root=tmp_path)
+    assert config.fix == FixConfig("auto", None, "deps", "PT24H")
+
+
+def test_unknown_key_names_the_allowed_keys_and_the_closest(tmp_path: Path) -> None:
+    message = error_for(tmp_path, 'ignroe = ["FL001"]\n')
+    assert "unknown key 'ignroe'" in message
+    assert "did you mean 'ignore'?" in message
+    assert ("allowed: select, ignore, extend-select, per-file-ignores, exclude, "
+            "target-version, fix, max-file-size, rules") in message
+
+
+def test_unknown_key_without_a_close_match_has_no_suggestion(tmp_path: Path) -> None:
+    message = error_for(tmp_path, "colour = true\n")
+    assert "unknown key 'colour'" in message
+    assert "did you mean" not in message
+
+
+def test_unknown_nested_key_gives_its_path(tmp_path: Path) -> None:
+    message = error_for(tmp_path, '[fix]\nstratgy = "auto"\n')
+    assert "unknown key 'fix.stratgy' (did you mean 'strategy'?)" in message
+    assert "allowed: strategy, image, cache-layout, ttl" in message
+
+
+def test_wrong_strategy_lists_the_choices(tmp_path: Path) -> None:
+    message = error_for(tmp_path, '[fix]\nstrategy = "dependency"\n')
+    assert ("fix.strategy: 'dependency' is not allowed; expected one of dependencies, "
+            "working-dir-cache, custom-image, process-runner, auto") in message
+    assert "did you mean 'dependencies'?" in message
+
+
+def test_key_path_in_pyproject_includes_the_table(tmp_path: Path) -> None:
+    message = error_for(tmp_path, '[tool.flowlint.fix]\nstrategy = 3\n', "pyproject.toml")
+    assert "tool.flowlint.fix.strategy: the number 3 is not allowed" in message
+
+
+def test_wrong_cache_layout(tmp_path: Path) -> None:
+    message = error_for(tmp_path, '[fix]\ncache-layout = "venvs"\n')
+    assert "fix.cache-layout: 'venvs' is not allowed; expected one of deps, venv" in message
+
+
+@pytest.mark.parametrize("ttl", ["PT24H", "P1D", "PT30M", "PT1H30M", "PT0.5S", "P2DT3H"])
+def test_valid_ttl(tmp_path: Path, ttl: str) -> None:
+    path = write(tmp_path / ".flowlint.toml", f'[fix]\nttl = "{ttl}"\n')
+    assert load_config_file(path).fix.ttl == ttl
+
+
+@pytest.mark.parametrize("ttl", ["24h", "PT", "P", "P1Y", "P1DT", "pt24h", "PT24H "])
+def test_invalid_ttl(tmp_path: Path, ttl: str) -> None:
+    message = error_for(tmp_path, f'[fix]\nttl = "{ttl}"\n')
+    assert f"fix.ttl: expected an ISO-8601 duration" in message
+    assert '"PT24H"' in message
+    assert repr(ttl) in message
+
+
+def test_image_placeholders(tmp_path: Path) -> None:
+    message = error_for(tmp_path, '[fix]\nimage = "repo/{flw}:1"\n')
+    assert "fix.image: expected an image reference whose only placeholders are {namespace}, " \
+           "{flow} and {task}, got 'repo/{flw}:1'" in message
+
+
+@pytest.mark.parametrize("value, got", [("1.0", "the number 1.0"), ('"3.0"', "'3.0'"),
+                                        ('"0.14"', "'0.14'"), ('"latest"', "'latest'")])
+def test_wrong_target_version(tmp_path: Path, value: str, got: str) -> None:
+    message = error_for(tmp_path, f"target-version = {value}\n")
+    assert ('target-version: expected a Kestra version from "0.15" to "2.0" written as a '
+            f'string, like "1.0" or "0.18", got {got}') in message
+
+
+@pytest.mark.parametrize("version", ["0.15", "0.18", "0.24", "1.0", "1.12", "2.0"])
+def test_valid_target_versions(tmp_path: Path, version: str) -> None:
+    path = write(tmp_path / ".flowlint.toml", f'target-version = "{version}"\n')
+    assert load_config_file(path).target_version == version
+
+
+@pytest.mark.parametrize("value, got", [("0", "the number 0"), ('"big"', "'big'"),
+                                        ("true", "the boolean true"), ("1.5", "the number 1.5")])
+def test_wrong_max_file_size(tmp_path: Path, value: str, got: str) -> None:
+    message = error_for(tmp_path, f"max-file-size = {value}\n")
+    assert f"max-file-size: expected a positive whole number of bytes, got {got}" in message
+
+
+def test_wrong_type_for_a_list(tmp_path: Path) -> None:
+    message = error_for(tmp_path, 'select = "FL001"\n')
+    assert ('select: expected a list of rule codes or prefixes, like ["FL001", "FL0"] or '
+            "[\"ALL\"], got 'FL001'") in message
+
+
+def test_wrong_item_in_a_list_gives_its_index(tmp_path: Path) -> None:
+    message = error_for(tmp_path, 'extend-select = ["FL001", "E501"]\n')
+    assert "extend-select[1]: expected a rule code or prefix like \"FL001\", \"FL0\" or " \
+           "\"ALL\", got 'E501'" in message
+
+
+def test_per_file_ignores_value_must_be_a_list(tmp_path: Path) -> None:
+    message = error_for(tmp_path, '[per-file-ignores]\n"flows/*.yaml" = "FL001"\n')
+    assert "per-file-ignores.\"flows/*.yaml\": expected a list of rule codes" in message
+
+
+def test_exclude_items_must_be_strings(tmp_path: Path) -> None:
+    message = error_for(tmp_path, "exclude = [1]\n")
+    assert "exclude[0]: expected a non-empty glob, got the number 1" in message
+
+
+def test_rules_keys_must_be_codes_and_values_tables(tmp_path: Path) -> None:
+    message = error_for(tmp_path, "[rules]\nFL1 = {}\nFL002 = 3\n")
+    assert 'rules: "FL1" is not allowed as a key; expected a rule code like FL001' in message
+    assert "rules.FL002: expected a table of options, got the number 3" in message
+
+
+def test_every_problem_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    message = error_for(tmp_path, 'select = "x"\n[fix]\nttl = "1h"\n')
+    lines = message.splitlines()
+    assert len(lines) == 2
+    assert all(line.startswith(str(tmp_path / ".flowlint.toml") + ": ") for line in lines)
+    assert lines[0].split(": ")[1] == "fix.ttl"
+    assert lines[1].split(": ")[1] == "select"
+
+
+def test_table_header_in_flowlint_toml_gets_a_hint(tmp_path: Path) -> None:
+    message = error_for(tmp_path, '[tool.flowlint]\nselect = ["FL001"]\n')
+    assert "unknown key 'tool'" in message
+    assert "takes the keys at its top level, without [tool.flowlint]" in message
+
+
+def test_invalid_toml_names_the_file_and_position(tmp_path: Path) -> None:
+    message = error_for(tmp_path, 'select = ["FL001"]\nignore = [FL002]\n')
+    assert "invalid TOML" in message
+    assert "line 2" in message
+
+
+def test_tool_flowlint_must_be_a_table(tmp_path: Path) -> None:
+    message = error_for(tmp_path, '[tool]\nflowlint = "on"\n', "pyproject.toml")
+    assert "tool.flowlint: expected a table, got 'on'" in message
+
+
+def test_non_utf8_config_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / ".flowlint.toml"
+    path.write_bytes(b"select = ['\xff']\n")
+    with pytest.raises(ConfigError, match="not valid UTF-8"):
+        load_config_file(path)
+
+
+# Globs
+
+
+def glob_config(tmp_path: Path, per_file_ignores=(), exclude=()) -> Config:
+    return Config(path=tmp_path / ".flowlint.toml", root=tmp_path,
+                  per_file_ignores=tuple(per_file_ignores), exclude=tuple(exclude))
+
+
+def test_per_file_ignores_match_paths_relative_to_the_config(tmp_path: Path) -> None:
+    config = glob_config(tmp_path, [("legacy/*.yaml", ("FL001",)),
+                                    ("**/test_*.yaml", ("FL002", "FL004")),
+                                    ("*.yml", ("FL004",))])
+    assert config.ignored_codes_for(tmp_path / "legacy" / "old.yaml") == {"FL001"}
+    # fnmatch: '*' crosses folders.
+    assert config.ignored_codes_for(tmp_path / "legacy" / "deep" / "old.yaml") == {"FL001"}
+    assert config.ignored_codes_for(tmp_path / "flows" / "legacy" / "old.yaml") == frozenset()
+    # '**/' may match no folder at all.
+    assert config.ignored_codes_for(tmp_path / "test_a.yaml") == {"FL002", "FL004"}
+    assert config.ignored_codes_for(tmp_path / "a" / "b" / "test_a.yaml") == {"FL002", "FL004"}
+    assert config.ignored_codes_for(tmp_path / "a" / "test_a.yml") == {"FL004"}
+    assert config.ignored_codes_for(tmp_path / "other.yaml") == frozenset()
+
+
+def test_zero_folder_match_inside_a_pattern(tmp_path: Path) -> None:
+    config = glob_config(tmp_path, [("flows/**/prod.yaml", ("FL001",))])
+    assert config.ignored_codes_for(tmp_path / "flows" / "prod.yaml") == {"FL001"}
+    assert config.ignored_codes_for(tmp_path / "flows" / "a" / "b" / "prod.yaml") == {"FL001"}
+    assert config.ignored_codes_for(tmp_path / "other" / "prod.yaml") == frozenset()
+
+
+def test_a_folder_pattern_covers_the_files_below(tmp_path: Path) -> None:
+    config = glob_config(tmp_path, [("vendor", ("FL001",))])
+    assert config.ignored_codes_for(tmp_path / "vendor" / "a" / "x.yaml") == {"FL001"}
+    assert config.ignored_codes_for(tmp_path / "vendored.yaml") == frozenset()
+
+
+def test_files_outside_the_root_match_nothing(tmp_path: Path) -> None:
+    config = glob_config(tmp_path / "project", [("*", ("FL001",))], ["*"])
+    assert config.ignored_codes_for(tmp_path / "elsewhere" / "x.yaml") == frozenset()
+    assert not config.is_excluded(tmp_path / "elsewhere" / "x.yaml")
+
+
+def test_relative_paths_are_relative_to_the_working_folder(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = glob_config(tmp_path, [("legacy/*", ("FL001",))], ["drafts/**"])
+    assert config.ignored_codes_for("legacy/a.yaml") == {"FL001"}
+    assert config.is_excluded(Path("drafts") / "x.yaml")
+    assert not config.is_excluded("flows/x.yaml")
+
+
+def test_exclude(tmp_path: Path) -> None:
+    config = glob_config(tmp_path, exclude=["drafts", "**/*.tmp.yaml", "generated/*"])
+    assert config.is_excluded(tmp_path / "drafts" / "a.yaml")
+    assert config.is_excluded(tmp_path / "drafts")
+    assert config.is_excluded(tmp_path / "x.tmp.yaml")
+    assert config.is_excluded(tmp_path / "a" / "b" / "x.tmp.yaml")
+    assert config.is_excluded(tmp_path / "generated" / "deep" / "x.yaml")
+    assert not config.is_excluded(tmp_path / "flows" / "drafts.yaml")
+    assert not config.is_excluded(tmp_path / "flows" / "drafts" / "a.yaml")
+    assert not config.is_excluded(tmp_path / "x.yaml")
+
+
+def test_globs_from_a_discovered_file_are_relative_to_its_folder(tmp_path: Path) -> None:
+    write(tmp_path / "team" / ".flowlint.toml",
+          'exclude = ["old"]\n[per-file-ignores]\n"legacy/*" = ["FL001"]\n')
+    resolver = ConfigResolver(cwd=tmp_path)
+    config = resolver.for_path(flow(tmp_path / "team" / "legacy" / "a.yaml"))
+    assert config.ignored_codes_for(tmp_path / "team" / "legacy" / "a.yaml") == {"FL001"}
+    assert config.is_excluded(tmp_path / "team" / "old" / "b.yaml")
+    assert not config.is_excluded(tmp_path / "old" / "b.yaml")
+
+
+# Rules, merging and the printout
+
+
+KNOWN = ["FL000", "FL001", "FL002", "FL004", "FL900"]
+DEFAULTS = ["FL000", "FL001", "FL002", "FL004"]
+
+
+def test_enabled_rules(tmp_path: Path) -> None:
+    config = Config(path=None, root=tmp_path, select=("FL00",), ignore=("FL002",),
+                    extend_select=("FL9",), per_file_ignores=(("legacy/*", ("FL001",)),))
+    assert config.enabled_rules(tmp_path / "x.yaml", KNOWN, DEFAULTS) == {
+        "FL000", "FL001", "FL004", "FL900"}
+    assert config.enabled_rules(tmp_path / "legacy" / "x.yaml", KNOWN, DEFAULTS) == {
+        "FL000", "FL004", "FL900"}
+
+
+def test_enabled_rules_extend_the_defaults_without_select(tmp_path: Path) -> None:
+    config = Config(path=None, root=tmp_path, extend_select=("FL900",), ignore=("FL000",))
+    assert config.enabled_rules(tmp_path / "x.yaml", KNOWN, DEFAULTS) == {
+        "FL001", "FL002", "FL004", "FL900"}
+    assert Config(path=None, root=tmp_path).enabled_rules("x.yaml", KNOWN, DEFAULTS) == set(
+        DEFAULTS)
+
+
+def test_merged_replaces_what_is_given(tmp_path: Path) -> None:
+    config = Config(path=None, root=tmp_path, select=("FL001",), target_version="0.18",
+                    fix=FixConfig(strategy="dependencies", ttl="PT1H"))
+    result = merged(config, select=["FL002", "FL004"], ignore=None, target_version="1.0",
+                    max_file_size=None, fix={"strategy": "custom-image", "image": None})
+    assert result.select == ("FL002", "FL004")
+    assert result.ignore == ()
+    assert result.target_version == "1.0"
+    assert result.max_file_size is None
+    assert result.fix == FixConfig(strategy="custom-image", ttl="PT1H")
+    assert merged(config) == config
+    assert merged(config, fix=FixConfig()).fix == FixConfig()
+    with pytest.raises(TypeError, match="selct"):
+        merged(config, selct=["FL001"])
+
+
+def test_rule_parameters_override_the_catalogue(tmp_path: Path) -> None:
+    path = write(tmp_path / ".flowlint.toml", '[rules.FL001]\ninstallers = ["pip", "uv"]\n')
+    defaults = {"FL001": {"installers": ("pip", "uv", "conda")}, "FL002": {}}
+    assert rule_parameters(load_config_file(path), defaults) == {
+        "FL001": {"installers": ("pip", "uv")}, "FL002": {}}
+
+
+def test_rule_parameters_reject_unknown_codes_options_and_kinds(tmp_path: Path) -> None:
+    defaults = {"FL001": {"installers": ("pip",)}}
+    cases = [
+        ("[rules.FL003]\nx = 1\n", "unknown rule 'rules.FL003' (did you mean 'FL001'?); "
+                                   "allowed: FL001"),
+        ("[rules.FL001]\ninstaller = []\n", "unknown option 'rules.FL001.installer' (did you "
+                                            "mean 'installers'?); allowed: installers"),
+        ('[rules.FL001]\ninstallers = "pip"\n', "rules.FL001.installers: expected a list like "
+                                                "[\"pip\"], got 'pip'"),
+    ]
+    for text, expected in cases:
+        path = write(tmp_path / ".flowlint.toml", text)
+        with pytest.raises(ConfigError) as caught:
+            rule_parameters(load_config_file(path), defaults)
+        assert str(caught.value) == f"{path}: {expected}"
+
+
+def test_rule_parameters_in_pyproject_name_the_table(tmp_path: Path) -> None:
+    path = write(tmp_path / "pyproject.toml", "[tool.flowlint.rules.FL009]\n")
+    with pytest.raises(ConfigError, match=r"unknown rule 'tool\.flowlint\.rules\.FL009'"):
+        rule_parameters(load_config_file(path), {"FL001": {}})
+
+
+def test_effective_settings_text_is_toml_with_every_key(tmp_path: Path) -> None:
+    path = write(tmp_path / "pyproject.toml", """
+[tool.flowlint]
+ignore = ["FL002"]
+target-version = "0.18"
+[tool.flowlint.per-file-ignores]
+"legacy/*.yaml" = ["FL001"]
+[tool.flowlint.fix]
+strategy = "working-dir-cache"
+[tool.flowlint.rules.FL001]
+installers = ["pip"]
+""")
+    text = effective_settings_text(load_config_file(path),
+                                   {"FL001": {"installers": ("pip", "uv"), "strict": False},
+                                    "FL002": {}})
+    assert text.splitlines()[0] == f"# config file: {path}"
+    assert f"# globs are relative to: {tmp_path}" in text
+    assert "select = []  # the rules enabled by default" in text
+    assert f"max-file-size = {DEFAULT_MAX_BYTES}  # the default" in text
+    assert "# image is not set" in text
+    assert tomllib.loads(text) == {
+        "select": [], "extend-select": [], "ignore": ["FL002"], "exclude": [],
+        "target-version": "0.18", "max-file-size": DEFAULT_MAX_BYTES,
+        "per-file-ignores": {"legacy/*.yaml": ["FL001"]},
+        "fix": {"strategy": "working-dir-cache", "cache-layout": "deps", "ttl": "PT24H"},
+        "rules": {"FL001": {"installers": ["pip"], "strict": False}, "FL002": {}},
+    }
+
+
+def test_effective_settings_text_for_the_defaults(tmp_path: Path) -> None:
+    text = effective_settings_text(Config(path=None, root=tmp_path, max_file_size=10))
+    assert text.startswith("# config file: none (defaults)\n")
+    data = tomllib.loads(text)
+    assert data["max-file-size"] == 10
+    assert data["fix"] == {"strategy": "auto", "cache-layout": "deps", "ttl": "PT24H"}
+    assert "rules" not in data
