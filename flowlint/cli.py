@@ -14,10 +14,12 @@ import click
 
 from flowlint import __version__
 from flowlint.catalogue import CatalogueError, load_catalogue, render_rule_doc, rule_by_code_or_name
-from flowlint.engine import Settings, select_rules
+from flowlint.config import ConfigError, ConfigResolver, effective_settings_text
+from flowlint.engine import Settings
 from flowlint.files import discover
-from flowlint.fixes.plan import STRATEGIES, FixOptions
+from flowlint.fixes.plan import STRATEGIES
 from flowlint.process import FileOutcome, Mode, process_file
+from flowlint.settings import CommandLine, SettingsResolver
 from flowlint.kestra import parse_version
 from flowlint.report import FORMATS, render, reported
 from flowlint.source import DEFAULT_MAX_BYTES
@@ -45,14 +47,16 @@ def _split_codes(values: tuple[str, ...]) -> list[str]:
     return [code for value in values for code in value.split(",") if code.strip()]
 
 
-def _target_version(value: str) -> tuple[int, int]:
+def _target_version(value: str | None) -> str | None:
+    if value is None:
+        return None
     try:
         version = parse_version(value)
     except ValueError:
         raise click.BadParameter(f"'{value}' is not a version like 1.0 or 0.18") from None
     if not (0, 15) <= version <= (2, 0):
         raise click.BadParameter(f"{value} is outside the supported range 0.15 to 2.0")
-    return version
+    return f"{version[0]}.{version[1]}"
 
 
 @main_group.command()
@@ -68,39 +72,47 @@ def _target_version(value: str) -> tuple[int, int]:
 @click.option("--statistics", is_flag=True, help="Print the count of findings per rule.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Say which files and documents were skipped.")
-@click.option("--target-version", default="1.0", show_default=True,
-              help="Kestra version the flows run on (0.15 to 2.0).")
-@click.option("--max-file-size", type=int, default=DEFAULT_MAX_BYTES, show_default=True,
-              help="Skip files larger than this many bytes, with an error.")
+@click.option("--target-version", callback=lambda _c, _p, value: _target_version(value),
+              help="Kestra version the flows run on, 0.15 to 2.0 [default: 1.0].")
+@click.option("--max-file-size", type=click.IntRange(min=1),
+              help=f"Skip files larger than this many bytes [default: {DEFAULT_MAX_BYTES}].")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Use this config file for every file (no discovery).")
+@click.option("--isolated", is_flag=True, help="Ignore all config files.")
+@click.option("--no-ignores", is_flag=True,
+              help="Report findings even where `# flowlint: ignore` comments suppress them.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the files.")
 @click.option("--unsafe-fixes", is_flag=True, help="Apply unsafe fixes too (with --fix or --diff).")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 @click.option("--show-fixes", is_flag=True, help="List the fixes applied to each file.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when a file was fixed.")
-@click.option("--strategy", type=click.Choice(("auto", *STRATEGIES)), default="auto",
-              show_default=True, help="Remedy the fixes write.")
+@click.option("--strategy", type=click.Choice(("auto", *STRATEGIES)),
+              help="Remedy the fixes write [default: auto, or fix.strategy in the config].")
 @click.option("--image", help="Image for --strategy custom-image ({namespace} {flow} {task}).")
 @click.option("--stdin-filename", help="Name of the flow read from standard input (PATH '-').")
 def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
           exclude: tuple[str, ...], output_format: str | None, output_file: str | None,
           exit_zero: bool, statistics: bool, quiet: bool, verbose: bool,
-          target_version: str, max_file_size: int, fix: bool, unsafe_fixes: bool, diff: bool,
-          show_fixes: bool, exit_non_zero_on_fix: bool, strategy: str, image: str | None,
-          stdin_filename: str | None) -> None:
+          target_version: str | None, max_file_size: int | None, config_path: str | None,
+          isolated: bool, no_ignores: bool, fix: bool, unsafe_fixes: bool, diff: bool,
+          show_fixes: bool, exit_non_zero_on_fix: bool, strategy: str | None,
+          image: str | None, stdin_filename: str | None) -> None:
     """Check Kestra flow files (default: the current folder); fix them with --fix."""
-    catalogue = _catalogue()
-    rules = select_rules(catalogue, [code for code, rule in catalogue.items()
-                                     if rule.enabled_by_default],
-                         _split_codes(select), _split_codes(ignore))
-    settings = Settings(rules, _target_version(target_version), _parameters(catalogue),
-                        max_file_size, FixOptions(strategy, image))
+    command_line = CommandLine(tuple(_split_codes(select)) or None,
+                               tuple(_split_codes(ignore)), target_version, max_file_size,
+                               strategy, image, not no_ignores)
+    settings = _settings_resolver(command_line, config_path, isolated)
     output_format = output_format or _default_format()
     mode = Mode(fix=fix or diff, unsafe=unsafe_fixes, diff=diff)
     if paths == ("-",) or stdin_filename:
-        outcomes = [_check_stdin(stdin_filename or "-", settings, mode)]
+        name = stdin_filename or "-"
+        outcomes = [_check_stdin(name, settings.for_path(name), mode)]
     else:
-        outcomes = [_check_path(path, settings, mode, verbose)
-                    for path in discover(paths or ("."), exclude)]
+        files = [path for path in discover(paths or ("."), exclude)
+                 if path in paths or not settings.excluded(path)]
+        outcomes = [_check_path(path, settings.for_path(path), mode, verbose)
+                    for path in files]
+    catalogue = settings.catalogue
     results = [outcome.result for outcome in outcomes]
     rows = reported(results, catalogue)
     report = render(output_format, rows, results, catalogue)
@@ -118,6 +130,12 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
     if not quiet and output_format in ("full", "concise"):
         _print_summary(outcomes, rows, mode)
     raise SystemExit(_exit_code(outcomes, rows, mode, exit_zero, exit_non_zero_on_fix))
+
+
+def _settings_resolver(command_line: CommandLine, config_path: str | None,
+                       isolated: bool) -> SettingsResolver:
+    # A ConfigError raised here or later is reported by main() with exit code 2.
+    return SettingsResolver(_catalogue(), ConfigResolver(config_path, isolated), command_line)
 
 
 def _default_format() -> str:
@@ -174,10 +192,6 @@ def _catalogue() -> dict:
         raise SystemExit(EXIT_ERROR) from None
 
 
-def _parameters(catalogue: dict) -> dict:
-    return {code: dict(rule.parameters) for code, rule in catalogue.items()}
-
-
 def _emit(text: str, output_file: str | None, to_stderr: bool = False) -> None:
     if output_file:
         with open(output_file, "w", encoding="utf-8") as handle:
@@ -203,12 +217,27 @@ def _print_summary(outcomes: list[FileOutcome], rows: list, mode: Mode) -> None:
     if unsafe and not mode.unsafe:
         click.echo(f"{unsafe} finding(s) have an unsafe fix: add --unsafe-fixes to apply it.",
                    err=True)
+    suppressed = sum(outcome.result.suppressed for outcome in outcomes)
+    note = f" ({suppressed} suppressed by `# flowlint: ignore`)" if suppressed else ""
     if rows:
-        click.echo(f"Found {len(rows)} finding(s) in {files} file(s).", err=True)
+        click.echo(f"Found {len(rows)} finding(s) in {files} file(s){note}.", err=True)
     elif mode.diff:
         return
     else:
-        click.echo(f"All checks passed ({files} file(s)).", err=True)
+        click.echo(f"All checks passed ({files} file(s)){note}.", err=True)
+
+
+@main_group.command("config")
+@click.argument("path", default=".", type=click.Path())
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Use this config file instead of discovery.")
+@click.option("--isolated", is_flag=True, help="Ignore all config files.")
+def config_command(path: str, config_path: str | None, isolated: bool) -> None:
+    """Print the settings that apply to PATH and the config file they come from."""
+    settings = _settings_resolver(CommandLine(), config_path, isolated)
+    config = settings.configs.for_path(path)
+    defaults = {code: dict(rule.parameters) for code, rule in settings.catalogue.items()}
+    click.echo(effective_settings_text(config, defaults), nl=False)
 
 
 @main_group.command("rules")
@@ -240,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as stop:
         return int(stop.code or 0)
     except click.exceptions.Abort:
+        return EXIT_ERROR
+    except ConfigError as error:
+        click.echo(f"flowlint: error: {error}", err=True)
         return EXIT_ERROR
     except click.ClickException as error:
         error.show()

@@ -27,6 +27,7 @@ class Settings:
     parameters: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     max_bytes: int = DEFAULT_MAX_BYTES
     fix: FixOptions | None = None   # plan fixes (for --fix, and for the `fix` field in reports)
+    use_suppressions: bool = True   # False with --no-ignores (audits)
 
 
 @dataclass
@@ -37,6 +38,7 @@ class FileResult:
     error: str | None = None
     flows: int = 0
     other_documents: int = 0
+    suppressed: int = 0
 
 
 def select_rules(known: Iterable[str], defaults: Iterable[str], select: Iterable[str] = (),
@@ -66,11 +68,26 @@ def check_bytes(data: bytes, path: str, settings: Settings) -> FileResult:
 
 def check_source(source: Source, settings: Settings) -> FileResult:
     result = FileResult(source.path, source)
-    for flow in parse_flows(source, settings, result):
+    documents, flows = parse_flows(source, settings, result)
+    for flow in flows:
         result.flows += 1
         result.findings.extend(check_flow(flow, settings))
+    if settings.use_suppressions and "flowlint" in source.text:
+        _apply_suppressions(source, documents, flows, settings, result)
     result.findings.sort(key=lambda finding: (finding.span.start, finding.rule))
     return result
+
+
+def _apply_suppressions(source: Source, documents: list, flows: list[Flow],
+                        settings: Settings, result: FileResult) -> None:
+    """`# flowlint: ignore[...]` comments: suppressed findings are neither shown nor fixed."""
+    from flowlint.suppressions import apply_inline_suppressions
+
+    tasks = [(task.id, task.span) for flow in flows for task in flow.tasks]
+    outcome = apply_inline_suppressions(source, documents, tasks, result.findings,
+                                        settings.rules)
+    result.findings = list(outcome.kept)
+    result.suppressed = len(outcome.suppressed)
 
 
 def check_flow(flow: Flow, settings: Settings) -> list[Finding]:
@@ -85,8 +102,10 @@ def check_flow(flow: Flow, settings: Settings) -> list[Finding]:
     return findings
 
 
-def parse_flows(source: Source, settings: Settings, result: FileResult) -> list[Flow]:
-    """The flows of a file; FL000 findings for what cannot be read go into `result`."""
+def parse_flows(source: Source, settings: Settings,
+                result: FileResult) -> tuple[list, list[Flow]]:
+    """The documents and flows of a file; FL000 findings for what cannot be read go into
+    `result`."""
     documents, problem = compose(source)
     report_syntax = INVALID_YAML in settings.rules
     if problem is not None and report_syntax:
@@ -101,7 +120,7 @@ def parse_flows(source: Source, settings: Settings, result: FileResult) -> list[
             result.other_documents += 1
         elif not duplicates:
             flows.append(build_flow(source, document, index, settings.target_version))
-    return flows
+    return documents, flows
 
 
 def _duplicate_finding(source: Source, key) -> Finding:  # noqa: ANN001 - a ScalarNode

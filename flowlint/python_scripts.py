@@ -330,12 +330,19 @@ def _parse(code: str) -> tuple[object | None, tuple[str, int]]:
         return libcst.parse_module(code), ("", 0)
     except libcst.ParserSyntaxError as problem:
         detail = str(problem.message).removeprefix("parser error: ")
+        # The message's "error at L:C" is more precise than raw_line, which can be one off.
+        where = _ERROR_AT.search(detail)
+        line, column = (int(where[1]), int(where[2])) if where else (problem.raw_line, 0)
         starts = _line_starts(code)
-        line = min(max(problem.raw_line, 1), len(starts))
-        return None, (f"invalid syntax at line {line} of the script ({detail})",
-                      starts[line - 1])
+        line = min(max(line, 1), len(starts))
+        line_end = starts[line] - 1 if line < len(starts) else len(code)
+        index = min(starts[line - 1] + column, line_end)
+        return None, (f"invalid syntax at line {line} of the script ({detail})", index)
     except (RecursionError, ValueError, TypeError) as problem:  # native parser limits
         return None, (f"cannot be parsed: {problem}", 0)
+
+
+_ERROR_AT = re.compile(r"error at (\d+):(\d+)")
 
 
 def _line_starts(code: str) -> list[int]:
@@ -720,7 +727,8 @@ class _Analyser:
             if command:
                 self._note_programs(command)
             if installs:
-                yield ScriptInstall(start, end, " ".join(line.split()), command, installs,
+                shown = re.split(r"\s#", line, maxsplit=1)[0]   # the shell drops comments
+                yield ScriptInstall(start, end, " ".join(shown.split()), command, installs,
                                     (start, end), True, notebook=True)
 
 

@@ -10,6 +10,7 @@ package is only called unused when all the task's Python code is in the flow.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -61,8 +62,9 @@ def _check_task(flow: Flow, task: Task, analyses: list[ScriptAnalysis]) -> Itera
     if named and local is not None and environment.base is not None \
             and not environment.open_ended:
         yield from _missing(task, analyses, environment, local)
-    if local is not None and _all_code_visible(task, analyses):
-        yield from _unused(flow, task, analyses, environment)
+    if local is not None and _imports_packages(analyses, local) \
+            and _all_code_visible(task, analyses):
+        yield from _unused(task, analyses, environment)
 
 
 # ----------------------------------------------------------------------------- imported, missing
@@ -99,17 +101,29 @@ def _installed_label(environment: Environment) -> str:
 
 # ----------------------------------------------------------------------------- installed, unused
 
-def _unused(flow: Flow, task: Task, analyses: list[ScriptAnalysis],
+def _imports_packages(analyses: list[ScriptAnalysis], local: set[str]) -> bool:
+    """Whether the code imports any third-party module: a stub such as `print(1)` does not,
+    and says nothing about what the task's packages are for."""
+    return any(module.name not in _STDLIB and module.name not in local
+               for analysis in analyses for module in analysis.code.imports)
+
+
+def _unused(task: Task, analyses: list[ScriptAnalysis],
             environment: Environment) -> Iterator[Finding]:
     imported = {module.name for analysis in analyses for module in analysis.code.imports}
     programs, run_modules = _programs(task, analyses)
     imported |= run_modules
     imported_distributions = {distributions.canonical(distributions.distribution_of(name))
                               for name in imported}
+    # Pinning a dependency of a package in use (`numpy<2` next to pandas) is using it.
+    in_use = {item.canonical for item in environment.installed
+              if _is_used(item.canonical, imported, imported_distributions, programs)}
+    pinned = distributions.with_requirements(in_use)
     reported: set[str] = set()
     for item in environment.installed:
         name = item.canonical
-        if name in reported or _is_used(name, imported, imported_distributions, programs):
+        # FL002 reports the legacy `requirements` list as a whole and its fix moves it.
+        if name in reported or name in pinned or item.where == "requirements":
             continue
         reported.add(name)
         yield Finding(
@@ -285,9 +299,7 @@ def _local_modules(task: Task) -> set[str] | None:
         return None
     names = {"kestra"} if task.type == kestra.LEGACY_PYTHON else set()
     files = task.prop("inputFiles")
-    if files is None:
-        return names
-    if not isinstance(files, MappingNode):
+    if files is not None and not isinstance(files, MappingNode):
         return None
     for key, _, _ in mapping_items(files):
         path = key.strip().removeprefix("./")
@@ -296,5 +308,22 @@ def _local_modules(task: Task) -> set[str] | None:
             names.add(top)
         elif path.endswith(".py"):
             names.add(path[:-3])
+    return names | _named_by_commands(task)
+
+
+def _named_by_commands(task: Task) -> set[str]:
+    """Names the task's other shell commands may create as modules in the working directory:
+    `dlt init chess duckdb` writes `chess/`, `wget .../helpers.py` writes `helpers.py`."""
+    names: set[str] = set()
+    for command in command_texts(task):
+        text = command.node.value
+        for simple in shell.split_commands(text):
+            if shell.find_installs(text[simple.start:simple.end]):
+                continue
+            for word in simple.words[1:]:
+                for part in re.split(r"[/\\]", word.text):
+                    stem = part.split(".")[0]
+                    if stem.isidentifier():
+                        names.add(stem)
     return names
 

@@ -55,7 +55,9 @@ def _message(flow: Flow, analysis: ScriptAnalysis, task: Task, found: ScriptInst
         return (f"'{found.code}' in {where} is IPython syntax, not Python: the script fails "
                 f"with a SyntaxError before it runs; list the packages in `dependencies` or "
                 f"an image instead")
-    return (f"{tool} install in {where} runs {_when(flow, task)}: '{_short(found.code)}'; "
+    # A call written over several lines may hold comments: quote the command it runs then.
+    shown = found.code if found.end - found.start == len(found.code) else found.command
+    return (f"{tool} install in {where} runs {_when(flow, task)}: '{_short(shown)}'; "
             f"{_remedy(flow, task)}")
 
 

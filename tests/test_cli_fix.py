@@ -1,0 +1,176 @@
+"""`--fix`, `--diff`, editor mode, config files and suppressions, as users run them."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from flowlint.cli import main
+
+FLOW = """\
+id: etl
+namespace: company.team
+
+tasks:
+  - id: hello
+    type: io.kestra.plugin.core.log.Log
+    message: hi   # a comment outside the fixed task
+  - id: transform
+    type: io.kestra.plugin.scripts.python.Script
+    beforeCommands:
+      - pip install pandas requests
+    script: |
+      import pandas
+      import requests
+"""
+FIXED_WITH_DEPENDENCIES = FLOW.replace(
+    "    beforeCommands:\n      - pip install pandas requests\n", "").replace(
+    "      import requests\n", "      import requests\n    dependencies:\n      - pandas\n"
+    "      - requests\n")
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture()
+def flow(tmp_path: Path) -> Path:
+    path = tmp_path / "etl.yaml"
+    path.write_text(FLOW)
+    return path
+
+
+def test_fix_writes_the_default_strategy_and_exits_clean(flow, capsys) -> None:
+    code, _, err = run(["--fix", str(flow)], capsys)
+    assert code == 0
+    assert flow.read_text() == FIXED_WITH_DEPENDENCIES
+    assert "Fixed 1 task(s) in 1 file(s)." in err
+    assert run(["--fix", str(flow)], capsys)[0] == 0
+    assert flow.read_text() == FIXED_WITH_DEPENDENCIES
+
+
+def test_exit_non_zero_on_fix(flow, capsys) -> None:
+    assert run(["--fix", "--exit-non-zero-on-fix", str(flow)], capsys)[0] == 1
+
+
+def test_diff_writes_nothing_and_exits_one(flow, capsys) -> None:
+    code, out, _ = run(["check", "--diff", str(flow)], capsys)
+    assert code == 1
+    assert "-      - pip install pandas requests" in out
+    assert "+    dependencies:" in out
+    assert flow.read_text() == FLOW
+
+
+def test_unsafe_fix_needs_the_flag(flow, capsys) -> None:
+    code, _, err = run(["--fix", "--strategy", "process-runner", str(flow)], capsys)
+    assert code == 1 and flow.read_text() == FLOW
+    assert "--unsafe-fixes" in err
+    code, _, _ = run(["--fix", "--unsafe-fixes", "--strategy", "process-runner", str(flow)],
+                     capsys)
+    assert code == 0
+    assert "type: io.kestra.plugin.core.runner.Process" in flow.read_text()
+
+
+def test_custom_image_without_image_says_how(flow, capsys) -> None:
+    code, out, _ = run(["check", "--format", "json", "--strategy", "custom-image", str(flow)],
+                       capsys)
+    fix = json.loads(out)["findings"][0]["fix"]
+    assert fix["applicable"] is False and "--image" in fix["reason"]
+    run(["--fix", "--unsafe-fixes", "--strategy", "custom-image", "--image",
+         "reg.example/{namespace}/{task}:2", str(flow)], capsys)
+    assert "containerImage: reg.example/company.team/transform:2" in flow.read_text()
+
+
+def test_show_fixes_lists_each_fix(flow, capsys) -> None:
+    _, _, err = run(["--fix", "--show-fixes", str(flow)], capsys)
+    assert "fixed FL001 'transform': move pandas, requests to `dependencies`" in err
+
+
+def test_stdin_editor_mode_prints_the_fixed_flow(flow, capsys, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(FLOW.encode())))
+    code, out, err = run(["check", "--fix", "--stdin-filename", "flows/etl.yaml", "-"], capsys)
+    assert out == FIXED_WITH_DEPENDENCIES
+    assert code == 0
+    assert flow.read_text() == FLOW
+
+
+def test_stdin_check_reports_findings_with_the_given_name(capsys, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(FLOW.encode())))
+    code, out, _ = run(["check", "--format", "concise", "--stdin-filename", "flows/etl.yaml",
+                        "-"], capsys)
+    assert code == 1
+    assert out.startswith("flows/etl.yaml:11:9: FL001")
+
+
+def test_target_version_below_023_falls_back_to_a_cached_working_directory(flow, capsys) -> None:
+    code, out, _ = run(["check", "--diff", "--unsafe-fixes", "--target-version", "0.22",
+                        str(flow)], capsys)
+    assert "+    type: io.kestra.plugin.core.flow.WorkingDirectory" in out
+    assert "test -d deps || pip install --target=deps pandas requests" in out
+
+
+def test_config_file_sets_strategy_and_per_file_ignores(tmp_path, capsys, monkeypatch) -> None:
+    (tmp_path / "flows" / "legacy").mkdir(parents=True)
+    (tmp_path / "flows" / "a.yaml").write_text(FLOW)
+    (tmp_path / "flows" / "legacy" / "b.yaml").write_text(FLOW)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.flowlint]\nignore = ["FL010"]\n'
+        '[tool.flowlint.per-file-ignores]\n"flows/legacy/*" = ["FL001"]\n'
+        '[tool.flowlint.fix]\nstrategy = "process-runner"\n')
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(["check", "--format", "json", "flows"], capsys)
+    findings = json.loads(out)["findings"]
+    assert [(item["path"], item["rule"]) for item in findings] == [("flows/a.yaml", "FL001")]
+    assert findings[0]["fix"]["strategy"] == "process-runner"
+    assert run(["check", "--isolated", "--format", "concise", "flows"], capsys)[1].count(
+        "FL001") == 2
+
+
+def test_invalid_config_is_exit_2_with_the_key(tmp_path, capsys, monkeypatch) -> None:
+    (tmp_path / ".flowlint.toml").write_text('[fix]\nstratgy = "auto"\n')
+    (tmp_path / "a.yaml").write_text(FLOW)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(["check", "a.yaml"], capsys)
+    assert code == 2
+    assert "fix.stratgy" in err and "did you mean 'strategy'" in err
+
+
+def test_config_command_prints_the_effective_settings(tmp_path, capsys, monkeypatch) -> None:
+    (tmp_path / ".flowlint.toml").write_text('target-version = "0.22"\n')
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(["config", "."], capsys)
+    assert code == 0
+    assert 'target-version = "0.22"' in out and ".flowlint.toml" in out
+
+
+def test_suppression_comment_is_honoured_counted_and_not_fixed(flow, capsys) -> None:
+    flow.write_text(FLOW.replace("  - id: transform", "  - id: transform  # flowlint: "
+                                 "ignore[FL001] image pinned by the platform team"))
+    code, _, err = run(["--fix", str(flow)], capsys)
+    assert code == 0
+    assert "1 suppressed" in err
+    assert "pip install pandas requests" in flow.read_text()
+    code, out, _ = run(["check", "--no-ignores", "--format", "concise", str(flow)], capsys)
+    assert code == 1 and "FL001" in out
+
+
+def test_unused_suppression_is_fl900_and_fixed(flow, capsys) -> None:
+    flow.write_text(FLOW.replace("message: hi", "message: hi  # flowlint: ignore[FL001]"))
+    code, out, _ = run(["check", "--format", "concise", "--select", "FL001,FL900", str(flow)],
+                       capsys)
+    assert "FL900 unused suppression" in out
+    # FL001 must run too: codes of rules not selected are never called unused.
+    run(["--fix", "--select", "FL001,FL900", str(flow)], capsys)
+    assert "flowlint: ignore" not in flow.read_text()
+    assert "    message: hi\n" in flow.read_text()
+
+
+def test_github_format_is_chosen_on_github_actions(flow, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    _, out, _ = run(["check", "--select", "FL001", str(flow)], capsys)
+    assert out.startswith(f"::error file={flow},line=11,col=9,")
