@@ -18,7 +18,8 @@ from flowlint.config import ConfigError, ConfigResolver, effective_settings_text
 from flowlint.engine import Settings
 from flowlint.files import discover
 from flowlint.fixes.plan import STRATEGIES
-from flowlint.process import FileOutcome, Mode, process_file
+from flowlint.cache import CACHE_DIR
+from flowlint.process import FileOutcome, Mode, process_file, process_files
 from flowlint.settings import CommandLine, SettingsResolver
 from flowlint.kestra import parse_version
 from flowlint.report import FORMATS, render, reported
@@ -90,13 +91,17 @@ def _target_version(value: str | None) -> str | None:
               help="Remedy the fixes write [default: auto, or fix.strategy in the config].")
 @click.option("--image", help="Image for --strategy custom-image ({namespace} {flow} {task}).")
 @click.option("--stdin-filename", help="Name of the flow read from standard input (PATH '-').")
+@click.option("--jobs", "-j", type=click.IntRange(min=1),
+              help="Processes to check files with [default: the number of cores].")
+@click.option("--no-cache", is_flag=True, help=f"Do not read or write {CACHE_DIR}/.")
 def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
           exclude: tuple[str, ...], output_format: str | None, output_file: str | None,
           exit_zero: bool, statistics: bool, quiet: bool, verbose: bool,
           target_version: str | None, max_file_size: int | None, config_path: str | None,
           isolated: bool, no_ignores: bool, fix: bool, unsafe_fixes: bool, diff: bool,
           show_fixes: bool, exit_non_zero_on_fix: bool, strategy: str | None,
-          image: str | None, stdin_filename: str | None) -> None:
+          image: str | None, stdin_filename: str | None, jobs: int | None,
+          no_cache: bool) -> None:
     """Check Kestra flow files (default: the current folder); fix them with --fix."""
     command_line = CommandLine(tuple(_split_codes(select)) or None,
                                tuple(_split_codes(ignore)), target_version, max_file_size,
@@ -110,8 +115,11 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
     else:
         files = [path for path in discover(paths or ("."), exclude)
                  if path in paths or not settings.excluded(path)]
-        outcomes = [_check_path(path, settings.for_path(path), mode, verbose)
-                    for path in files]
+        cache_root = None if no_cache or mode.fix else CACHE_DIR
+        outcomes = process_files([(path, settings.for_path(path)) for path in files], mode,
+                                 cache_root, jobs or os.cpu_count() or 1)
+        if verbose:
+            _print_skipped(outcomes)
     catalogue = settings.catalogue
     results = [outcome.result for outcome in outcomes]
     rows = reported(results, catalogue)
@@ -147,12 +155,12 @@ def _check_stdin(name: str, settings: Settings, mode: Mode) -> FileOutcome:
     return process_file(name, settings, dataclasses.replace(mode, write=False), data)
 
 
-def _check_path(path: str, settings: Settings, mode: Mode, verbose: bool) -> FileOutcome:
-    outcome = process_file(path, settings, mode)
-    if verbose and outcome.result.other_documents:
-        click.echo(f"{path}: skipped {outcome.result.other_documents} YAML document(s) that "
-                   "are not Kestra flows (no id, namespace and tasks)", err=True)
-    return outcome
+def _print_skipped(outcomes: list[FileOutcome]) -> None:
+    for outcome in outcomes:
+        if outcome.result.other_documents:
+            click.echo(f"{outcome.result.path}: skipped {outcome.result.other_documents} YAML "
+                       "document(s) that are not Kestra flows (no id, namespace and tasks)",
+                       err=True)
 
 
 def _print_fix_output(outcomes: list[FileOutcome], mode: Mode, show_fixes: bool,
@@ -238,6 +246,15 @@ def config_command(path: str, config_path: str | None, isolated: bool) -> None:
     config = settings.configs.for_path(path)
     defaults = {code: dict(rule.parameters) for code, rule in settings.catalogue.items()}
     click.echo(effective_settings_text(config, defaults), nl=False)
+
+
+@main_group.command("clean")
+def clean_command() -> None:
+    """Remove the result cache (.flowlint_cache/ in the current folder)."""
+    from flowlint.cache import clean
+
+    removed = clean()
+    click.echo(f"removed {CACHE_DIR}/" if removed else f"no {CACHE_DIR}/ here", err=True)
 
 
 @main_group.command("rules")

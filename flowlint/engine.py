@@ -29,6 +29,14 @@ class Settings:
     fix: FixOptions | None = None   # plan fixes (for --fix, and for the `fix` field in reports)
     use_suppressions: bool = True   # False with --no-ignores (audits)
 
+    def cache_key(self) -> str:
+        """A text that is equal for equal settings in every process (sets sorted)."""
+        import json
+
+        return json.dumps([sorted(self.rules), self.target_version, self.parameters,
+                           self.max_bytes, repr(self.fix), self.use_suppressions],
+                          sort_keys=True, default=list)
+
 
 @dataclass
 class FileResult:

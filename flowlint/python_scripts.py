@@ -242,7 +242,11 @@ _PEBBLE_CLOSE = {"{{": "}}", "{%": "%}", "{#": "#}"}
 _RAW_OPEN = re.compile(r"\{%-?\s*raw\s*-?%\}")
 _RAW_CLOSE = re.compile(r"\{%-?\s*endraw\s*-?%\}")
 # `!cmd`, `!!cmd`, `%magic args`, `%%cell_magic`: IPython, never valid at a statement start.
-_NOTEBOOK_LINE = re.compile(r"^[ \t]*(?:!{1,2}|%{1,2}(?=[A-Za-z]))[^\n]*", re.M)
+# Only known magics: a line starting `%y` may continue a `"..." % y` expression.
+_NOTEBOOK_LINE = re.compile(
+    r"^[ \t]*(?:!{1,2}(?!=)|%{1,2}(?:pip|conda|mamba|micromamba|uv|system|sx|bash|sh|script"
+    r"|capture|time|timeit|matplotlib|load_ext|autoreload|env|cd|run|writefile|store)\b)"
+    r"[^\n]*", re.M)
 _MAGIC_COMMANDS = frozenset({"pip", "conda", "mamba", "micromamba", "uv"})
 
 

@@ -25,7 +25,11 @@ class Source:
     def from_text(cls, path: str, text: str, bom: bool = False) -> Source:
         newline = "\r\n" if "\r\n" in text else "\n"
         starts = [0]
-        starts.extend(i + 1 for i, char in enumerate(text) if char == "\n")
+        find = text.find
+        index = find("\n")
+        while index >= 0:
+            starts.append(index + 1)
+            index = find("\n", index + 1)
         return cls(path, text, bom, newline, tuple(starts))
 
     def offset(self, line0: int, column0: int) -> int:

@@ -82,21 +82,18 @@ def _missing(task: Task, analyses: list[ScriptAnalysis], environment: Environmen
                     or name in provided):
                 continue
             reported.add(name)
+            distribution = distributions.distribution_of(name)
+            hint = f"; it comes from '{distribution}'" if distribution != name else ""
+            installs = ", ".join(sorted({item.name for item in environment.installed}))
             yield Finding(
                 CODE,
                 analysis.span(module.start, module.end),
-                f"'{name}' is imported by '{task.id}' but not installed "
-                f"({_installed_label(environment)}; {environment.base_label}; "
-                f"its package is usually '{distributions.distribution_of(name)}')",
+                f"'{name}' is imported by '{task.id}' but not installed (the task installs "
+                f"{installs}; {environment.base_label}{hint})",
                 task_id=task.id,
                 yaml_path=f"{task.path}.{analysis.script.label}",
-                extra={"module": name, "distribution": distributions.distribution_of(name)},
+                extra={"module": name, "distribution": distribution},
             )
-
-
-def _installed_label(environment: Environment) -> str:
-    names = sorted({item.name for item in environment.installed})
-    return "the task installs " + ", ".join(names)
 
 
 # ----------------------------------------------------------------------------- installed, unused
@@ -212,15 +209,11 @@ def _base(flow: Flow, task: Task) -> tuple[frozenset[str] | None, str]:
         return None, runner.describe()
     image = scalar_text(task.prop("containerImage")) or scalar_text(get(task.prop("docker"),
                                                                         "image"))
-    label = f"image '{image}'"
+    label = f"image '{image}' does not provide it"
     if image is None:
         image = _default_image(flow.target_version)
-        label = f"image '{image}', Kestra's default"
-    contents = distributions.image_distributions(image)
-    if contents is None:
-        return None, label
-    extras = sorted(contents - distributions.fresh_virtualenv())
-    return contents, label + (" adds " + ", ".join(extras) if extras else " adds no packages")
+        label = f"image '{image}', Kestra's default, does not provide it"
+    return distributions.image_distributions(image), label
 
 
 def _default_image(version: tuple[int, int]) -> str:

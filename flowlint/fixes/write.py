@@ -28,7 +28,11 @@ def write_atomic(path: str, data: bytes, original: bytes) -> None:
     if current != original:
         raise WriteError("it changed on disk while flowlint was fixing it; not written")
     folder, name = os.path.split(target)
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    except OSError as error:
+        raise WriteError(f"cannot create a temporary file next to it: "
+                         f"{error.strerror or error}") from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)

@@ -50,7 +50,29 @@ def node_start(source: Source, node: Node) -> int:
 
 
 def content_end(source: Source, node: Node) -> int:
-    """End of a node's last non-blank character (block ends include trailing blank lines)."""
+    """End of a node's last non-blank character.
+
+    A block collection ends where its next sibling starts, so its end mark lies after the
+    blank lines and comment lines between the two: the end of its last entry is used
+    instead, so that text added after a task stays above a comment about the next task.
+    """
+    last = node
+    while isinstance(last, (MappingNode, SequenceNode)) and not last.flow_style and last.value:
+        if isinstance(last, MappingNode):
+            key, child = last.value[-1]
+            floor = _trimmed_end(source, key)
+        else:
+            child = last.value[-1]
+            floor = node_start(source, last)
+        if node_start(source, child) < floor:
+            # An alias: the node it names is written elsewhere; keep the collection's end.
+            return _trimmed_end(source, last)
+        last = child
+    return _trimmed_end(source, last)
+
+
+def _trimmed_end(source: Source, node: Node) -> int:
+    """A node's end mark, moved back over the blank lines that block nodes end with."""
     end = source.offset(node.end_mark.line, node.end_mark.column)
     text = source.text
     while end > 0 and text[end - 1] in " \t\r\n":

@@ -1,0 +1,82 @@
+"""Results per file content, so an unchanged file is not parsed again.
+
+An entry is keyed by flowlint's version, the rule catalogue, the file's settings (rules,
+target version, options) and its path and bytes. Entries are written atomically (a
+temporary file renamed into place), so concurrent runs are safe; an entry that cannot be
+read back is ignored and written again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import shutil
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+from flowlint import __version__
+from flowlint.engine import FileResult, Settings
+
+CACHE_DIR = ".flowlint_cache"
+
+
+@lru_cache(maxsize=1)
+def _catalogue_digest() -> str:
+    from flowlint.catalogue import rules_dir
+
+    digest = hashlib.sha256()
+    for path in sorted(rules_dir().glob("*")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+class ResultCache:
+    def __init__(self, root: str | os.PathLike[str] = CACHE_DIR) -> None:
+        self.root = Path(root)
+
+    def _entry(self, path: str, data: bytes, settings: Settings) -> Path:
+        digest = hashlib.sha256()
+        for part in (__version__, _catalogue_digest(), settings.cache_key(), path):
+            digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
+        digest.update(data)
+        name = digest.hexdigest()
+        return self.root / name[:2] / f"{name}.pickle"
+
+    def get(self, path: str, data: bytes, settings: Settings) -> FileResult | None:
+        entry = self._entry(path, data, settings)
+        try:
+            with open(entry, "rb") as handle:
+                result = pickle.load(handle)
+        except FileNotFoundError:
+            return None
+        except Exception:  # noqa: BLE001 - a corrupt or foreign entry is simply recomputed
+            return None
+        return result if isinstance(result, FileResult) else None
+
+    def put(self, path: str, data: bytes, settings: Settings, result: FileResult) -> None:
+        entry = self._entry(path, data, settings)
+        try:
+            entry.parent.mkdir(parents=True, exist_ok=True)
+            _write_gitignore(self.root)
+            descriptor, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+            with os.fdopen(descriptor, "wb") as handle:
+                pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, entry)
+        except OSError:
+            pass  # a cache that cannot be written only costs speed
+
+
+def _write_gitignore(root: Path) -> None:
+    marker = root / ".gitignore"
+    if not marker.exists():
+        marker.write_text("# created by flowlint\n*\n")
+
+
+def clean(root: str | os.PathLike[str] = CACHE_DIR) -> bool:
+    """Remove the cache folder; True when there was one."""
+    if not os.path.isdir(root):
+        return False
+    shutil.rmtree(root, ignore_errors=True)
+    return True
