@@ -65,6 +65,8 @@ def _target_version(value: str | None) -> str | None:
 @click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
 @click.option("--exclude", multiple=True, help="Glob of files or folders to skip when walking.")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply exclusions to files named on the command line too (pre-commit).")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
               help="Output format [default: full; github when GITHUB_ACTIONS=true].")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False),
@@ -95,7 +97,7 @@ def _target_version(value: str | None) -> str | None:
               help="Processes to check files with [default: the number of cores].")
 @click.option("--no-cache", is_flag=True, help=f"Do not read or write {CACHE_DIR}/.")
 def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
-          exclude: tuple[str, ...], output_format: str | None, output_file: str | None,
+          exclude: tuple[str, ...], force_exclude: bool, output_format: str | None, output_file: str | None,
           exit_zero: bool, statistics: bool, quiet: bool, verbose: bool,
           target_version: str | None, max_file_size: int | None, config_path: str | None,
           isolated: bool, no_ignores: bool, fix: bool, unsafe_fixes: bool, diff: bool,
@@ -113,8 +115,8 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
         name = stdin_filename or "-"
         outcomes = [_check_stdin(name, settings.for_path(name), mode)]
     else:
-        files = [path for path in discover(paths or ("."), exclude)
-                 if path in paths or not settings.excluded(path)]
+        files = [path for path in discover(paths or ("."), exclude, force_exclude)
+                 if (path in paths and not force_exclude) or not settings.excluded(path)]
         cache_root = None if no_cache or mode.fix else CACHE_DIR
         outcomes = process_files([(path, settings.for_path(path)) for path in files], mode,
                                  cache_root, jobs or os.cpu_count() or 1)

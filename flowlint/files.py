@@ -26,13 +26,15 @@ def is_excluded(path: str, excludes: Iterable[str]) -> bool:
     return False
 
 
-def discover(paths: Iterable[str], excludes: Iterable[str] = ()) -> Iterator[str]:
-    """Files to check, in a stable order; files named explicitly are always read."""
+def discover(paths: Iterable[str], excludes: Iterable[str] = (),
+             force_exclude: bool = False) -> Iterator[str]:
+    """Files to check, in a stable order; files named explicitly are read unless
+    `force_exclude` (pre-commit passes every staged file by name)."""
     excludes = list(excludes)
     for given in paths:
         if os.path.isdir(given):
             yield from sorted(_walk(given, excludes))
-        else:
+        elif not (force_exclude and is_excluded(given, excludes)):
             yield given
 
 
