@@ -250,6 +250,52 @@ def config_command(path: str, config_path: str | None, isolated: bool) -> None:
     click.echo(effective_settings_text(config, defaults), nl=False)
 
 
+@main_group.command("image")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--output", "-o", "output", required=True, type=click.Path(file_okay=False),
+              help="Folder to write one build context per base image into.")
+@click.option("--exclude", multiple=True, help="Glob of files or folders to skip.")
+@click.option("--target-version", default="1.0", show_default=True,
+              callback=lambda _c, _p, value: _target_version(value),
+              help="Kestra version (decides the default images).")
+def image_command(paths: tuple[str, ...], output: str, exclude: tuple[str, ...],
+                  target_version: str) -> None:
+    """Write Dockerfiles and requirements.txt with the packages tasks install per run."""
+    from flowlint.images import ContextWriteError, build_image_contexts
+
+    plan = build_image_contexts(paths or (".",), parse_version(target_version),
+                                excludes=exclude)
+    for problem in plan.problems:
+        click.echo(f"flowlint: {problem}", err=True)
+    try:
+        written = plan.write(output)
+    except ContextWriteError as error:
+        click.echo(f"flowlint: error: {error}", err=True)
+        raise SystemExit(EXIT_ERROR) from None
+    for path in written:
+        click.echo(path)
+    if not plan.contexts:
+        click.echo("no per-execution Python installs found: nothing to bake", err=True)
+
+
+@main_group.command("server-requirements")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--exclude", multiple=True, help="Glob of files or folders to skip.")
+@click.option("--target-version", default="1.0", show_default=True,
+              callback=lambda _c, _p, value: _target_version(value),
+              help="Kestra version the flows run on.")
+def server_requirements_command(paths: tuple[str, ...], exclude: tuple[str, ...],
+                                target_version: str) -> None:
+    """Print the packages to install at server start for the process-runner remedy."""
+    from flowlint.server_requirements import build_server_requirements
+
+    requirements = build_server_requirements(paths or (".",), parse_version(target_version),
+                                             excludes=exclude)
+    for problem in requirements.problems:
+        click.echo(f"flowlint: {problem}", err=True)
+    click.echo(requirements.text, nl=False)
+
+
 @main_group.command("clean")
 def clean_command() -> None:
     """Remove the result cache (.flowlint_cache/ in the current folder)."""

@@ -11,8 +11,9 @@ a valid string body inside quotes and becomes an identifier outside them. Notebo
 `!pip install x` or `%pip install x` are not Python either: they are found as text, masked the
 same way, and reported when the parse confirms they stand where a statement would.
 
-A script that does not parse even so is not analysed: its ScriptAnalysis carries `error` and
-`error_offset` (the engine may report them) and the checks skip it.
+A script that does not parse even so, or that is too large or too deeply nested for libcst to
+parse safely, is not analysed: its ScriptAnalysis carries `error` and `error_offset` (for the
+engine to report if it wants) and the checks skip it. No rule code is spent on it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from flowlint.model import Flow, Task
 from flowlint.source import Source
 from flowlint.yamlnodes import mapping_items, node_span, scalar_offset, scalar_text
 
+# libcst visits about 50,000 nodes a second: bigger scripts would make checking slow, and an
+# inline script that size is data, not code worth linting.
+MAX_SCRIPT_CHARS = 100_000
 # Stands for a value the code computes at run time (a variable, a `*args`, an f-string field).
 UNKNOWN = "__flowlint_unknown__"
 
@@ -192,8 +196,11 @@ def _align(source: Source, node: ScalarNode) -> list[int]:
     for char in value:
         while p < end:
             raw = text[p]
-            if raw == "\r" or (raw == " " and budget > 0):
-                budget -= raw == " "
+            if raw == "\r":
+                p += 1
+                continue
+            if raw == " " and budget > 0:   # block indentation, not part of the value
+                budget -= 1
                 p += 1
                 continue
             if node.style == '"' and raw == "\\":
@@ -310,6 +317,8 @@ def analyse_code(text: str) -> CodeAnalysis:
     """Imports, installs and programs of one script; never raises."""
     if not text.strip():
         return CodeAnalysis()
+    if len(text) > MAX_SCRIPT_CHARS:
+        return CodeAnalysis(error=f"not analysed: over {MAX_SCRIPT_CHARS:,} characters")
     pebble = pebble_regions(text)
     masked = _blank(text, pebble)
     notebook = _notebook_regions(masked)
@@ -330,6 +339,9 @@ def analyse_code(text: str) -> CodeAnalysis:
 def _parse(code: str) -> tuple[object | None, tuple[str, int]]:
     import libcst
 
+    too_deep = _too_deep(code)
+    if too_deep is not None:
+        return None, too_deep
     try:
         return libcst.parse_module(code), ("", 0)
     except libcst.ParserSyntaxError as problem:
@@ -344,6 +356,50 @@ def _parse(code: str) -> tuple[object | None, tuple[str, int]]:
         return None, (f"invalid syntax at line {line} of the script ({detail})", index)
     except (RecursionError, ValueError, TypeError) as problem:  # native parser limits
         return None, (f"cannot be parsed: {problem}", 0)
+
+
+# libcst's native parser recurses on the C stack and crashes the process (no exception) on
+# code nested thousands of levels deep, so such code is refused before parsing. CPython itself
+# refuses more than 200 nested brackets; no real script chains 1000 operators in one expression.
+_MAX_BRACKETS = 200
+_MAX_CHAIN = 1000
+_CHAIN_WORDS = frozenset({"not", "and", "or", "lambda", "if", "else", "in", "is", "await"})
+_NOT_CHAINING = frozenset({"(", ")", "[", "]", "{", "}", ",", ";", ":", "="})
+
+
+def _too_deep(code: str) -> tuple[str, int] | None:
+    """Why the code is too deeply nested to parse safely, with where; None when it is not."""
+    import io
+    import tokenize
+
+    starts = _line_starts(code)
+    depth = chain = 0
+    previous = ""
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            kind, text = token.type, token.string
+            if kind == tokenize.NEWLINE or text in (",", ";"):
+                chain = 0
+            elif kind == tokenize.OP and text in "([{":
+                depth += 1
+                chain += previous in (")", "]", "NAME")   # call and subscript chains
+            elif kind == tokenize.OP and text in ")]}":
+                depth = max(depth - 1, 0)
+            elif (kind == tokenize.OP and text not in _NOT_CHAINING) \
+                    or (kind == tokenize.NAME and text in _CHAIN_WORDS) \
+                    or (kind == tokenize.STRING and previous == "STRING"):
+                chain += 1
+            previous = "NAME" if kind == tokenize.NAME else "STRING" \
+                if kind == tokenize.STRING else text
+            if depth > _MAX_BRACKETS or chain > _MAX_CHAIN:
+                line, column = token.start
+                what = (f"brackets nested more than {_MAX_BRACKETS} deep" if depth > _MAX_BRACKETS
+                        else f"more than {_MAX_CHAIN} operators chained in one expression")
+                return (f"not analysed: {what} at line {line} of the script",
+                        starts[min(line, len(starts)) - 1] + column)
+    except (tokenize.TokenError, SyntaxError):   # libcst reports these better
+        return None
+    return None
 
 
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")

@@ -165,6 +165,10 @@ def scalar_offset(source: Source, node: ScalarNode, index: int) -> int:
     if node.style == "|":
         return _literal_offset(source, node, index)
     raw = source.text[span.start:span.end]
+    if node.style in ("'", '"'):
+        offsets = _quoted_offsets(raw, node.style)
+        if offsets is not None and len(offsets) == len(node.value) + 1:
+            return span.start + offsets[min(max(index, 0), len(node.value))]
     found = raw.find(node.value)
     if found >= 0:
         return span.start + found + index
@@ -172,6 +176,31 @@ def scalar_offset(source: Source, node: ScalarNode, index: int) -> int:
     fragment = node.value[index: line_end if line_end >= 0 else None].strip()
     found = raw.find(fragment) if fragment else -1
     return span.start + found if found >= 0 else span.start
+
+
+_ESCAPE_LENGTHS = {"x": 4, "u": 6, "U": 10}
+
+
+def _quoted_offsets(raw: str, style: str) -> list[int] | None:
+    """Offset in `raw` of each character of a one-line quoted scalar's value, and of its end.
+
+    Escapes (`''`, `\\"`, `\\u00e9`) make the value shorter than its text, so a plain search
+    for the value misses; a scalar folded over lines gives None.
+    """
+    if "\n" in raw or len(raw) < 2 or raw[0] != style or raw[-1] != style:
+        return None
+    offsets: list[int] = []
+    position, end = 1, len(raw) - 1
+    while position < end:
+        offsets.append(position)
+        if style == "'" and raw[position] == "'":
+            position += 2
+        elif style == '"' and raw[position] == "\\":
+            position += _ESCAPE_LENGTHS.get(raw[position + 1: position + 2], 2)
+        else:
+            position += 1
+    offsets.append(end)
+    return offsets
 
 
 def block_content_lines(source: Source, node: ScalarNode) -> tuple[int, int]:

@@ -1,8 +1,9 @@
 """Golden fix outputs: fixtures/<CODE>/bad-<name>.fixed.<strategy>.yaml, or
 bad-<name>.refused.<strategy>.txt holding the reason the strategy gives for not fixing.
 
-Regenerate after a deliberate change with `python tests/goldens.py --update`, then read
-the diff: the goldens are the review.
+Regenerate after a deliberate change with `python tests/goldens.py --update` (optionally
+followed by rule codes, to regenerate only theirs), then read the diff: the goldens are the
+review.
 """
 
 from __future__ import annotations
@@ -17,18 +18,31 @@ from flowlint.fixes.plan import STRATEGIES, FixOptions
 from flowlint.source import decode
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-FIXED_RULES = ("FL001", "FL002")
+# Rules with goldens, and the strategies each is fixed with: rules with one fix of their own
+# run with `auto`, and their goldens are named `default`.
+DEFAULT = "default"
+FIXED_RULES = {
+    "FL001": STRATEGIES, "FL002": STRATEGIES,
+    **{code: (DEFAULT,) for code in ("FL005", "FL006", "FL008", "FL009")},
+}
 IMAGE = "registry.example.com/{namespace}/{flow}:1.0"
 
 
 def settings_for(strategy: str) -> Settings:
     return Settings(frozenset(load_catalogue()), (1, 0), {},
-                    fix=FixOptions(strategy=strategy, image=IMAGE))
+                    fix=FixOptions(strategy="auto" if strategy == DEFAULT else strategy,
+                                   image=IMAGE))
 
 
 def bad_fixtures() -> list[Path]:
     return sorted(path for code in FIXED_RULES for path in (FIXTURES / code).glob("bad-*.yaml")
                   if ".fixed." not in path.name)
+
+
+def cases() -> list[tuple[Path, str]]:
+    """(bad fixture, strategy) pairs that have a golden."""
+    return [(path, strategy) for path in bad_fixtures()
+            for strategy in FIXED_RULES[path.parent.name]]
 
 
 def run_fix(path: Path, strategy: str) -> FixRun:
@@ -49,21 +63,22 @@ def refusals(run: FixRun, code: str) -> str:
     return "".join(reason + "\n" for reason in reasons)
 
 
-def update() -> None:
-    for path in bad_fixtures():
-        for strategy in STRATEGIES:
-            fixed, refused = golden_paths(path, strategy)
-            run = run_fix(path, strategy)
-            fixed.unlink(missing_ok=True)
-            refused.unlink(missing_ok=True)
-            if run.changed:
-                fixed.write_bytes(run.source.encode(run.text))
-            reasons = refusals(run, path.parent.name)
-            if reasons:
-                refused.write_text(reasons, encoding="utf-8")
+def update(codes: list[str]) -> None:
+    for path, strategy in cases():
+        if codes and path.parent.name not in codes:
+            continue
+        fixed, refused = golden_paths(path, strategy)
+        run = run_fix(path, strategy)
+        fixed.unlink(missing_ok=True)
+        refused.unlink(missing_ok=True)
+        if run.changed:
+            fixed.write_bytes(run.source.encode(run.text))
+        reasons = refusals(run, path.parent.name)
+        if reasons:
+            refused.write_text(reasons, encoding="utf-8")
 
 
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--update"]:
-        raise SystemExit("usage: python tests/goldens.py --update")
-    update()
+    if sys.argv[1:2] != ["--update"]:
+        raise SystemExit("usage: python tests/goldens.py --update [CODE ...]")
+    update(sys.argv[2:])

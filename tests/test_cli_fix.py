@@ -174,3 +174,20 @@ def test_github_format_is_chosen_on_github_actions(flow, capsys, monkeypatch) ->
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     _, out, _ = run(["check", "--select", "FL001", str(flow)], capsys)
     assert out.startswith(f"::error file={flow},line=11,col=9,")
+
+
+def test_image_command_writes_a_build_context(flow, tmp_path, capsys) -> None:
+    out_dir = tmp_path / "build"
+    code, out, _ = run(["image", str(flow), "--output", str(out_dir)], capsys)
+    assert code == 0
+    dockerfile = out_dir / "python-3.13-slim" / "Dockerfile"
+    assert str(dockerfile) in out
+    assert "FROM python:3.13-slim" in dockerfile.read_text()
+    assert (out_dir / "python-3.13-slim" / "requirements.txt").read_text().split() == [
+        "pandas", "requests"]
+
+
+def test_server_requirements_command_prints_the_start_command(flow, capsys) -> None:
+    code, out, _ = run(["server-requirements", str(flow)], capsys)
+    assert code == 0
+    assert "pip install pandas requests && ./kestra server standalone" in out

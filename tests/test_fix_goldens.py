@@ -1,4 +1,5 @@
-"""Every bad fixture of FL001/FL002, fixed with every strategy, against its golden output."""
+"""Every bad fixture of a fixable rule, fixed with each of its strategies, against its golden
+output."""
 
 from __future__ import annotations
 
@@ -6,18 +7,17 @@ import difflib
 from pathlib import Path
 
 import pytest
-from goldens import bad_fixtures, golden_paths, refusals, run_fix, settings_for
+from goldens import bad_fixtures, cases, golden_paths, refusals, run_fix, settings_for
 from helpers import fixture_id
 
 from flowlint.engine import check_source
 from flowlint.fixes.engine import fix_source
-from flowlint.fixes.plan import STRATEGIES
 from flowlint.fixes.yamltext import content_end, line_start
 from flowlint.model import build_flow, is_flow
 from flowlint.source import Source, decode
 from flowlint.yamlnodes import compose
 
-CASES = [(path, strategy) for path in bad_fixtures() for strategy in STRATEGIES]
+CASES = cases()
 
 
 def _case_id(case: tuple[Path, str]) -> str:

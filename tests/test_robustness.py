@@ -32,6 +32,12 @@ tasks:
 GOOD_FLOW = BAD_FLOW.replace("      - pip install pandas requests\n", "      - python -V\n")
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Whatever the CLI leaves in the working folder (a result cache) stays out of the repo.
+    monkeypatch.chdir(tmp_path)
+
+
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     code = main(args)
     out, err = capsys.readouterr()
@@ -62,7 +68,7 @@ def findings_of(out: str, path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("data", [b"", b"\n", b"# only a comment\n# and another\n",
-                                  b"   \n\t\n", b"---\n", b"--- # c\n...\n"],
+                                  b"   \n  \n", b"---\n", b"--- # c\n...\n"],
                          ids=["empty", "newline", "comments", "blank", "doc-start", "doc-end"])
 def test_empty_and_comment_only_files_are_clean(tmp_path, capsys, data) -> None:
     code, out, err = check_with_good_neighbour(tmp_path, "x.yaml", data, capsys)
@@ -86,14 +92,17 @@ def test_undecodable_files_get_a_clear_error(tmp_path, capsys, data, expected) -
 
 def test_undecodable_file_is_not_written_by_fix(tmp_path, capsys) -> None:
     data = b"id: caf\xe9\nnamespace: x\n" + BAD_FLOW.encode()[len("id: etl\nnamespace: x\n"):]
-    code, _, err = check_with_good_neighbour(tmp_path, "x.yaml", data, capsys, "--fix")
-    assert code == 2 and "not valid UTF-8" in err
-    assert (tmp_path / "x.yaml").read_bytes() == data
+    path, other = tmp_path / "x.yaml", tmp_path / "other.yaml"
+    path.write_bytes(data)
+    other.write_text(BAD_FLOW)
+    code, _, err = run(["check", "--fix", str(path), str(other)], capsys)
+    assert code == 2 and f"{path}: error: not valid UTF-8" in err
+    assert path.read_bytes() == data
     assert "pip install" not in (tmp_path / "other.yaml").read_text()  # the other was fixed
 
 
 def test_file_over_the_size_limit(tmp_path, capsys) -> None:
-    big = BAD_FLOW + "# padding\n" * 20
+    big = BAD_FLOW + "# padding\n" * 40
     code, out, err = check_with_good_neighbour(tmp_path, "big.yaml", big.encode(), capsys,
                                                "--max-file-size", "500")
     # other.yaml is under 500 bytes and is still checked; big.yaml is refused with the limit.
@@ -162,7 +171,7 @@ def test_alias_bomb_is_checked_and_fixed(tmp_path, capsys) -> None:
     path = tmp_path / "bomb.yaml"
     path.write_text(billion_laughs(fixable=True))
     code, out, _ = run(["check", "--format", "concise", str(path)], capsys)
-    assert code == 1 and ":16:9: FL001" in out
+    assert code == 1 and ":20:9: FL001" in out
     code, _, _ = run(["check", "--fix", str(path)], capsys)
     assert "pip install" not in path.read_text()
     assert path.read_text().count("*a9") == 3
@@ -244,6 +253,12 @@ def test_unknown_tags_are_never_constructed(tmp_path, capsys, tagged) -> None:
         run([*args, "--format", "concise", str(path)], capsys)
     assert not marker.exists()
     assert value in path.read_text()
+
+
+def test_tab_only_line_is_a_finding_or_clean(tmp_path, capsys) -> None:
+    code, out, err = check_with_good_neighbour(tmp_path, "x.yaml", b"  \n\t\n", capsys)
+    assert code == 1 and "error" not in err
+    assert all(" FL000 " in line for line in findings_of(out, tmp_path / "x.yaml"))
 
 
 def test_tabs_in_indentation_are_fl000(tmp_path, capsys) -> None:
@@ -553,3 +568,100 @@ def test_stdin_with_bad_bytes(capsys, monkeypatch) -> None:
     monkeypatch.setattr(sys, "stdin", FakeStdin)
     code, out, err = run(["check", "--fix", "--stdin-filename", "flows/x.yaml"], capsys)
     assert code == 2 and "flows/x.yaml: error: not valid UTF-8" in err
+
+
+def test_removed_property_keeps_the_comment_about_the_next_task(tmp_path, capsys) -> None:
+    text = BAD_FLOW.replace("    script: print(1)\n", "") .replace(
+        "    beforeCommands:", "    script: print(1)\n    beforeCommands:")
+    text = text.replace("    type: io.kestra.plugin.scripts.python.Script\n",
+                        "    type: io.kestra.plugin.scripts.python.Script\n"
+                        "    containerImage: python:3.12-slim\n")
+    text += "\n  # the next task logs\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n" \
+            "    message: done\n"
+    path = tmp_path / "flow.yaml"
+    path.write_text(text)
+    code, _, _ = run(["check", "--fix", "--strategy", "dependencies", str(path)], capsys)
+    fixed = path.read_text()
+    assert code == 0 and "pip install" not in fixed
+    assert fixed.endswith("\n\n  # the next task logs\n  - id: log\n"
+                          "    type: io.kestra.plugin.core.log.Log\n    message: done\n"), fixed
+
+
+def task_property(text: str, task_id: str, key: str) -> object:
+    from flowlint.model import build_flow, is_flow
+    from flowlint.source import Source
+    from flowlint.yamlnodes import compose, to_data
+
+    source = Source.from_text("x", text)
+    documents, problem = compose(source)
+    assert problem is None
+    for index, document in enumerate(documents):
+        if is_flow(document):
+            for task in build_flow(source, document, index).tasks:
+                if task.id == task_id:
+                    return to_data(task.prop(key)) if task.prop(key) is not None else None
+    raise AssertionError(f"no task {task_id}")
+
+
+KEEP_FLOW = """\
+id: keep
+namespace: company.team
+tasks:
+  - id: t
+    type: io.kestra.plugin.scripts.python.Script
+    containerImage: python:3.12-slim
+    beforeCommands:
+      - pip install pandas
+    script: {header}
+      print(1)
+{blank}
+{after}  - id: u
+    type: io.kestra.plugin.core.log.Log
+    message: hi
+"""
+
+
+@pytest.mark.parametrize("header", ["|+", "&s |+", "|2+", ">+", "|"])
+@pytest.mark.parametrize("after", ["", "  # about u\n"], ids=["", "comment"])
+@pytest.mark.parametrize("strategy", ["auto", "working-dir-cache", "custom-image",
+                                      "process-runner"])
+def test_block_scalar_with_keep_chomping_keeps_its_value(tmp_path, capsys, header, after,
+                                                         strategy) -> None:
+    blank = "\n      \n" if header != "|" else "\n"
+    text = KEEP_FLOW.format(header=header, blank=blank, after=after)
+    script = task_property(text, "t", "script")
+    path = tmp_path / "flow.yaml"
+    path.write_text(text)
+    run(["check", "--fix", "--unsafe-fixes", "--strategy", strategy, "--image", "r/{flow}:1",
+         str(path)], capsys)
+    fixed = path.read_text()
+    if "pip install pandas" in fixed:   # refused (an explicit indentation indicator)
+        assert (strategy, header) == ("working-dir-cache", "|2+") and fixed == text
+    assert task_property(fixed, "t", "script") == script
+    assert fixed.endswith(after + "  - id: u\n    type: io.kestra.plugin.core.log.Log\n"
+                          "    message: hi\n")
+
+
+def test_alias_item_in_dependencies_is_extended_in_place(tmp_path, capsys) -> None:
+    text = """\
+variables:
+  pkg: &pkg requests
+id: x
+namespace: y
+tasks:
+  - id: t
+    type: io.kestra.plugin.scripts.python.Script
+    containerImage: python:3.12-slim
+    dependencies:
+      - *pkg
+    beforeCommands:
+      - pip install pandas
+    script: print(1)
+    retry: *pkg
+"""
+    path = tmp_path / "flow.yaml"
+    path.write_text(text)
+    code, _, err = run(["check", "--fix", str(path)], capsys)
+    assert code == 0, err
+    assert path.read_text() == text.replace("      - *pkg\n    beforeCommands:\n      - pip "
+                                            "install pandas\n", "      - *pkg\n      - pandas\n")

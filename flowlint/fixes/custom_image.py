@@ -7,6 +7,7 @@ from ruamel.yaml.nodes import MappingNode
 from flowlint import kestra
 from flowlint.findings import Edit
 from flowlint.fixes.command_edits import rewrite_installs
+from flowlint.fixes.install_args import require_plain_packages
 from flowlint.fixes.plan import PlannedFix, TaskFixContext, require
 from flowlint.fixes.task_edits import append_properties, own_entry, replace_value, set_mapping_key
 from flowlint.yamlnodes import get, get_text
@@ -31,6 +32,8 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
     task = ctx.task
     require(not kestra.is_legacy_script(task.type), f"'{task.id}' has the legacy type "
             f"{task.raw_type}; migrate it to io.kestra.plugin.scripts first")
+    # The packages must be listed where they move to (an image, the server's start).
+    require_plain_packages(ctx.installs, NAME, allow_index=True)
     edits = rewrite_installs(ctx.source, task, {located: None for located in ctx.installs},
                              ctx.style)
     edits.extend(_image_edits(ctx, image))

@@ -32,8 +32,10 @@ def packages_of(installs: tuple[LocatedInstall, ...]) -> list[str]:
     return list(seen.values())
 
 
-def require_plain_packages(installs: tuple[LocatedInstall, ...], strategy: str) -> None:
-    """Refuse installs that a package list cannot express."""
+def require_plain_packages(installs: tuple[LocatedInstall, ...], strategy: str,
+                           allow_index: bool = False) -> None:
+    """Refuse installs that a package list cannot express (an image or a server install
+    can still use index options: `allow_index`)."""
     for located in installs:
         install = located.install
         quoted = f"'{located.text}'"
@@ -44,7 +46,7 @@ def require_plain_packages(installs: tuple[LocatedInstall, ...], strategy: str) 
         require(not install.urls and not install.local_paths,
                 f"{quoted} installs from a URL or a local path")
         index = sorted({name for name, _ in install.options if name in INDEX_OPTIONS})
-        require(not index, f"{quoted} uses index options ({', '.join(index)})")
+        require(allow_index or not index, f"{quoted} uses index options ({', '.join(index)})")
         require(not any("{{" in spec or "{%" in spec for spec in install.packages),
                 f"{quoted} takes its packages from a Pebble expression")
 

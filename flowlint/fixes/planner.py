@@ -8,7 +8,16 @@ from collections.abc import Callable
 from flowlint.caching import is_cached
 from flowlint.commands import task_installs
 from flowlint.findings import Finding, Fix, FixOutcome
-from flowlint.fixes import custom_image, dependencies, process_runner, working_dir_cache
+from flowlint.fixes import (
+    custom_image,
+    dependencies,
+    fragile_venv_cache,
+    image_pulled_every_run,
+    package_install_per_execution,
+    process_runner,
+    uncached_working_directory,
+    working_dir_cache,
+)
 from flowlint.fixes.plan import FixOptions, PlannedFix, TaskFixContext
 from flowlint.fixes.yamltext import FixRefused, detect_style
 from flowlint.model import Flow, Task, effective_runner
@@ -22,7 +31,14 @@ STRATEGY_PLANS: dict[str, Strategy] = {
 }
 # The default: native dependencies where they apply, else the cached WorkingDirectory.
 AUTO_ORDER = (dependencies.NAME, working_dir_cache.NAME)
-FIXABLE_RULES = frozenset({"FL001", "FL002"})
+# Rules with one fix of their own: module with NAME and plan(flow, task, options).
+RULE_FIXES = {
+    "FL005": uncached_working_directory,
+    "FL006": fragile_venv_cache,
+    "FL008": image_pulled_every_run,
+    "FL009": package_install_per_execution,
+}
+FIXABLE_RULES = frozenset({"FL001", "FL002", *RULE_FIXES})
 
 
 def attach_fixes(flow: Flow, findings: list[Finding], options: FixOptions) -> list[Finding]:
@@ -49,6 +65,9 @@ def plan_for_task(flow: Flow, task: Task, rule: str,
         from flowlint.fixes import legacy_migration
 
         return _outcome(legacy_migration.NAME, lambda: legacy_migration.plan(flow, task, options))
+    if rule in RULE_FIXES:
+        module = RULE_FIXES[rule]
+        return _outcome(module.NAME, lambda: module.plan(flow, task, options))
     context = _context(flow, task, rule, options)
     if options.strategy != "auto":
         plan = STRATEGY_PLANS[options.strategy]

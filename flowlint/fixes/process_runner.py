@@ -5,6 +5,7 @@ from __future__ import annotations
 from flowlint import kestra
 from flowlint.findings import Edit
 from flowlint.fixes.command_edits import rewrite_installs
+from flowlint.fixes.install_args import require_plain_packages
 from flowlint.fixes.plan import PlannedFix, TaskFixContext, require
 from flowlint.fixes.task_edits import append_properties, own_entry, replace_value
 
@@ -17,6 +18,8 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
         prop = task.properties.get(key)
         require(prop is None or prop.origin != "forced-default", f"a forced pluginDefaults "
                 f"entry sets `{key}` of '{task.id}'; change the runner there")
+    # The packages must be listed where they move to (an image, the server's start).
+    require_plain_packages(ctx.installs, NAME, allow_index=True)
     edits = rewrite_installs(ctx.source, task, {located: None for located in ctx.installs},
                              ctx.style)
     edits.extend(_runner_edits(ctx))

@@ -76,9 +76,9 @@ def extend_sequence(source: Source, sequence: SequenceNode, items: list[str],
         start = node_start(source, sequence)
         end = source.offset(sequence.end_mark.line, sequence.end_mark.column)
         return Edit(start, end, f"[{joined}]")
-    last = sequence.value[-1]
-    column = last.start_mark.column - 2
-    at = line_end(source.text, content_end(source, last) - 1)
+    # The sequence's own marks, not its last item's: an alias item is written elsewhere.
+    column = sequence.start_mark.column
+    at = line_end(source.text, content_end(source, sequence) - 1)
     text = "".join(line + style.newline for line in emit_value_lines(items, column, style))
     return Edit(at, at, text)
 

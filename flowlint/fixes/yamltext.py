@@ -21,6 +21,10 @@ _RESERVED_PLAIN = re.compile(
     r"0o[0-7]+|\.inf|\.nan|[-+]?\.inf)$")
 
 
+# A block scalar header with the keep indicator, after any anchor or tag: `&a |+`, `>2+`.
+_KEEP_CHOMPING = re.compile(r"(?:[&!][^ \t\r\n]*[ \t]+)*[|>](?:[1-9]?\+|\+[1-9])")
+
+
 class FixRefused(Exception):
     """The fix cannot be written safely here; the message is the reason users see."""
 
@@ -63,8 +67,9 @@ def content_end(source: Source, node: Node) -> int:
             floor = _trimmed_end(source, key)
         else:
             child = last.value[-1]
-            floor = node_start(source, last)
-        if node_start(source, child) < floor:
+            floor = _trimmed_end(source, last.value[-2]) if len(last.value) > 1 \
+                else node_start(source, last)
+        if node_start(source, child) <= floor:
             # An alias: the node it names is written elsewhere; keep the collection's end.
             return _trimmed_end(source, last)
         last = child
@@ -75,6 +80,9 @@ def _trimmed_end(source: Source, node: Node) -> int:
     """A node's end mark, moved back over the blank lines that block nodes end with."""
     end = source.offset(node.end_mark.line, node.end_mark.column)
     text = source.text
+    if isinstance(node, ScalarNode) and node.style in ("|", ">") \
+            and _KEEP_CHOMPING.match(text, node_start(source, node)):
+        return end   # `|+`: the trailing blank lines are part of the value
     while end > 0 and text[end - 1] in " \t\r\n":
         end -= 1
     return max(end, node_start(source, node))

@@ -1,0 +1,318 @@
+"""`flowlint image`: build contexts gathered from the per-execution installs of flows."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from flowlint.images import ContextWriteError, build_image_contexts, slug
+
+PANDAS_PINNED = """\
+id: etl
+namespace: company.team
+tasks:
+  - id: extract
+    type: io.kestra.plugin.scripts.python.Script
+    containerImage: python:3.12-slim
+    beforeCommands:
+      - pip install --upgrade pip
+      - pip install pandas==2.2 requests
+    script: print(1)
+"""
+
+PANDAS_UNPINNED = """\
+id: report
+namespace: company.team
+tasks:
+  - id: summarize
+    type: io.kestra.plugin.scripts.python.Commands
+    containerImage: python:3.12-slim
+    beforeCommands:
+      - pip install -q Pandas 'requests'
+    commands: [python main.py]
+"""
+
+ON_DEFAULT_IMAGE = """\
+id: plot
+namespace: company.team
+tasks:
+  - id: draw
+    type: io.kestra.plugin.scripts.python.Script
+    beforeCommands:
+      - pip install matplotlib 'numpy<2'
+    script: print(1)
+"""
+
+
+def flows(tmp_path: Path, **files: str) -> Path:
+    folder = tmp_path / "flows"
+    folder.mkdir(exist_ok=True)
+    for name, text in files.items():
+        (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_one_context_per_base_image(tmp_path: Path) -> None:
+    folder = flows(tmp_path, a=PANDAS_PINNED, b=PANDAS_UNPINNED, c=ON_DEFAULT_IMAGE)
+    plan = build_image_contexts([str(folder)])
+
+    assert plan.problems == []
+    assert list(plan.contexts) == ["python:3.12-slim", "python:3.13-slim"]
+    slim = plan.contexts["python:3.12-slim"]
+    assert slim.directory == "python-3.12-slim"
+    # Unpinned and pinned pandas are no conflict: the pinned one stays; pip itself is skipped.
+    assert slim.requirements == "pandas==2.2\nrequests\n"
+    assert [(ref.flow, ref.task) for ref in slim.tasks] == [("etl", "extract"),
+                                                           ("report", "summarize")]
+    lines = slim.dockerfile.splitlines()
+    assert "FROM python:3.12-slim" in lines
+    assert lines[-2:] == ["COPY requirements.txt /tmp/requirements.txt",
+                          "RUN pip install --no-cache-dir -r /tmp/requirements.txt"]
+    header = [line for line in lines if line.startswith("#")]
+    assert any("company.team/etl task 'extract'" in line for line in header)
+    assert any("company.team/report task 'summarize'" in line for line in header)
+    fix_line = next(line for line in header if "flowlint check" in line)
+    assert "--strategy custom-image --image REGISTRY/kestra-python-3.12-slim:1" in fix_line
+    assert "--unsafe-fixes" in fix_line
+    assert fix_line.endswith(f"{folder}/a.yaml {folder}/b.yaml")
+
+    default = plan.contexts["python:3.13-slim"]
+    assert "FROM python:3.13-slim" in default.dockerfile.splitlines()
+    assert "Kestra's default image on 1.0" in default.dockerfile
+    assert default.requirements == "matplotlib\nnumpy<2\n"
+
+
+@pytest.mark.parametrize(("version", "image"), [
+    ((1, 0), "python:3.13-slim"),
+    ((0, 23), "python:3.13-slim"),
+    ((0, 20), "ghcr.io/kestra-io/kestrapy:latest"),
+    ((0, 15), "python"),
+])
+def test_default_python_image_follows_the_target_version(tmp_path: Path, version, image) -> None:
+    folder = flows(tmp_path, c=ON_DEFAULT_IMAGE)
+    plan = build_image_contexts([str(folder)], target_version=version)
+    assert list(plan.contexts) == [image]
+    assert f"FROM {image}\n" in plan.contexts[image].dockerfile
+    flag = "" if version == (1, 0) else f" --target-version {version[0]}.{version[1]}"
+    assert f"--strategy custom-image{flag} --image" in plan.contexts[image].dockerfile
+
+
+def test_conflicting_pins_are_reported_and_the_first_is_kept(tmp_path: Path) -> None:
+    other = PANDAS_UNPINNED.replace("Pandas", "pandas==2.1")
+    folder = flows(tmp_path, a=PANDAS_PINNED, b=other)
+    plan = build_image_contexts([str(folder)])
+
+    [problem] = plan.problems
+    assert "conflicting requirements for 'pandas'" in problem
+    assert "'pandas==2.2'" in problem and "'pandas==2.1'" in problem
+    assert "task 'extract'" in problem and "task 'summarize'" in problem
+    assert plan.contexts["python:3.12-slim"].requirements == (
+        "# conflict: 'pandas==2.1' is wanted by "
+        f"{folder}/b.yaml: company.team/report task 'summarize'; keeping 'pandas==2.2'\n"
+        "pandas==2.2\n"
+        "requests\n")
+
+
+def test_identical_pins_written_differently_are_merged(tmp_path: Path) -> None:
+    other = PANDAS_UNPINNED.replace("Pandas", "'Pandas == 2.2' 'requests[socks]'")
+    plan = build_image_contexts([str(flows(tmp_path, a=PANDAS_PINNED, b=other))])
+    assert plan.problems == []
+    assert plan.contexts["python:3.12-slim"].requirements == "pandas==2.2\nrequests[socks]\n"
+
+
+def test_what_cannot_be_baked_is_reported_not_written(tmp_path: Path) -> None:
+    flow = PANDAS_PINNED.replace(
+        "pip install pandas==2.2 requests",
+        'pip install pandas==2.2 "{{ inputs.extra }}" -r requirements.txt -e ./lib ./wheels/x.whl')
+    plan = build_image_contexts([str(flows(tmp_path, a=flow))])
+
+    assert plan.contexts["python:3.12-slim"].requirements == "pandas==2.2\n"
+    problems = "\n".join(plan.problems)
+    assert "'{{ inputs.extra }}' is a Pebble expression" in problems
+    assert "reads requirements file 'requirements.txt' (-r): copy its content" in problems
+    assert "installs './lib' in editable mode (-e)" in problems
+    assert "installs the local path './wheels/x.whl'" in problems
+    assert all("task 'extract'" in problem for problem in plan.problems)
+
+
+def test_cached_and_process_runner_installs_are_not_baked(tmp_path: Path) -> None:
+    flow = """\
+id: cached
+namespace: company.team
+tasks:
+  - id: wdir
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    cache:
+      patterns: [deps/**]
+      ttl: PT24H
+    tasks:
+      - id: in_cache
+        type: io.kestra.plugin.scripts.python.Script
+        containerImage: python:3.12-slim
+        beforeCommands:
+          - pip install --target=deps duckdb
+        script: print(1)
+  - id: on_worker
+    type: io.kestra.plugin.scripts.python.Script
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    beforeCommands:
+      - pip install polars
+    script: print(1)
+  - id: in_container
+    type: io.kestra.plugin.scripts.python.Script
+    containerImage: python:3.12-slim
+    beforeCommands:
+      - pip install --target=deps requests
+    script: print(1)
+"""
+    plan = build_image_contexts([str(flows(tmp_path, a=flow))])
+    assert plan.problems == []
+    assert list(plan.contexts) == ["python:3.12-slim"]
+    context = plan.contexts["python:3.12-slim"]
+    assert context.requirements == "requests\n"   # outside the WorkingDirectory: not cached
+    assert [ref.task for ref in context.tasks] == ["in_container"]
+
+
+def test_legacy_requirements_are_baked_into_their_image(tmp_path: Path) -> None:
+    flow = """\
+id: old
+namespace: company.team
+tasks:
+  - id: legacy
+    type: io.kestra.core.tasks.scripts.Python
+    requirements:
+      - requests>=2.31  # http
+      - --extra-index-url https://pypi.example.com/simple
+      - -r more.txt
+    commands: [./bin/python main.py]
+  - id: legacy_docker
+    type: io.kestra.core.tasks.scripts.Python
+    runner: DOCKER
+    dockerOptions:
+      image: python:3.11
+    requirements: [pyarrow]
+"""
+    plan = build_image_contexts([str(flows(tmp_path, a=flow))])
+    assert list(plan.contexts) == ["python", "python:3.11"]
+    assert plan.contexts["python"].requirements == (
+        "--extra-index-url https://pypi.example.com/simple\nrequests>=2.31\n")
+    assert plan.contexts["python:3.11"].requirements == "pyarrow\n"
+    assert "(dockerOptions.image)" in plan.contexts["python:3.11"].dockerfile
+    assert any("requirements line '-r more.txt' reads a requirements file" in problem
+               for problem in plan.problems)
+
+
+def test_image_from_plugin_defaults_and_shell_tasks_on_ubuntu(tmp_path: Path) -> None:
+    flow = """\
+id: mixed
+namespace: company.team
+pluginDefaults:
+  - type: io.kestra.plugin.scripts.python
+    values:
+      containerImage: python:3.12-slim
+tasks:
+  - id: py
+    type: io.kestra.plugin.scripts.python.Script
+    beforeCommands: [pip install requests]
+    script: print(1)
+  - id: sh
+    type: io.kestra.plugin.scripts.shell.Commands
+    commands:
+      - pip install httpx && python3 -c 'import httpx'
+"""
+    plan = build_image_contexts([str(flows(tmp_path, a=flow))])
+    assert list(plan.contexts) == ["python:3.12-slim", "ubuntu"]
+    assert "(containerImage from pluginDefaults)" in plan.contexts["python:3.12-slim"].dockerfile
+    ubuntu = plan.contexts["ubuntu"].dockerfile.splitlines()
+    start = ubuntu.index("FROM ubuntu")
+    assert ubuntu[start:] == [
+        "FROM ubuntu",
+        "RUN apt-get update \\",
+        "    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "
+        "python3-pip \\",
+        "    && rm -rf /var/lib/apt/lists/*",
+        "COPY requirements.txt /tmp/requirements.txt",
+        "RUN PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --no-cache-dir "
+        "-r /tmp/requirements.txt",
+    ]
+    # One file on two images: a single --image cannot serve both tasks.
+    assert any("its tasks run on 2 base images" in problem for problem in plan.problems)
+
+
+def test_pebble_image_is_reported(tmp_path: Path) -> None:
+    flow = PANDAS_PINNED.replace("python:3.12-slim", '"{{ inputs.image }}"')
+    plan = build_image_contexts([str(flows(tmp_path, a=flow))])
+    assert plan.contexts == {}
+    [problem] = plan.problems
+    assert "containerImage '{{ inputs.image }}' is a Pebble expression" in problem
+
+
+def test_unreadable_files_are_problems_not_tracebacks(tmp_path: Path) -> None:
+    folder = flows(tmp_path, a=PANDAS_PINNED, broken="id: x\nnamespace: y\ntasks: [\n",
+                   dup=PANDAS_PINNED.replace("namespace: company.team",
+                                             "namespace: a\nnamespace: b"))
+    (folder / "binary.yaml").write_bytes(b"id: x\n\xff\xfe\n")
+    plan = build_image_contexts([str(folder), str(tmp_path / "missing.yaml")])
+
+    assert list(plan.contexts) == ["python:3.12-slim"]
+    problems = "\n".join(plan.problems)
+    assert f"{folder}/binary.yaml: error: not valid UTF-8" in problems
+    assert f"{folder}/broken.yaml:4:1: invalid YAML" in problems
+    assert f"{folder}/dup.yaml:3:1: invalid YAML: duplicate key 'namespace'" in problems
+    assert f"{tmp_path}/missing.yaml: error: cannot read" in problems
+
+
+def test_write_creates_the_folder_and_is_deterministic(tmp_path: Path) -> None:
+    folder = flows(tmp_path, a=PANDAS_PINNED, b=PANDAS_UNPINNED, c=ON_DEFAULT_IMAGE)
+    outputs = []
+    for run in ("one", "two"):
+        plan = build_image_contexts([str(folder)])
+        output = tmp_path / run / "images"
+        written = plan.write(str(output))
+        assert written == [str(output / name) for name in (
+            "python-3.12-slim/Dockerfile", "python-3.12-slim/requirements.txt",
+            "python-3.13-slim/Dockerfile", "python-3.13-slim/requirements.txt")]
+        context = plan.contexts["python:3.12-slim"]
+        assert (output / "python-3.12-slim" / "Dockerfile").read_text() == context.dockerfile
+        assert (output / "python-3.12-slim" / "requirements.txt").read_text() == \
+            context.requirements
+        outputs.append({path.relative_to(output): path.read_bytes()
+                        for path in sorted(output.rglob("*")) if path.is_file()})
+    assert outputs[0] == outputs[1]
+
+
+def test_write_never_touches_files_outside_the_folder(tmp_path: Path) -> None:
+    plan = build_image_contexts([str(flows(tmp_path, a=PANDAS_PINNED))])
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Dockerfile").write_text("mine\n")
+
+    output = tmp_path / "out"
+    output.mkdir()
+    (output / "python-3.12-slim").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(ContextWriteError, match="outside"):
+        plan.write(str(output))
+    assert (outside / "Dockerfile").read_text() == "mine\n"
+    assert sorted(os.listdir(outside)) == ["Dockerfile"]
+
+    # A link in place of a file is replaced, not written through.
+    (output / "python-3.12-slim").unlink()
+    (output / "python-3.12-slim").mkdir()
+    (output / "python-3.12-slim" / "Dockerfile").symlink_to(outside / "Dockerfile")
+    plan.write(str(output))
+    assert (outside / "Dockerfile").read_text() == "mine\n"
+    assert not (output / "python-3.12-slim" / "Dockerfile").is_symlink()
+
+
+@pytest.mark.parametrize(("image", "expected"), [
+    ("python:3.12-slim", "python-3.12-slim"),
+    ("ghcr.io/kestra-io/kestrapy:latest", "ghcr.io-kestra-io-kestrapy-latest"),
+    ("../../etc", "etc"),
+    ("..", "image"),
+    ("Registry:5000/Team/App@sha256:AB", "registry-5000-team-app-sha256-ab"),
+])
+def test_slug_is_a_plain_folder_name(image: str, expected: str) -> None:
+    assert slug(image) == expected

@@ -1,0 +1,228 @@
+"""Property tests over generated flows (tests/flowgen.py).
+
+1. check never raises and gives a FileResult;
+2. fix_source, for every strategy, never raises; what it returns parses, changes lines only
+   inside the tasks it fixed, keeps scripts, BOM and newlines, and fixing again changes
+   nothing;
+3. the findings, as (rule, task id) pairs, do not depend on the layout: indentation,
+   sequence indentation, quoting, CRLF, comments.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+import pytest
+from flowgen import Layout, flow_specs, layouts, render, restyled
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from flowlint.catalogue import load_catalogue
+from flowlint.engine import FileResult, Settings, check_bytes, check_source
+from flowlint.fixes.engine import fix_source
+from flowlint.fixes.plan import FixOptions
+from flowlint.fixes.yamltext import content_end, line_start
+from flowlint.model import build_flow, is_flow
+from flowlint.source import Source, decode
+from flowlint.yamlnodes import compose, scalar_text
+
+CATALOGUE = load_catalogue()
+PARAMETERS = {code: dict(rule.parameters) for code, rule in CATALOGUE.items()}
+STRATEGIES = ("auto", "dependencies", "working-dir-cache", "custom-image", "process-runner")
+IMAGE = "reg/{flow}:1"
+# FLOWLINT_EXAMPLES=2000 for a long hunt; 60 keeps the suite fast.
+EXAMPLES = int(os.environ.get("FLOWLINT_EXAMPLES", "60"))
+FAST = settings(max_examples=EXAMPLES, deadline=None, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+def settings_for(strategy: str | None) -> Settings:
+    fix = FixOptions(strategy, IMAGE) if strategy else None
+    return Settings(frozenset(CATALOGUE), (1, 0), PARAMETERS, fix=fix)
+
+
+CHECK = settings_for(None)
+FIX = {strategy: settings_for(strategy) for strategy in STRATEGIES}
+
+
+def parse(text: str) -> list:
+    documents, problem = compose(Source.from_text("flow.yaml", text))
+    assert problem is None, f"{problem}\n{text}"
+    return documents
+
+
+def tasks_by_id(text: str) -> dict:
+    source = Source.from_text("flow.yaml", text)
+    tasks = {}
+    for index, document in enumerate(parse(text)):
+        if is_flow(document):
+            for task in build_flow(source, document, index).tasks:
+                tasks[task.id] = task
+    return tasks
+
+
+def task_lines(source: Source, ids: set[str]) -> set[int]:
+    """0-based lines of the given tasks, from a task's first line to its last."""
+    lines: set[int] = set()
+    for task in tasks_by_id(source.text).values():
+        if task.id in ids:
+            first = source.position(line_start(source.text, task.span.start))[0] - 1
+            last = source.position(content_end(source, task.node))[0] - 1
+            lines.update(range(first, last + 1))
+    return lines
+
+
+def assert_changes_only_inside(before: Source, after: str, ids: set[str]) -> None:
+    """The lines outside the fixed tasks are all in `after`, in order, byte for byte."""
+    allowed = task_lines(before, ids)
+    old = before.text.splitlines(True)
+    gaps: list[str] = []
+    previous_allowed = True
+    for number, line in enumerate(old):
+        if number in allowed:
+            previous_allowed = True
+            continue
+        if previous_allowed:
+            gaps.append("")
+        gaps[-1] += line
+        previous_allowed = False
+    position = 0
+    for index, gap in enumerate(gaps):
+        if index == 0 and 0 not in allowed:
+            found = 0 if after.startswith(gap) else -1
+        elif index == len(gaps) - 1 and len(old) - 1 not in allowed:
+            found = len(after) - len(gap) if after.endswith(gap) else -1
+            found = found if found >= position else -1
+        else:
+            found = after.find(gap, position)
+        assert found >= 0, f"text outside {sorted(ids)} changed:\n{gap}\n--- in ---\n{after}"
+        position = found + len(gap)
+
+
+def finding_keys(result: FileResult) -> Counter:
+    return Counter((finding.rule, finding.task_id) for finding in result.findings)
+
+
+def finding_lines(result: FileResult) -> Counter:
+    """(rule, task id, first line, last line): quoting and CRLF move no finding to another
+    line, so their spans must not either."""
+    source = result.source
+    return Counter((finding.rule, finding.task_id, source.position(finding.span.start)[0],
+                    source.position(max(finding.span.end - 1, finding.span.start))[0])
+                   for finding in result.findings)
+
+
+# --- the generator itself ------------------------------------------------------------------
+
+
+@FAST
+@given(flow_specs(), layouts)
+def test_generated_flows_are_valid_yaml_flows(spec, layout) -> None:
+    text = render(spec, layout)
+    (document,) = parse(text)
+    assert is_flow(document)
+    assert scalar_text(document.value[0][1]) == spec["id"]
+
+
+# --- 1. check ------------------------------------------------------------------------------
+
+
+@FAST
+@given(flow_specs(), layouts, st.booleans())
+def test_check_never_raises(spec, layout, bom) -> None:
+    data = render(spec, layout).encode()
+    if bom:
+        data = b"\xef\xbb\xbf" + data
+    result = check_bytes(data, "flow.yaml", CHECK)
+    assert isinstance(result, FileResult)
+    assert result.error is None
+    assert result.flows == 1
+    assert all(finding.rule != "FL000" for finding in result.findings), result.findings
+
+
+# --- 2. fix --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_fix_is_verified_and_idempotent(strategy: str) -> None:
+    @FAST
+    @given(flow_specs(), layouts, st.booleans())
+    def prop(spec, layout: Layout, bom: bool) -> None:
+        text = render(spec, layout)
+        source = Source.from_text("flow.yaml", text, bom)
+        run = fix_source(source, FIX[strategy], unsafe=True)
+        assert run.result is not None and run.result.error is None
+        if not run.changed:
+            assert not run.applied
+            return
+        assert run.applied
+        parse(run.text)
+        # Newline style and BOM stay; no bare LF in a CRLF file.
+        if layout.newline == "\r\n":
+            assert run.text.count("\n") == run.text.count("\r\n")
+        assert decode(source.encode(run.text), "x").bom == bom
+        scope = set().union(*(fix.scope for fix in run.applied))
+        assert_changes_only_inside(source, run.text, scope)
+        # Scripts hold no installs here, so no fix may change one.
+        before, after = tasks_by_id(text), tasks_by_id(run.text)
+        assert set(before) <= set(after)
+        for task_id, task in before.items():
+            if task.prop("script") is not None and task.properties["script"].origin == "task":
+                assert after[task_id].prop_text("script") == task.prop_text("script")
+        # The findings fixed are gone, and a second run has nothing left to do.
+        remaining = finding_keys(check_source(Source.from_text("flow.yaml", run.text, bom),
+                                              FIX[strategy]))
+        for fix in run.applied:
+            assert (fix.rule, fix.task_id) not in remaining
+        again = fix_source(Source.from_text("flow.yaml", run.text, bom), FIX[strategy],
+                           unsafe=True)
+        assert not again.changed, "fixing again changed the text"
+        assert not again.applied
+
+    prop()
+
+
+# --- 3. findings do not depend on the layout -----------------------------------------------
+
+
+@FAST
+@given(flow_specs(), layouts, st.data())
+def test_findings_do_not_depend_on_layout(spec, layout: Layout, data) -> None:
+    base = finding_keys(check_bytes(render(spec, layout).encode(), "flow.yaml", CHECK))
+    variants = {
+        "indent": restyled(layout, indent=6 - layout.indent),
+        "sequences": restyled(layout, indent_sequences=not layout.indent_sequences),
+        "quotes": restyled(layout, quote=data.draw(st.sampled_from(
+            [quote for quote in ("plain", "single", "double") if quote != layout.quote]))),
+        "newline": restyled(layout, newline="\n" if layout.newline == "\r\n" else "\r\n"),
+        "comments": restyled(layout, comments=not layout.comments),
+        "flow-lists": restyled(layout, flow_lists=not layout.flow_lists),
+    }
+    for name, variant in variants.items():
+        other = finding_keys(check_bytes(render(spec, variant).encode(), "flow.yaml", CHECK))
+        assert other == base, f"{name}: {dict(base)} != {dict(other)}"
+    # Quotes and newlines change no line: the findings stay on theirs.
+    lines = finding_lines(check_bytes(render(spec, layout).encode(), "flow.yaml", CHECK))
+    for name in ("quotes", "newline"):
+        other = finding_lines(check_bytes(render(spec, variants[name]).encode(), "flow.yaml",
+                                          CHECK))
+        assert other == lines, f"{name}: {sorted(lines)} != {sorted(other)}"
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_fix_outcome_does_not_depend_on_layout(strategy: str) -> None:
+    """Which findings get fixed does not depend on the layout either."""
+
+    @settings(max_examples=max(EXAMPLES // 2, 25), deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(flow_specs(), layouts)
+    def prop(spec, layout: Layout) -> None:
+        runs = [fix_source(Source.from_text("flow.yaml", render(spec, variant)),
+                           FIX[strategy], unsafe=True)
+                for variant in (layout, restyled(layout, newline="\r\n"),
+                                restyled(layout, indent=6 - layout.indent))]
+        applied = [Counter((fix.rule, fix.task_id) for fix in run.applied) for run in runs]
+        assert applied[0] == applied[1] == applied[2], applied
+
+    prop()
