@@ -243,7 +243,7 @@ def test_valid_ttl(tmp_path: Path, ttl: str) -> None:
 @pytest.mark.parametrize("ttl", ["24h", "PT", "P", "P1Y", "P1DT", "pt24h", "PT24H "])
 def test_invalid_ttl(tmp_path: Path, ttl: str) -> None:
     message = error_for(tmp_path, f'[fix]\nttl = "{ttl}"\n')
-    assert f"fix.ttl: expected an ISO-8601 duration" in message
+    assert "fix.ttl: expected an ISO-8601 duration" in message
     assert '"PT24H"' in message
     assert repr(ttl) in message
 

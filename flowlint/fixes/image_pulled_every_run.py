@@ -42,11 +42,7 @@ def _set_policy(source: Source, problem: PullProblem, style: Style) -> Edit:
     mapping = problem.holder.node
     if mapping.flow_style:
         return _add_to_flow_mapping(source, mapping)
-    edit = set_mapping_key(source, mapping, "pullPolicy", POLICY, style)
-    if edit.start == len(source.text) and not source.text.endswith("\n"):
-        # The mapping ends the file without a newline: the new key needs its own line.
-        return Edit(edit.start, edit.end, style.newline + edit.text.rstrip("\r\n"))
-    return edit
+    return set_mapping_key(source, mapping, "pullPolicy", POLICY, style)
 
 
 def _add_to_flow_mapping(source: Source, mapping: MappingNode) -> Edit:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import re
 
+from ruamel.yaml.nodes import ScalarNode, SequenceNode
+
+from flowlint import shell
 from flowlint.checks.package_install_per_execution import (
     DEFAULT_ECOSYSTEMS,
     PackageInstall,
     task_package_installs,
 )
+from flowlint.commands import LocatedInstall
 from flowlint.findings import Edit
 from flowlint.fixes import custom_image
 from flowlint.fixes.command_edits import _scalar_edit, rewrite_installs
@@ -35,6 +39,7 @@ def plan(flow: Flow, task: Task, options: FixOptions) -> PlannedFix:
                              options, "FL009")
     planned = custom_image.plan(context)
     commands = {item.located: None for item in found if item.located is not None}
+    _require_commands_left(task, commands)
     edits = list(planned.edits)
     if commands:
         edits.extend(rewrite_installs(flow.source, task, commands, style))
@@ -42,6 +47,18 @@ def plan(flow: Flow, task: Task, options: FixOptions) -> PlannedFix:
     if calls:
         edits.extend(_cut_calls(flow.source, calls, style))
     return PlannedFix(planned.title, tuple(edits), safe=False, scope=planned.scope)
+
+
+def _require_commands_left(task: Task, cut: dict[LocatedInstall, None]) -> None:
+    """A Commands task needs a command: refuse to cut every item of `commands`."""
+    prop = task.properties.get("commands")
+    items = prop.node.value if prop is not None and isinstance(prop.node, SequenceNode) else []
+    cut_commands = {(id(located.command.node), located.install.command) for located in cut}
+    emptied = [item for item in items if isinstance(item, ScalarNode)
+               and all((id(item), simple) in cut_commands
+                       for simple in shell.split_commands(item.value))]
+    require(not items or len(emptied) < len(items),
+            f"removing the installs would leave '{task.id}' without `commands`")
 
 
 def _cut_calls(source: Source, calls: list[PackageInstall], style: Style) -> list[Edit]:

@@ -44,7 +44,13 @@ def append_properties(source: Source, task: Task, properties: dict[str, object],
     indent = key_indent(source, task)
     at = line_end(source.text, content_end(source, task.node) - 1)
     text = "".join(emit_property(key, value, indent, style) for key, value in properties.items())
-    if at == len(source.text) and not source.text.endswith("\n"):
+    return _insertion(source, at, text, style)
+
+
+def _insertion(source: Source, at: int, text: str, style: Style) -> Edit:
+    """Insert whole lines at a line start; at the end of a file without a final newline,
+    the lines go after a new newline and the file still ends without one."""
+    if at == len(source.text) and source.text and not source.text.endswith("\n"):
         text = style.newline + text.rstrip("\r\n")
     return Edit(at, at, text)
 
@@ -80,7 +86,7 @@ def extend_sequence(source: Source, sequence: SequenceNode, items: list[str],
     column = sequence.start_mark.column
     at = line_end(source.text, content_end(source, sequence) - 1)
     text = "".join(line + style.newline for line in emit_value_lines(items, column, style))
-    return Edit(at, at, text)
+    return _insertion(source, at, text, style)
 
 
 def set_mapping_key(source: Source, mapping: MappingNode, key: str, value: object,
@@ -90,7 +96,7 @@ def set_mapping_key(source: Source, mapping: MappingNode, key: str, value: objec
         raise FixRefused("the mapping is in flow style; flowlint only edits block mappings")
     indent = mapping.value[0][0].start_mark.column
     at = line_end(source.text, content_end(source, mapping) - 1)
-    return Edit(at, at, emit_property(key, value, indent, style))
+    return _insertion(source, at, emit_property(key, value, indent, style), style)
 
 
 def wrap_in_list_item(source: Source, task: Task, wrapper: dict[str, object],
@@ -127,9 +133,10 @@ def wrap_in_list_item(source: Source, task: Task, wrapper: dict[str, object],
 
 
 def apply_within(text: str, start: int, end: int, edits: list[Edit]) -> str:
-    """text[start:end] with edits (file offsets inside that region) applied."""
+    """text[start:end] with edits (file offsets inside that region) applied; insertions at
+    the same offset keep the order they are listed in, as fixes/engine.apply_edits does."""
     region = text[start:end]
-    for edit in sorted(edits, key=lambda item: item.start, reverse=True):
+    for edit in reversed(sorted(edits, key=lambda item: (item.start, item.end))):
         if edit.start < start or edit.end > end:
             raise FixRefused("an edit of the task falls outside it")
         region = region[:edit.start - start] + edit.text + region[edit.end - start:]
