@@ -31,6 +31,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 from flowlint import shell
 from flowlint.findings import Span
 from flowlint.model import Flow, Task
+from flowlint.python_imports import MAY_RUN_PROGRAMS, imports_with_ast, pebble_outside_strings
 from flowlint.source import Source
 from flowlint.yamlnodes import mapping_items, node_span, scalar_offset, scalar_text
 
@@ -322,6 +323,10 @@ def analyse_code(text: str) -> CodeAnalysis:
     pebble = pebble_regions(text)
     masked = _blank(text, pebble)
     notebook = _notebook_regions(masked)
+    if not notebook and not MAY_RUN_PROGRAMS.search(masked):
+        quick = _imports_only(masked, pebble)
+        if quick is not None:
+            return quick
     module, error = _parse(_blank(masked, notebook))
     if module is None and notebook:
         module, _ = _parse(masked)
@@ -334,6 +339,17 @@ def analyse_code(text: str) -> CodeAnalysis:
         return _Analyser(text, masked, module, pebble, notebook).run()
     except RecursionError:
         return CodeAnalysis(error="too deeply nested to analyse", error_index=0)
+
+
+def _imports_only(masked: str, pebble: list[tuple[int, int]]) -> CodeAnalysis | None:
+    """The analysis of a script that runs no program: its imports, read with `ast`."""
+    found = imports_with_ast(masked, _IMPORT_ERRORS)
+    if found is None:
+        return None
+    imports, strings = found
+    modules = tuple(ImportedModule(name, start, end, optional)
+                    for name, start, end, optional in imports)
+    return CodeAnalysis(modules, complete=not pebble_outside_strings(masked, pebble, strings))
 
 
 def _parse(code: str) -> tuple[object | None, tuple[str, int]]:

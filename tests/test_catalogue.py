@@ -226,3 +226,9 @@ def test_readme_table_is_current() -> None:
     assert expected == readme, (
         "the README rule table is stale: run `python -m flowlint.catalogue --update-readme`"
     )
+
+
+def test_the_catalogue_used_at_run_time_is_the_validated_one() -> None:
+    # At run time the shipped rules are loaded without jsonschema (start-up cost); this
+    # test is where they are validated.
+    assert load_catalogue() == load_catalogue(rules_dir())

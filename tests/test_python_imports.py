@@ -1,0 +1,62 @@
+"""The `ast` fast path reports exactly what the libcst analysis reports."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import FIXTURES
+
+from flowlint import python_scripts
+from flowlint.python_imports import MAY_RUN_PROGRAMS
+from flowlint.source import decode
+from flowlint.yamlnodes import compose
+from flowlint.model import build_flow, is_flow
+
+EXTRA_SCRIPTS = [
+    "import os\nimport pandas as pd, numpy\nfrom google.cloud import bigquery\n",
+    "try:\n    import ujson as json\nexcept ImportError:\n    import json\n",
+    "from . import local\nfrom __future__ import annotations\nimport a.b.c\n",
+    "x = 'é'; import requests  # café\nprint(f\"{x}\")\n",
+    "url = '{{ inputs.url }}'\nimport httpx\n",
+    "import httpx\n{{ inputs.code }}\n",
+    "def f():\n    from yaml import safe_load\n    return safe_load\n",
+    "from   polars   import  col\n",
+]
+
+
+def fixture_scripts() -> list[str]:
+    scripts = []
+    for path in sorted(FIXTURES.glob("*/*.yaml")):
+        try:
+            source = decode(path.read_bytes(), path.name)
+        except Exception:  # noqa: BLE001 - binary or broken fixtures are not the subject
+            continue
+        documents, _ = compose(source)
+        for index, document in enumerate(documents):
+            if is_flow(document):
+                scripts += [script.text for script in
+                            python_scripts.python_scripts(build_flow(source, document, index))]
+    return scripts
+
+
+def _libcst_analysis(text: str, monkeypatch: pytest.MonkeyPatch) -> object:
+    monkeypatch.setattr(python_scripts, "_imports_only", lambda masked, pebble: None)
+    python_scripts.analyse_code.cache_clear()
+    try:
+        return python_scripts.analyse_code(text)
+    finally:
+        monkeypatch.undo()
+        python_scripts.analyse_code.cache_clear()
+
+
+@pytest.mark.parametrize("text", fixture_scripts() + EXTRA_SCRIPTS)
+def test_fast_path_equals_libcst(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    python_scripts.analyse_code.cache_clear()
+    fast = python_scripts.analyse_code(text)
+    slow = _libcst_analysis(text, monkeypatch)
+    assert fast == slow
+
+
+def test_scripts_that_may_run_programs_take_the_libcst_path() -> None:
+    assert MAY_RUN_PROGRAMS.search("import subprocess\nsubprocess.run(['ls'])\n")
+    assert MAY_RUN_PROGRAMS.search("os.system('x')")
+    assert not MAY_RUN_PROGRAMS.search("import pandas\nprint(pandas.__version__)\n")
