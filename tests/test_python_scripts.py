@@ -61,7 +61,9 @@ print("libcst" in sys.modules)
     ("id: f\nnamespace: company.team\ntasks:\n  - id: s\n"
      "    type: io.kestra.plugin.scripts.shell.Commands\n"
      "    beforeCommands: [pip install pandas]\n    commands: [python -V]\n", False),
-    (script_flow("import pandas\n", "    dependencies: [pandas]\n"), True),
+    # Imports alone are read with `ast` (python_imports): libcst is not needed.
+    (script_flow("import pandas\n", "    dependencies: [pandas]\n"), False),
+    (script_flow("import subprocess\nsubprocess.run(['ls'])\n"), True),
 ])
 def test_libcst_is_imported_only_for_python_scripts(tmp_path, flow: str, loads: bool) -> None:
     path = tmp_path / "flow.yaml"
