@@ -140,16 +140,16 @@ def _rule_from_data(data: Mapping[str, Any]) -> Rule:
         fixable=data["fixable"],
         summary=data["summary"].strip(),
         doc=RuleDoc(**{key: value.strip("\n") for key, value in data["doc"].items()}),
-        parameters=_frozen(data.get("parameters", {})),
+        parameters=frozen(data.get("parameters", {})),
     )
 
 
-def _frozen(value: Any) -> Any:
-    # The default catalogue is shared by every caller, so its parameters must not be mutable.
+def frozen(value: Any) -> Any:
+    """Read-only copies of mappings and lists: shared settings must not be mutable."""
     if isinstance(value, Mapping):
-        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
+        return MappingProxyType({key: frozen(item) for key, item in value.items()})
     if isinstance(value, list):
-        return tuple(_frozen(item) for item in value)
+        return tuple(frozen(item) for item in value)
     return value
 
 

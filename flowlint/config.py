@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
+from flowlint.catalogue import frozen
 from flowlint.source import DEFAULT_MAX_BYTES
 
 if sys.version_info >= (3, 11):
@@ -241,16 +242,8 @@ def _config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
         target_version=data.get("target-version", Config.target_version),
         fix=FixConfig(**{key.replace("-", "_"): value for key, value in fix.items()}),
         max_file_size=data.get("max-file-size"),
-        rule_options=_frozen(data.get("rules", {})),
+        rule_options=frozen(data.get("rules", {})),
     )
-
-
-def _frozen(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
-    if isinstance(value, list):
-        return tuple(_frozen(item) for item in value)
-    return value
 
 
 @lru_cache(maxsize=1)
