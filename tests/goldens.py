@@ -22,7 +22,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # run with `auto`, and their goldens are named `default`.
 DEFAULT = "default"
 FIXED_RULES = {
-    "FL001": STRATEGIES, "FL002": STRATEGIES,
+    "FL001": STRATEGIES, "FL002": STRATEGIES, "FL003": STRATEGIES,
     **{code: (DEFAULT,) for code in ("FL005", "FL006", "FL008", "FL009")},
 }
 IMAGE = "registry.example.com/{namespace}/{flow}:1.0"

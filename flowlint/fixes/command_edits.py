@@ -38,7 +38,9 @@ def rewrite_installs(source: Source, task: Task, replacements: dict[LocatedInsta
     for command, changes in by_command.items():
         value = _new_value(command.node.value, changes)
         if value.strip():
-            edits.append(_scalar_edit(source, command.node, value, style))
+            container = task.prop(command.field)
+            in_flow = isinstance(container, SequenceNode) and bool(container.flow_style)
+            edits.append(_scalar_edit(source, command.node, value, style, in_flow))
         elif command.index is None:
             raise FixRefused(f"removing the install would leave {command.field} empty")
         else:
@@ -87,7 +89,8 @@ def _cut_span(value: str, commands: list[shell.SimpleCommand], index: int) -> tu
                      f"commands by {joint}; removing it would change what runs")
 
 
-def _scalar_edit(source: Source, node: ScalarNode, value: str, style: Style) -> Edit:
+def _scalar_edit(source: Source, node: ScalarNode, value: str, style: Style,
+                 in_flow: bool = False) -> Edit:
     if node.style == "|":
         return _literal_block_edit(source, node, value, style)
     if node.style == ">" or "\n" in value.strip("\n"):
@@ -96,7 +99,7 @@ def _scalar_edit(source: Source, node: ScalarNode, value: str, style: Style) -> 
     start = node_start(source, node)
     end = source.offset(node.end_mark.line, node.end_mark.column)
     prefer = node.style if node.style in ("'", '"') else None
-    return Edit(start, end, quote_scalar(value.strip(), style, prefer))
+    return Edit(start, end, quote_scalar(value.strip(), style, prefer, in_flow))
 
 
 def _literal_block_edit(source: Source, node: ScalarNode, value: str, style: Style) -> Edit:
@@ -118,6 +121,10 @@ def _remove_items(source: Source, task: Task, field_name: str,
     sequence = task.prop(field_name)
     assert isinstance(sequence, SequenceNode)
     if len(commands) == len(sequence.value):
+        # Kestra requires `commands` (a Commands task without it does not validate).
+        if field_name == "commands":
+            raise FixRefused("removing the install would leave `commands` empty, and a "
+                             "Commands task needs a command to run")
         return [remove_property(source, task, field_name)]
     if sequence.flow_style:
         return [_remove_flow_items(source, sequence, {c.index for c in commands})]

@@ -6,6 +6,7 @@ from ruamel.yaml.nodes import MappingNode
 
 from flowlint import kestra
 from flowlint.findings import Edit
+from flowlint.fixes import script_installs
 from flowlint.fixes.command_edits import rewrite_installs
 from flowlint.fixes.install_args import require_plain_packages
 from flowlint.fixes.plan import PlannedFix, TaskFixContext, require
@@ -33,12 +34,14 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
     require(not kestra.is_legacy_script(task.type), f"'{task.id}' has the legacy type "
             f"{task.raw_type}; migrate it to io.kestra.plugin.scripts first")
     # The packages must be listed where they move to (an image, the server's start).
-    require_plain_packages(ctx.installs, NAME, allow_index=True)
+    require_plain_packages(ctx.all_installs, NAME, allow_index=True)
     edits = rewrite_installs(ctx.source, task, {located: None for located in ctx.installs},
                              ctx.style)
+    edits.extend(script_installs.removal_edits(ctx))
     edits.extend(_image_edits(ctx, image))
     edits.extend(_pull_policy_edits(ctx))
-    return PlannedFix(f"use image '{image}' with the packages baked in", tuple(edits),
+    title = f"use image '{image}' with the packages baked in"
+    return PlannedFix(title + script_installs.listed_packages(ctx), tuple(edits),
                       safe=False, scope=frozenset({task.id}))
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 from flowlint.findings import Edit
+from flowlint.fixes import script_installs
 from flowlint.fixes.command_edits import rewrite_installs
-from flowlint.fixes.console_commands import console_commands_used
+from flowlint.fixes.console_commands import commands_provided, console_commands_used
 from flowlint.fixes.install_args import packages_of, require_plain_packages
 from flowlint.fixes.plan import PlannedFix, TaskFixContext, require
 from flowlint.fixes.task_edits import append_properties, extend_sequence, own_entry
@@ -32,9 +33,11 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
     require(kind is not None and kind.language == "python" and kind.shape != "legacy",
             f"'{task.id}' has type {task.type}; `dependencies` exists only on python "
             "Script and Commands tasks")
-    require_plain_packages(ctx.installs, NAME)
-    packages = packages_of(ctx.installs)
+    require_plain_packages(ctx.all_installs, NAME)
+    packages = packages_of(ctx.all_installs)
     used = console_commands_used(task, ctx.installs, packages)
+    used += sorted(script_installs.programs_run(ctx.flow, task)
+                   & commands_provided(packages) - set(used))
     require(not used, f"the task runs {', '.join(repr(c) for c in used)}, a console command "
             "of the installed packages, which `dependencies` does not put on PATH")
     image = task.prop_text("containerImage") or get_text(task.prop("docker"), "image")
@@ -46,6 +49,7 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
                 "\"3.x\"` to the task, then run the fix again")
     edits = rewrite_installs(ctx.source, task, {located: None for located in ctx.installs},
                              ctx.style)
+    edits.extend(script_installs.removal_edits(ctx))
     edits.extend(_dependency_edits(ctx, packages))
     return PlannedFix(f"move {', '.join(packages) or 'the install'} to `dependencies`",
                       tuple(edits), safe=True, scope=frozenset({task.id}))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
+from typing import Protocol
 
-from flowlint.commands import LocatedInstall
 from flowlint.fixes.plan import require
-from flowlint.shell import requirement_name
+from flowlint.shell import Install, requirement_name
 
 INDEX_OPTIONS = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links",
                            "--trusted-host", "-c", "--constraint", "--no-index"})
@@ -15,7 +16,17 @@ LOCATION_OPTIONS = frozenset({"-t", "--target", "--prefix", "--user", "--system"
                               "--break-system-packages"})
 
 
-def packages_of(installs: tuple[LocatedInstall, ...]) -> list[str]:
+class InstallSite(Protocol):
+    """An install in shell text (LocatedInstall) or in a Python script (ScriptInstallSite)."""
+
+    @property
+    def install(self) -> Install: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+def packages_of(installs: Sequence[InstallSite]) -> list[str]:
     """Requirement specifiers in order, duplicates and pip itself dropped."""
     seen: dict[str, str] = {}
     for located in installs:
@@ -32,7 +43,7 @@ def packages_of(installs: tuple[LocatedInstall, ...]) -> list[str]:
     return list(seen.values())
 
 
-def require_plain_packages(installs: tuple[LocatedInstall, ...], strategy: str,
+def require_plain_packages(installs: Sequence[InstallSite], strategy: str,
                            allow_index: bool = False) -> None:
     """Refuse installs that a package list cannot express (an image or a server install
     can still use index options: `allow_index`)."""
@@ -51,7 +62,7 @@ def require_plain_packages(installs: tuple[LocatedInstall, ...], strategy: str,
                 f"{quoted} takes its packages from a Pebble expression")
 
 
-def kept_options(installs: tuple[LocatedInstall, ...]) -> list[str]:
+def kept_options(installs: Sequence[InstallSite]) -> list[str]:
     """Options to keep when several installs are merged into one (same for all)."""
     rendered: list[str] = []
     for located in installs:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flowlint.commands import LocatedInstall
 from flowlint.findings import Edit
 from flowlint.fixes.yamltext import FixRefused, Style
 from flowlint.model import Flow, Runner, Task
+
+if TYPE_CHECKING:
+    from flowlint.fixes.script_installs import ScriptInstallSite
 
 STRATEGIES = ("dependencies", "working-dir-cache", "custom-image", "process-runner")
 
@@ -29,6 +33,13 @@ class TaskFixContext:
     style: Style
     options: FixOptions
     rule: str
+    # Installs that Python scripts of the task run (FL003); strategies remove their calls.
+    script_installs: tuple[ScriptInstallSite, ...] = ()
+
+    @property
+    def all_installs(self) -> tuple[LocatedInstall | ScriptInstallSite, ...]:
+        """Shell and script installs alike: both have `install` and `text`."""
+        return (*self.installs, *self.script_installs)
 
     @property
     def target(self) -> tuple[int, int]:

@@ -38,7 +38,9 @@ RULE_FIXES = {
     "FL008": image_pulled_every_run,
     "FL009": package_install_per_execution,
 }
-FIXABLE_RULES = frozenset({"FL001", "FL002", *RULE_FIXES})
+# FL003: install calls in Python scripts, fixed with the strategies as FL001 is.
+SCRIPT_RULE = "FL003"
+FIXABLE_RULES = frozenset({"FL001", "FL002", SCRIPT_RULE, *RULE_FIXES})
 
 
 def attach_fixes(flow: Flow, findings: list[Finding], options: FixOptions) -> list[Finding]:
@@ -53,14 +55,18 @@ def attach_fixes(flow: Flow, findings: list[Finding], options: FixOptions) -> li
             continue
         key = (finding.rule, task.id)
         if key not in outcomes:
-            outcomes[key] = plan_for_task(flow, task, finding.rule, options)
+            flagged = frozenset((other.span.start, other.span.end) for other in findings
+                                if other.rule == finding.rule and other.task_id == task.id)
+            outcomes[key] = plan_for_task(flow, task, finding.rule, options, flagged)
         fix, outcome = outcomes[key]
         attached.append(dataclasses.replace(finding, fix=fix, fix_outcome=outcome))
     return attached
 
 
-def plan_for_task(flow: Flow, task: Task, rule: str,
-                  options: FixOptions) -> tuple[Fix | None, FixOutcome]:
+def plan_for_task(flow: Flow, task: Task, rule: str, options: FixOptions,
+                  flagged: frozenset[tuple[int, int]] | None = None
+                  ) -> tuple[Fix | None, FixOutcome]:
+    """`flagged`: spans of the rule's findings on the task (None: every install)."""
     if rule == "FL002":
         from flowlint.fixes import legacy_migration
 
@@ -68,7 +74,7 @@ def plan_for_task(flow: Flow, task: Task, rule: str,
     if rule in RULE_FIXES:
         module = RULE_FIXES[rule]
         return _outcome(module.NAME, lambda: module.plan(flow, task, options))
-    context = _context(flow, task, rule, options)
+    context = _context(flow, task, rule, options, flagged)
     if options.strategy != "auto":
         plan = STRATEGY_PLANS[options.strategy]
         return _outcome(options.strategy, lambda: plan(context))
@@ -81,13 +87,19 @@ def plan_for_task(flow: Flow, task: Task, rule: str,
     return None, FixOutcome("auto", "", False, False, "; ".join(reasons))
 
 
-def _context(flow: Flow, task: Task, rule: str, options: FixOptions) -> TaskFixContext:
+def _context(flow: Flow, task: Task, rule: str, options: FixOptions,
+             flagged: frozenset[tuple[int, int]] | None) -> TaskFixContext:
     runner = effective_runner(task, flow.target_version)
+    style = detect_style(flow.source, flow.root)
+    if rule == SCRIPT_RULE:
+        from flowlint.fixes.script_installs import script_installs
+
+        return TaskFixContext(flow, task, (), runner, style, options, rule,
+                              script_installs(flow, task, flagged))
     installs = tuple(located for located in task_installs(flow.source, task)
                      if located.install.ecosystem == "python"
                      and not is_cached(located, task))
-    return TaskFixContext(flow, task, installs, runner, detect_style(flow.source, flow.root),
-                          options, rule)
+    return TaskFixContext(flow, task, installs, runner, style, options, rule)
 
 
 def _outcome(name: str, plan: Callable[[], PlannedFix]) -> tuple[Fix | None, FixOutcome]:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from flowlint import kestra
+from flowlint.caching import is_cached
+from flowlint.commands import task_installs
 from flowlint.findings import Edit
+from flowlint.fixes import script_installs
 from flowlint.fixes.command_edits import rewrite_installs
 from flowlint.fixes.install_args import require_plain_packages
 from flowlint.fixes.plan import PlannedFix, TaskFixContext, require
@@ -18,13 +21,22 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
         prop = task.properties.get(key)
         require(prop is None or prop.origin != "forced-default", f"a forced pluginDefaults "
                 f"entry sets `{key}` of '{task.id}'; change the runner there")
+    shell_installs = ctx.installs
+    if ctx.script_installs and ctx.runner.kind != "process":
+        # Once on the Process runner, the task's shell installs would run on the worker at
+        # every execution (FL004, which has no fix): they move to the server start as well.
+        shell_installs = tuple(located for located in task_installs(ctx.source, task)
+                               if located.install.ecosystem == "python"
+                               and not is_cached(located, task))
     # The packages must be listed where they move to (an image, the server's start).
-    require_plain_packages(ctx.installs, NAME, allow_index=True)
-    edits = rewrite_installs(ctx.source, task, {located: None for located in ctx.installs},
+    require_plain_packages((*shell_installs, *ctx.script_installs), NAME, allow_index=True)
+    edits = rewrite_installs(ctx.source, task, {located: None for located in shell_installs},
                              ctx.style)
+    edits.extend(script_installs.removal_edits(ctx))
     edits.extend(_runner_edits(ctx))
-    return PlannedFix("run on the Process runner; install the packages at server start "
-                      "(flowlint server-requirements)", tuple(edits), safe=False,
+    title = "run on the Process runner; install the packages at server start " \
+        "(flowlint server-requirements)"
+    return PlannedFix(title + script_installs.listed_packages(ctx), tuple(edits), safe=False,
                       scope=frozenset({task.id}))
 
 

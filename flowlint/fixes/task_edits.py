@@ -78,7 +78,7 @@ def extend_sequence(source: Source, sequence: SequenceNode, items: list[str],
 
         kept = [source.text[node_start(source, item):content_end(source, item)]
                 for item in sequence.value]
-        joined = ", ".join(kept + [quote_scalar(item, style) for item in items])
+        joined = ", ".join(kept + [quote_scalar(item, style, in_flow=True) for item in items])
         start = node_start(source, sequence)
         end = source.offset(sequence.end_mark.line, sequence.end_mark.column)
         return Edit(start, end, f"[{joined}]")

@@ -8,24 +8,32 @@ the end, so a failed install leaves no half folder behind for the next run to tr
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from flowlint import kestra
-from flowlint.caching import cache_patterns, patterns_cover
-from flowlint.commands import command_texts
+from flowlint.caching import cache_patterns, install_location, patterns_cover
+from flowlint.commands import LocatedInstall, command_texts, task_installs
 from flowlint.findings import Edit
+from flowlint.fixes import script_installs
 from flowlint.fixes.command_edits import rewrite_installs
-from flowlint.fixes.install_args import kept_options, packages_of
+from flowlint.fixes.install_args import InstallSite, kept_options, packages_of
 from flowlint.fixes.plan import PlannedFix, TaskFixContext, require
 from flowlint.fixes.task_edits import append_properties, extend_sequence, own_entry, \
     set_mapping_key, wrap_in_list_item
 from flowlint.fixes.yamltext import FixRefused, Style
 from flowlint.model import Task
+from flowlint.python_scripts import UNKNOWN
 from flowlint.source import Source
-from flowlint.yamlnodes import get
+from flowlint.shell import requirement_name
+from flowlint.yamlnodes import get, get_text
 
 NAME = "working-dir-cache"
+# Options that change only what pip prints: an install may join one without them.
+_QUIET = frozenset({"-q", "--quiet", "-qq", "-v", "--verbose", "--no-cache-dir",
+                    "--disable-pip-version-check", "--no-warn-script-location",
+                    "--progress-bar=off", "--no-input"})
 _PYTHON_PROGRAM = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
 
 
@@ -33,16 +41,28 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
     task = ctx.task
     require(not task.in_trigger, f"'{task.id}' is a trigger; triggers cannot run inside a "
             "WorkingDirectory")
-    for located in ctx.installs:
+    for located in ctx.all_installs:
         require(located.install.tool in ("pip", "uv"), f"'{located.text}' uses "
                 f"{located.install.tool}; {NAME} rewrites pip and uv pip installs only")
         require(not located.install.editables, f"'{located.text}' installs in editable mode")
     folder = "venv" if ctx.options.cache_layout == "venv" else "deps"
-    command = _install_command(ctx, folder)
     replacements: dict = {located: None for located in ctx.installs}
-    replacements[ctx.installs[0]] = command
+    guarded = _guarded_install(ctx, folder)
+    if guarded is not None:
+        # An earlier fix (of FL001 or FL003) wrote the cached install: the packages join it.
+        extended = _extended_install(ctx, guarded)
+        if extended is not None:
+            replacements[guarded] = extended
+    elif ctx.installs:
+        replacements[ctx.installs[0]] = _install_command(ctx, folder)
     edits = rewrite_installs(ctx.source, task, replacements, ctx.style)
-    edits.extend(_environment_edits(ctx, folder))
+    edits.extend(script_installs.removal_edits(ctx))
+    added: dict[str, object] = {}   # new properties of the task, written in one insertion
+    if guarded is None and not ctx.installs:
+        edits.extend(_add_before_command(ctx, _install_command(ctx, folder), added))
+    edits.extend(_environment_edits(ctx, folder, added))
+    if added:
+        edits.append(append_properties(ctx.source, task, added, ctx.style))
     working_directory = task.working_directory
     if working_directory is None:
         edits = [_wrap(ctx, folder, edits)]
@@ -59,23 +79,80 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
 
 
 def _install_command(ctx: TaskFixContext, folder: str) -> str:
-    first = ctx.installs[0].install
+    installs = ctx.all_installs
+    first = installs[0].install
     words = [word.text for word in first.command.words]
     if first.tool == "uv":
         prefix = ["uv", "pip", "install"]
-    elif len(words) > 1 and words[1] == "-m":
+    elif len(words) > 1 and words[1] == "-m" and UNKNOWN not in words[0]:
         prefix = [words[0], "-m", "pip", "install"]
     else:
         prefix = ["pip", "install"]
-    arguments = kept_options(ctx.installs)
-    for located in ctx.installs:
-        arguments += [f"-r {path}" for path in located.install.requirement_files]
-        arguments += list(located.install.urls) + list(located.install.local_paths)
-    arguments += [_shell_word(spec) for spec in packages_of(ctx.installs)]
+    arguments = kept_options(installs) + _sources(installs)
+    arguments += [_shell_word(spec) for spec in packages_of(installs)]
     if folder == "venv":
         pip = " ".join(["./venv/bin/pip", "install", *arguments])
         return f"test -d venv || (python -m venv venv && {pip})"
     return f"test -d deps || {' '.join([*prefix, '--target=deps', *arguments])}"
+
+
+def _sources(installs: Sequence[InstallSite]) -> list[str]:
+    """Requirement files, URLs and local paths, as install arguments."""
+    arguments: list[str] = []
+    for located in installs:
+        arguments += [f"-r {path}" for path in located.install.requirement_files]
+        arguments += list(located.install.urls) + list(located.install.local_paths)
+    return arguments
+
+
+def _guarded_install(ctx: TaskFixContext, folder: str) -> LocatedInstall | None:
+    """The task's `test -d <folder> || ... install` command, as this strategy writes it."""
+    guard = re.compile(rf"test -d (?:\./)?{re.escape(folder)}/?\s*\|\|\s*"
+                       rf"(?:\(\s*[^()]*&&\s*)?$")
+    for located in task_installs(ctx.source, ctx.task):
+        if located.command.field != "beforeCommands" or located in ctx.installs \
+                or install_location(located, ctx.task) != folder:
+            continue
+        before = located.command.node.value[:located.install.command.start]
+        if guard.search(before[before.rfind("\n") + 1:]):
+            return located
+    return None
+
+
+def _extended_install(ctx: TaskFixContext, guarded: LocatedInstall) -> str | None:
+    """The guarded install's words with the packages it lacks added; None if it lacks none."""
+    installs = ctx.all_installs
+    extra_options = set(kept_options(installs)) - set(kept_options((guarded,))) - _QUIET
+    require(not extra_options, f"'{guarded.text}' installs without "
+            f"{', '.join(sorted(extra_options))}; merge these installs into it by hand")
+    present = {requirement_name(spec) or spec: spec for spec in guarded.install.packages}
+    missing = []
+    for spec in packages_of(installs):
+        name = requirement_name(spec) or spec
+        require(present.get(name, spec) == spec, f"'{name}' is installed twice with different "
+                f"specifiers ('{present.get(name)}' and '{spec}')")
+        if name not in present:
+            missing.append(_shell_word(spec))
+    have = set(_sources((guarded,)))
+    missing = [argument for argument in _sources(installs) if argument not in have] + missing
+    if not missing:
+        return None
+    words = guarded.install.command.words
+    value = guarded.command.node.value
+    return " ".join([value[words[0].start:words[-1].end], *missing])
+
+
+def _add_before_command(ctx: TaskFixContext, command: str,
+                        added: dict[str, object]) -> list[Edit]:
+    """The command as the last item of the task's beforeCommands (for script installs)."""
+    entry = own_entry(ctx.task, "beforeCommands")
+    if entry is None:
+        require(ctx.task.prop("beforeCommands") is None, "`beforeCommands` comes from "
+                "pluginDefaults; the cached install cannot be added safely")
+        added["beforeCommands"] = [command]
+        return []
+    require(isinstance(entry[1], SequenceNode), "`beforeCommands` is not a list")
+    return [extend_sequence(ctx.source, entry[1], [command], ctx.style)]
 
 
 def _shell_word(spec: str) -> str:
@@ -85,7 +162,8 @@ def _shell_word(spec: str) -> str:
     return "'" + spec.replace("'", "'\\''") + "'"
 
 
-def _environment_edits(ctx: TaskFixContext, folder: str) -> list[Edit]:
+def _environment_edits(ctx: TaskFixContext, folder: str,
+                       added: dict[str, object]) -> list[Edit]:
     task = ctx.task
     if folder == "venv":
         return _use_venv_python(ctx)
@@ -93,8 +171,12 @@ def _environment_edits(ctx: TaskFixContext, folder: str) -> list[Edit]:
     require(task.prop("env") is None or env is not None,
             "`env` comes from pluginDefaults; PYTHONPATH cannot be added safely")
     if env is None:
-        return [append_properties(ctx.source, task, {"env": {"PYTHONPATH": folder}}, ctx.style)]
-    require(isinstance(env[1], MappingNode) and get(env[1], "PYTHONPATH") is None,
+        added["env"] = {"PYTHONPATH": folder}
+        return []
+    require(isinstance(env[1], MappingNode), "`env` is not a mapping")
+    if (get_text(env[1], "PYTHONPATH") or "").strip().removeprefix("./").rstrip("/") == folder:
+        return []   # an earlier fix set it
+    require(get(env[1], "PYTHONPATH") is None,
             "`env` already sets PYTHONPATH; add the deps folder to it by hand")
     return [set_mapping_key(ctx.source, env[1], "PYTHONPATH", folder, ctx.style)]
 

@@ -120,10 +120,15 @@ def detect_style(source: Source, root: MappingNode) -> Style:
     return Style(source.newline, indent if indent > 0 else 2, max(sequence_indent, 0), quote)
 
 
-def quote_scalar(value: str, style: Style, prefer: str | None = None) -> str:
-    """A one-line YAML scalar for `value`: plain when that reads back the same, else quoted."""
+def quote_scalar(value: str, style: Style, prefer: str | None = None,
+                 in_flow: bool = False) -> str:
+    """A one-line YAML scalar for `value`: plain when that reads back the same, else quoted.
+
+    `in_flow`: the scalar goes inside `[...]` or `{...}`, where , [ ] { } end a plain one.
+    """
     if prefer is None and _PLAIN_SAFE.match(value) and not _RESERVED_PLAIN.match(value) \
-            and ": " not in value and not value.endswith((":", " ")) and "{{" not in value:
+            and ": " not in value and not value.endswith((":", " ")) and "{{" not in value \
+            and not (in_flow and any(char in value for char in ",[]{}")):
         return value
     quote = prefer or style.quote
     if quote == "'" and "\n" not in value:
