@@ -290,28 +290,29 @@ def sql_text(rng: random.Random, statements: int = 1) -> str:
         kind = rng.random()
         if kind < 0.6:
             lines = ["SELECT"]
-            lines += [f"    t.{c}," for c in cols[:-1]] + [f"    SUM(t.{cols[-1]}) AS total_{cols[-1]}"]
+            lines += [f"    t.{c}," for c in cols[:-1]]
+            lines.append(f"    SUM(t.{cols[-1]}) AS total_{cols[-1]}")
             lines.append(f"FROM {rng.choice(['analytics', 'raw', 'staging'])}.{table} AS t")
             if rng.random() < 0.5:
                 lines.append(f"LEFT JOIN staging.{other} AS o ON o.id = t.{rng.choice(COLUMNS)}")
             lines.append(f"WHERE t.created_at >= '{_date_expr(rng)}'")
             if rng.random() < 0.5:
-                lines.append(f"  AND t.status IN ('paid', 'shipped', 'refunded')")
+                lines.append("  AND t.status IN ('paid', 'shipped', 'refunded')")
             lines.append("GROUP BY " + ", ".join(str(i + 1) for i in range(len(cols) - 1)))
             if rng.random() < 0.5:
-                lines.append(f"ORDER BY 1 DESC")
+                lines.append("ORDER BY 1 DESC")
             lines[-1] += ";"
         elif kind < 0.8:
             lines = [f"CREATE TABLE IF NOT EXISTS staging.{table} ("]
-            lines += [f"    {c} {rng.choice(['VARCHAR', 'INTEGER', 'NUMERIC(12, 2)', 'TIMESTAMP'])},"
-                      for c in cols[:-1]]
+            sql_types = ["VARCHAR", "INTEGER", "NUMERIC(12, 2)", "TIMESTAMP"]
+            lines += [f"    {c} {rng.choice(sql_types)}," for c in cols[:-1]]
             lines.append(f"    {cols[-1]} VARCHAR")
             lines.append(");")
         else:
             lines = [f"INSERT INTO analytics.{table}_daily ({', '.join(cols[:3])})",
                      f"SELECT {', '.join(cols[:3])}",
                      f"FROM staging.{table}",
-                     f"WHERE updated_at > '{{{{ inputs.since ?? \"2024-01-01\" }}}}';"]
+                     "WHERE updated_at > '{{ inputs.since ?? \"2024-01-01\" }}';"]
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n"
 
@@ -336,10 +337,12 @@ def python_text(ctx: Context) -> str:
                   "    for row in rows:",
                   f"        if row.get(\"{rng.choice(COLUMNS)}\") is None:",
                   "            continue",
-                  f"        row[\"{rng.choice(COLUMNS)}\"] = str(row.get(\"{rng.choice(COLUMNS)}\", \"\")).strip()",
+                  f"        row[\"{rng.choice(COLUMNS)}\"] = "
+                  f"str(row.get(\"{rng.choice(COLUMNS)}\", \"\")).strip()",
                   "        result.append(row)",
                   "    return result", ""]
-    url = rng.choice(["https://api.example.com/v1/", "https://dummyjson.com/", "https://data.example.org/"])
+    url = rng.choice(["https://api.example.com/v1/", "https://dummyjson.com/",
+                      "https://data.example.org/"])
     if rng.random() < 0.5:
         fetch = [f'url = "{url}{noun}"',
                  f'response = requests.get(url, params={{"date": "{_date_expr(rng)}"}}, timeout=30)',
@@ -414,15 +417,15 @@ def runner_keys(ctx: Context, language: str = "python") -> dict[str, Any]:
 
 def log_task(ctx: Context) -> dict[str, Any]:
     rng = ctx.rng
-    task: dict[Any, Any] = {"id": ctx.task_id(rng.choice(["log", "log_result", "hello", "log_start", "done"])),
-                            "type": ctx.t("Log")}
+    name = rng.choice(["log", "log_result", "hello", "log_start", "done"])
+    task: dict[Any, Any] = {"id": ctx.task_id(name), "type": ctx.t("Log")}
     if rng.random() < 0.25:
         task["message"] = Block(f"Flow {{{{ flow.id }}}} in {{{{ flow.namespace }}}}\n"
                                 f"Execution {{{{ execution.id }}}} started at {{{{ execution.startDate }}}}\n"
                                 f"File: {ctx.ref()}")
     else:
         task["message"] = rng.choice([
-            f"Processed {ctx.ref()}", "Hello World! 🚀", f"Rows: {{{{ outputs | json }}}}",
+            f"Processed {ctx.ref()}", "Hello World! 🚀", "Rows: {{ outputs | json }}",
             f"Starting {rng.choice(VERBS)} of {rng.choice(NOUNS)} for {_date_expr(rng)}",
         ])
     if rng.random() < 0.2:
@@ -454,7 +457,8 @@ def http_task(ctx: Context) -> dict[str, Any]:
 def sql_task(ctx: Context) -> dict[str, Any]:
     rng = ctx.rng
     kind = rng.choice(["postgres", "bigquery", "snowflake", "duckdb", "clickhouse"])
-    tid = ctx.task_id(f"{rng.choice(['query', 'transform', 'create', 'merge'])}_{rng.choice(NOUNS)}")
+    verb = rng.choice(["query", "transform", "create", "merge"])
+    tid = ctx.task_id(f"{verb}_{rng.choice(NOUNS)}")
     task: dict[Any, Any] = {"id": tid}
     if kind == "postgres":
         task["type"] = "io.kestra.plugin.jdbc.postgresql.Query"
@@ -491,13 +495,15 @@ def python_script_task(ctx: Context, in_wd: bool = False, cached_wd: str = "") -
     tid = ctx.task_id(f"{rng.choice(VERBS)}_{rng.choice(NOUNS)}")
     task: dict[Any, Any] = {"id": tid, "type": "io.kestra.plugin.scripts.python.Script"}
     if rng.random() < 0.2:
-        task["description"] = f"{rng.choice(VERBS).capitalize()} the {rng.choice(NOUNS)} with pandas"
+        verb = rng.choice(VERBS).capitalize()
+        task["description"] = f"{verb} the {rng.choice(NOUNS)} with pandas"
     if not in_wd:
         task.update(runner_keys(ctx))
     wants_pip = ctx.pip_flow and (not ctx.pip_done or rng.random() < 0.3)
     if wants_pip:
         commands, extra = pip_commands(ctx, cached_wd)
-        task["beforeCommands"] = Flow(tuple(commands)) if len(commands) == 1 and rng.random() < 0.3 else commands
+        flow_style = len(commands) == 1 and rng.random() < 0.3
+        task["beforeCommands"] = Flow(tuple(commands)) if flow_style else commands
         task.update(extra)
         ctx.pip_done = True
     elif rng.random() < 0.15:
@@ -530,8 +536,9 @@ def python_commands_task(ctx: Context, in_wd: bool = False, cached_wd: str = "")
         task.update(extra)
         ctx.pip_done = True
     python = "./venv/bin/python" if cached_wd == "venv" and ctx.pip_done else "python"
-    task["commands"] = [f"{python} scripts/{rng.choice(VERBS)}_{rng.choice(NOUNS)}.py --date {_date_expr(rng)}"
-                        for _ in range(rng.randint(1, 3))]
+    task["commands"] = [
+        f"{python} scripts/{rng.choice(VERBS)}_{rng.choice(NOUNS)}.py --date {_date_expr(rng)}"
+        for _ in range(rng.randint(1, 3))]
     return task
 
 
@@ -599,7 +606,8 @@ def misc_task(ctx: Context) -> dict[str, Any]:
                 "url": "{{ secret('SLACK_WEBHOOK') }}",
                 "payload": Block('{\n  "text": "Flow {{ flow.id }} finished: {{ execution.state }}"\n}')}
     if roll < 0.6:
-        return {"id": ctx.task_id(f"upload_{rng.choice(NOUNS)}"), "type": "io.kestra.plugin.aws.s3.Upload",
+        return {"id": ctx.task_id(f"upload_{rng.choice(NOUNS)}"),
+                "type": "io.kestra.plugin.aws.s3.Upload",
                 "accessKeyId": "{{ secret('AWS_ACCESS_KEY_ID') }}",
                 "secretKeyId": "{{ secret('AWS_SECRET_KEY_ID') }}",
                 "region": "eu-west-1", "bucket": "acme-exports",
@@ -610,10 +618,12 @@ def misc_task(ctx: Context) -> dict[str, Any]:
                 "flowId": f"{rng.choice(VERBS)}_{rng.choice(NOUNS)}",
                 "inputs": {"date": _date_expr(rng)}, "wait": True}
     if roll < 0.85:
-        return {"id": ctx.task_id("output_values"), "type": "io.kestra.plugin.core.output.OutputValues",
+        return {"id": ctx.task_id("output_values"),
+                "type": "io.kestra.plugin.core.output.OutputValues",
                 "values": {rng.choice(NOUNS): ctx.ref()}}
     if roll < 0.93:
-        return {"id": ctx.task_id("wait"), "type": ctx.t("Sleep"), "duration": rng.choice(["PT30S", "PT5M"])}
+        return {"id": ctx.task_id("wait"), "type": ctx.t("Sleep"),
+                "duration": rng.choice(["PT30S", "PT5M"])}
     return {"id": ctx.task_id("set_kv"), "type": "io.kestra.plugin.core.kv.Set",
             "key": f"last_{rng.choice(NOUNS)}_run", "value": "{{ execution.startDate }}"}
 
@@ -698,7 +708,8 @@ def flowable(ctx: Context, depth: int) -> dict[str, Any]:
         if rng.random() < 0.4 and not ctx.legacy:
             task.update(runner_keys(ctx))
         # A WorkingDirectory holds runnable tasks only.
-        task["tasks"] = [runnable(ctx, in_wd=True, cached_wd=cached) for _ in range(rng.randint(1, 4))]
+        task["tasks"] = [runnable(ctx, in_wd=True, cached_wd=cached)
+                         for _ in range(rng.randint(1, 4))]
     elif kind == "ForEach":
         task["values"] = rng.choice([
             Quoted('["' + '", "'.join(rng.sample(TEAMS, 3)) + '"]', "'"),

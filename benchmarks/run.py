@@ -61,7 +61,7 @@ print(count)
 class Run:
     wall: float  # seconds, from spawn to reaped
     max_rss: int  # bytes, largest single process (wait4: the child or its largest reaped child)
-    tree_rss: int  # bytes, largest sampled sum over the child's process tree (0 if not sampled)
+    tree_rss: int  # bytes, largest sampled PSS sum over the child's process tree (0: not sampled)
     returncode: int
     stderr: str
 
@@ -70,8 +70,25 @@ class Run:
         return max(self.max_rss, self.tree_rss)
 
 
-def _rss_of_tree(root: int) -> int:
-    """Resident bytes of a process and all its descendants, from /proc (Linux only)."""
+def _memory_of(pid: int, page: int) -> int:
+    """Proportional set size (shared pages split between their users), else RSS: summing
+    plain RSS over forked workers would count the pages they share with the parent twice."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * page
+    except OSError:
+        return 0
+
+
+def _memory_of_tree(root: int) -> int:
+    """Memory of a process and all its descendants, from /proc (Linux only)."""
     parents: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -92,21 +109,14 @@ def _rss_of_tree(root: int) -> int:
                 tree.add(child)
                 frontier.append(child)
     page = os.sysconf("SC_PAGE_SIZE")
-    total = 0
-    for pid in tree:
-        try:
-            with open(f"/proc/{pid}/statm") as handle:
-                total += int(handle.read().split()[1]) * page
-        except OSError:
-            pass
-    return total
+    return sum(_memory_of(pid, page) for pid in tree)
 
 
 class TreeSampler(threading.Thread):
-    """Polls the RSS sum of a process tree: wait4 only reports the largest single process,
+    """Polls the memory of a process tree: wait4 only reports the largest single process,
     which under-counts a run that fans out to worker processes."""
 
-    def __init__(self, pid: int, interval: float = 0.05) -> None:
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
         super().__init__(daemon=True)
         self.pid, self.interval, self.peak = pid, interval, 0
         self.done = threading.Event()
@@ -114,7 +124,7 @@ class TreeSampler(threading.Thread):
     def run(self) -> None:
         while not self.done.is_set():
             try:
-                self.peak = max(self.peak, _rss_of_tree(self.pid))
+                self.peak = max(self.peak, _memory_of_tree(self.pid))
             except (OSError, ValueError, IndexError):
                 pass
             self.done.wait(self.interval)
@@ -319,8 +329,8 @@ class Bench:
         label = "2 flowlint check, cold" + (f" ({' '.join(extra)})" if extra else "")
         note = "" if self.features.jobs else "no --jobs option: one process anyway"
         return repeat(label, self.check_cmd(*extra, str(corpus.path)), self.args.repeat,
-                      self.workdir, self.env, corpus.files, before=lambda: self.clear_cache(corpus.path),
-                      note=note)
+                      self.workdir, self.env, corpus.files,
+                      before=lambda: self.clear_cache(corpus.path), note=note)
 
     def warm(self, corpus: Corpus) -> Measure:
         label = "3 flowlint check, warm cache"
@@ -348,8 +358,9 @@ class Bench:
             self.clear_cache(copy)
 
         # --diff exits 1 when it would change something, even with --exit-zero (like ruff).
-        return repeat(f"4 flowlint check {' '.join(extra)}", self.check_cmd(*jobs, *extra, str(copy)),
-                      self.args.repeat, self.workdir, self.env, corpus.files, ok_codes=(0, 1),
+        return repeat(f"4 flowlint check {' '.join(extra)}",
+                      self.check_cmd(*jobs, *extra, str(copy)), self.args.repeat,
+                      self.workdir, self.env, corpus.files, ok_codes=(0, 1),
                       before=fresh_copy, note="on a copy")
 
     def yamllint(self, corpus: Corpus) -> Measure:
@@ -365,17 +376,23 @@ class Bench:
     def single(self) -> Measure:
         path = single_flow(self.workdir / "single", self.args.seed)
         lines = path.read_bytes().count(b"\n")
-        # Exit 1 is normal here: the flow may have findings.
+        # Default options, as an editor or pre-commit runs it: with a cache, the first run is
+        # cold and the others find their result cached. Exit 1 is normal: it may have findings.
         return repeat(f"6 flowlint check one-flow.yaml ({lines} lines)",
                       [self.flowlint, "check", str(path)], SINGLE_RUNS, self.workdir, self.env,
-                      1, ok_codes=(0, 1), note=f"median of {SINGLE_RUNS}")
+                      1, ok_codes=(0, 1), note=f"median of {SINGLE_RUNS}, default options")
 
     def memory(self, corpus: Corpus) -> Measure:
         # flowlint as a user runs it (default jobs), cold: the largest working set.
         self.clear_cache(corpus.path)
+        jobs = f"--jobs {os.cpu_count()} (default)" if self.features.jobs else "one process"
         measure = repeat(f"7 flowlint check, {corpus.files:,} flows (memory)",
                          self.check_cmd(str(corpus.path)), 1, self.workdir, self.env,
-                         corpus.files, sample_tree=True, note="one run")
+                         corpus.files, sample_tree=True)
+        if measure.runs:
+            run = measure.runs[0]
+            measure.note = (f"one run, {jobs}; largest process {mb(run.max_rss)}, "
+                            f"process tree {mb(run.tree_rss)} (PSS, sampled)")
         self.clear_cache(corpus.path)
         return measure
 
@@ -385,12 +402,20 @@ class Bench:
 # --------------------------------------------------------------------------------------------
 
 
+def load() -> str:
+    try:
+        return ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def mb(size: int) -> str:
     return f"{size / 1e6:,.0f} MB"
 
 
 def print_table(measures: list[Measure], floor: Measure) -> None:
-    head = f"{'measurement':<48} {'files':>6} {'median':>9} {'min':>9} {'ms/file':>8} {'peak RSS':>9} {'x floor':>8}"
+    head = (f"{'measurement':<48} {'files':>6} {'median':>9} {'min':>9} {'ms/file':>8} "
+            f"{'peak mem':>9} {'x floor':>8}")
     print(head)
     print("-" * len(head))
     for m in measures:
@@ -468,11 +493,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{platform.system()} {platform.machine()}")
         print(f"options   --jobs: {f.jobs}  --no-cache: {f.no_cache}  clean: {f.clean}  "
               f"--fix: {f.fix}  --diff: {f.diff}")
-        print(f"corpus    {corpus.files:,} files, {corpus.lines:,} lines, {corpus.size / 1e6:.1f} MB"
-              f"  ({corpus.path})")
+        print(f"corpus    {corpus.files:,} files, {corpus.lines:,} lines, "
+              f"{corpus.size / 1e6:.1f} MB  ({corpus.path})")
         if big:
             print(f"big       {big.files:,} files, {big.lines:,} lines, {big.size / 1e6:.1f} MB")
-        print(f"generated in {generated:.1f}s; median of {args.repeat} runs per line\n")
+        print(f"generated in {generated:.1f}s; median of {args.repeat} runs per line")
+        # Wall times are only comparable on an otherwise idle machine: show how busy it is.
+        print(f"load      {load()} (1, 5, 15 min) at start\n")
 
         # Untimed warm-up: interpreter, libraries and the corpus into the OS page cache.
         run_child([sys.executable, "-c", FLOOR_CODE, str(corpus.path)], workdir, bench.env)
@@ -498,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
         print_table([floor, cold, warm, fix, yamllint, single, memory], floor)
         print()
         print_goals(floor, cold, warm, yamllint, single, memory)
-        print(f"\ntotal {time.perf_counter() - started:.0f}s")
+        print(f"\ntotal {time.perf_counter() - started:.0f}s, load {load()} at the end")
         if args.keep:
             print(f"kept {workdir}")
     finally:
