@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 WORKING_DIRECTORY = "io.kestra.plugin.core.flow.WorkingDirectory"
 DOCKER_RUNNER = "io.kestra.plugin.scripts.runner.docker.Docker"
@@ -40,6 +41,7 @@ CONTAINER_RUNNERS = frozenset({
 _CONTAINER_BY_LOWER = {name.lower(): name for name in CONTAINER_RUNNERS}
 
 
+@lru_cache(maxsize=4096)
 def canonical_type(raw: str) -> str:
     """The current name of a type, resolving aliases case-insensitively."""
     lower = raw.strip().lower()
@@ -67,6 +69,7 @@ class ScriptKind:
     trigger: bool
 
 
+@lru_cache(maxsize=1024)
 def script_kind(task_type: str) -> ScriptKind | None:
     if is_legacy_script(task_type):
         name = task_type[len(LEGACY_SCRIPT_PREFIX):].lower()

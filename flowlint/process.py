@@ -67,7 +67,7 @@ def process_files(jobs: list[tuple[str, Settings]], mode: Mode, cache_root: str 
     """Every file's outcome, in the order given, spread over processes when it pays."""
     # Starting processes costs more than checking a few files.
     if workers <= 1 or len(jobs) < 32:
-        return [process_file(path, settings, mode, None, cache_root) for path, settings in jobs]
+        return [_process_job((path, settings, mode, cache_root)) for path, settings in jobs]
     from concurrent.futures import ProcessPoolExecutor
 
     chunk = max(1, len(jobs) // (workers * 8))
@@ -78,7 +78,12 @@ def process_files(jobs: list[tuple[str, Settings]], mode: Mode, cache_root: str 
 
 def _process_job(job: tuple[str, Settings, Mode, str | None]) -> FileOutcome:
     path, settings, mode, cache_root = job
-    return process_file(path, settings, mode, None, cache_root)
+    outcome = process_file(path, settings, mode, None, cache_root)
+    if not outcome.result.findings and outcome.fixed_text is None:
+        # Reports need a file's text only to show its findings: a clean file's text would
+        # only cost memory (and pickling, from a worker) until the report is written.
+        outcome.result.source = None
+    return outcome
 
 
 def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:

@@ -19,47 +19,64 @@ MAY_RUN_PROGRAMS = re.compile(
     r"create_subprocess")
 
 
-def imports_with_ast(masked: str, import_errors: frozenset[str]
+def imports_with_ast(masked: str, import_errors: frozenset[str], want_strings: bool = True
                      ) -> tuple[list[tuple[str, int, int, bool]], list[tuple[int, int]]] | None:
-    """(module, start, end, optional) of every import, and the spans of string literals,
-    as script indexes; None when `ast` cannot parse the script."""
+    """(module, start, end, optional) of every import, and the spans of string literals
+    (only when `want_strings`), as script indexes; None when `ast` cannot parse the script."""
     try:
         tree = ast.parse(masked)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     to_index = _IndexMap(masked)
     imports: list[tuple[str, int, int, bool]] = []
-    strings: list[tuple[int, int]] = []
-    guarded = _guarded_statements(tree, import_errors)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
+    # Imports are statements: walking statement lists only skips every expression node.
+    pending: list[tuple[ast.stmt, bool]] = [(statement, False) for statement in tree.body]
+    while pending:
+        statement, guarded = pending.pop()
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
                 start = to_index(alias.lineno, alias.col_offset)
                 imports.append((alias.name.split(".")[0], start, start + len(alias.name),
-                                id(node) in guarded))
-        elif isinstance(node, ast.ImportFrom):
-            if node.level or not node.module or node.module == "__future__":
+                                guarded))
+        elif isinstance(statement, ast.ImportFrom):
+            if statement.level or not statement.module or statement.module == "__future__":
                 continue
-            start = _module_start(masked, to_index(node.lineno, node.col_offset))
-            imports.append((node.module.split(".")[0], start, start + len(node.module),
-                            id(node) in guarded))
-        elif isinstance(node, (ast.Constant, ast.JoinedStr)) and \
-                isinstance(getattr(node, "value", ""), str) and node.end_lineno is not None:
-            strings.append((to_index(node.lineno, node.col_offset),
-                            to_index(node.end_lineno, node.end_col_offset or 0)))
+            start = _module_start(masked, to_index(statement.lineno, statement.col_offset))
+            imports.append((statement.module.split(".")[0], start,
+                            start + len(statement.module), guarded))
+        else:
+            pending.extend(_inner_statements(statement, guarded, import_errors))
     imports.sort(key=lambda item: item[1])
-    return imports, sorted(strings)
+    return imports, (_string_spans(tree, to_index) if want_strings else [])
 
 
-def _guarded_statements(tree: ast.AST, import_errors: frozenset[str]) -> set[int]:
-    """Ids of the statements inside a `try:` body whose handlers catch ImportError."""
-    guarded: set[int] = set()
+def _inner_statements(statement: ast.stmt, guarded: bool, import_errors: frozenset[str]
+                      ) -> list[tuple[ast.stmt, bool]]:
+    """The statements nested in a compound statement; a `try:` body whose handlers catch
+    ImportError is guarded (its imports are optional)."""
+    inner: list[tuple[ast.stmt, bool]] = []
+    catches = (isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar") and \
+        any(_catches(handler.type, import_errors) for handler in statement.handlers)
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(statement, field, None)
+        if isinstance(block, list):
+            inside = guarded or (catches and field == "body")
+            inner.extend((item, inside) for item in block if isinstance(item, ast.stmt))
+    for handler in getattr(statement, "handlers", ()):
+        inner.extend((item, guarded) for item in handler.body)
+    for case in getattr(statement, "cases", ()):
+        inner.extend((item, guarded) for item in case.body)
+    return inner
+
+
+def _string_spans(tree: ast.AST, to_index: _IndexMap) -> list[tuple[int, int]]:
+    spans = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
-            if any(_catches(handler.type, import_errors) for handler in node.handlers):
-                for statement in node.body:
-                    guarded.update(id(inner) for inner in ast.walk(statement))
-    return guarded
+        if isinstance(node, (ast.Constant, ast.JoinedStr)) and \
+                isinstance(getattr(node, "value", ""), str) and node.end_lineno is not None:
+            spans.append((to_index(node.lineno, node.col_offset),
+                          to_index(node.end_lineno, node.end_col_offset or 0)))
+    return sorted(spans)
 
 
 def _catches(expression: ast.expr | None, import_errors: frozenset[str]) -> bool:

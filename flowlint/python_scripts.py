@@ -343,7 +343,8 @@ def analyse_code(text: str) -> CodeAnalysis:
 
 def _imports_only(masked: str, pebble: list[tuple[int, int]]) -> CodeAnalysis | None:
     """The analysis of a script that runs no program: its imports, read with `ast`."""
-    found = imports_with_ast(masked, _IMPORT_ERRORS)
+    # String spans only matter to tell where Pebble stands.
+    found = imports_with_ast(masked, _IMPORT_ERRORS, want_strings=bool(pebble))
     if found is None:
         return None
     imports, strings = found

@@ -34,17 +34,27 @@ class SettingsResolver:
         self._defaults = [code for code, rule in catalogue.items() if rule.enabled_by_default]
         self._parameters = {code: dict(rule.parameters) for code, rule in catalogue.items()}
         self._cache: dict[tuple[Config, frozenset[str]], Settings] = {}
+        self._rules: dict[tuple[Config, str], frozenset[str]] = {}
+        self._merged: dict[Config, Config] = {}
 
     def config_for(self, path: str) -> Config:
-        cli = self.command_line
-        return merged(self.configs.for_path(Path(path)), select=cli.select,
-                      target_version=cli.target_version, max_file_size=cli.max_file_size,
-                      fix={"strategy": cli.strategy, "image": cli.image})
+        found = self.configs.for_path(Path(path))
+        if found not in self._merged:
+            cli = self.command_line
+            self._merged[found] = merged(found, select=cli.select,
+                                         target_version=cli.target_version,
+                                         max_file_size=cli.max_file_size,
+                                         fix={"strategy": cli.strategy, "image": cli.image})
+        return self._merged[found]
 
     def for_path(self, path: str) -> Settings:
         config = self.config_for(path)
-        rules = config.enabled_rules(path, self.catalogue, self._defaults)
-        rules = rules - self._command_line_ignored()
+        # Without per-file-ignores every file under one config gets the same rules.
+        rules_key = path if config.per_file_ignores else ""
+        if (config, rules_key) not in self._rules:
+            rules = config.enabled_rules(path, self.catalogue, self._defaults)
+            self._rules[(config, rules_key)] = rules - self._command_line_ignored()
+        rules = self._rules[(config, rules_key)]
         key = (config, rules)
         if key not in self._cache:
             self._cache[key] = self._settings(config, rules)

@@ -9,6 +9,7 @@ It is deliberately forgiving: it never raises, whatever the input.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 
 from packaging.requirements import Requirement
@@ -273,8 +274,16 @@ def _is_reserved(tok: _Tok, text: str) -> bool:
     return tok.kind == "word" and tok.text in _RESERVED and text[tok.start : tok.end] == tok.text
 
 
-def split_commands(text: str) -> list[SimpleCommand]:
-    """Split a shell string into simple commands, in source order."""
+@lru_cache(maxsize=8192)
+def split_commands(text: str) -> tuple[SimpleCommand, ...]:
+    """Split a shell string into simple commands, in source order.
+
+    Cached: every check of a task reads the same command strings.
+    """
+    return tuple(_split_commands(text))
+
+
+def _split_commands(text: str) -> list[SimpleCommand]:
     commands: list[SimpleCommand] = []
     current: list[_Tok] = []
     before, in_header = "", False
@@ -511,6 +520,7 @@ def _install_from(cmd: SimpleCommand) -> Install | None:
     )
 
 
-def find_installs(text: str) -> list[Install]:
+@lru_cache(maxsize=8192)
+def find_installs(text: str) -> tuple[Install, ...]:
     """Every package install run by the shell string, in source order."""
-    return [inst for cmd in split_commands(text) if (inst := _install_from(cmd))]
+    return tuple(inst for cmd in split_commands(text) if (inst := _install_from(cmd)))

@@ -152,7 +152,7 @@ def test_heredoc_body_is_not_commands(text: str) -> None:
 
 
 def test_unterminated_heredoc_swallows_rest() -> None:
-    assert find_installs("cat <<EOF\npip install x\n") == []
+    assert find_installs("cat <<EOF\npip install x\n") == ()
     assert [argv(c) for c in split_commands("cat <<< 'pip install x'")] == [["cat"]]
 
 
@@ -333,7 +333,7 @@ def test_several_installs_in_order() -> None:
     ],
 )
 def test_not_installs(text: str) -> None:
-    assert find_installs(text) == []
+    assert find_installs(text) == ()
 
 
 # ----------------------------------------------------------------------------- other tools

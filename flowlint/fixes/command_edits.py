@@ -35,18 +35,27 @@ def rewrite_installs(source: Source, task: Task, replacements: dict[LocatedInsta
         by_command[located.command].append((located, new_text))
     edits: list[Edit] = []
     emptied: dict[str, list[CommandText]] = defaultdict(list)
+    # Items rewritten inside a flow list: removing other items re-joins the whole list,
+    # so that one edit carries their new text too (two edits may not overlap).
+    rewritten_in_flow: dict[str, dict[int, Edit]] = defaultdict(dict)
     for command, changes in by_command.items():
         value = _new_value(command.node.value, changes)
         if value.strip():
             container = task.prop(command.field)
             in_flow = isinstance(container, SequenceNode) and bool(container.flow_style)
-            edits.append(_scalar_edit(source, command.node, value, style, in_flow))
+            edit = _scalar_edit(source, command.node, value, style, in_flow)
+            if in_flow and command.index is not None:
+                rewritten_in_flow[command.field][command.index] = edit
+            edits.append(edit)
         elif command.index is None:
             raise FixRefused(f"removing the install would leave {command.field} empty")
         else:
             emptied[command.field].append(command)
     for field_name, commands in emptied.items():
-        edits.extend(_remove_items(source, task, field_name, commands))
+        rewritten = rewritten_in_flow.get(field_name, {})
+        edits = [edit for edit in edits if edit not in rewritten.values()]
+        edits.extend(_remove_items(source, task, field_name, commands,
+                                   {index: edit.text for index, edit in rewritten.items()}))
     return edits
 
 
@@ -116,8 +125,8 @@ def _literal_block_edit(source: Source, node: ScalarNode, value: str, style: Sty
     return Edit(start, end, text)
 
 
-def _remove_items(source: Source, task: Task, field_name: str,
-                  commands: list[CommandText]) -> list[Edit]:
+def _remove_items(source: Source, task: Task, field_name: str, commands: list[CommandText],
+                  rewritten: dict[int, str]) -> list[Edit]:
     sequence = task.prop(field_name)
     assert isinstance(sequence, SequenceNode)
     if len(commands) == len(sequence.value):
@@ -127,7 +136,7 @@ def _remove_items(source: Source, task: Task, field_name: str,
                              "Commands task needs a command to run")
         return [remove_property(source, task, field_name)]
     if sequence.flow_style:
-        return [_remove_flow_items(source, sequence, {c.index for c in commands})]
+        return [_remove_flow_items(source, sequence, {c.index for c in commands}, rewritten)]
     return [_remove_block_item(source, sequence.value[c.index]) for c in commands]
 
 
@@ -136,9 +145,11 @@ def _remove_block_item(source: Source, item: ScalarNode) -> Edit:
     return Edit(start, line_end(source.text, content_end(source, item) - 1), "")
 
 
-def _remove_flow_items(source: Source, sequence: SequenceNode, drop: set[int]) -> Edit:
-    """Re-join a flow sequence `[a, b, c]` without some items, keeping each item's text."""
-    kept = [source.text[node_start(source, item):content_end(source, item)]
+def _remove_flow_items(source: Source, sequence: SequenceNode, drop: set[int],
+                       rewritten: dict[int, str]) -> Edit:
+    """Re-join a flow sequence `[a, b, c]` without some items, keeping each item's text
+    (or its new text, for the items rewritten)."""
+    kept = [rewritten.get(index, source.text[node_start(source, item):content_end(source, item)])
             for index, item in enumerate(sequence.value) if index not in drop]
     start = node_start(source, sequence)
     end = source.offset(sequence.end_mark.line, sequence.end_mark.column)

@@ -136,7 +136,10 @@ def apply_within(text: str, start: int, end: int, edits: list[Edit]) -> str:
     """text[start:end] with edits (file offsets inside that region) applied; insertions at
     the same offset keep the order they are listed in, as fixes/engine.apply_edits does."""
     region = text[start:end]
-    for edit in reversed(sorted(edits, key=lambda item: (item.start, item.end))):
+    ordered = sorted(edits, key=lambda item: (item.start, item.end))
+    if any(second.start < first.end for first, second in zip(ordered, ordered[1:])):
+        raise FixRefused("two edits of the task overlap")
+    for edit in reversed(ordered):
         if edit.start < start or edit.end > end:
             raise FixRefused("an edit of the task falls outside it")
         region = region[:edit.start - start] + edit.text + region[edit.end - start:]

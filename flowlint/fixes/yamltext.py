@@ -88,7 +88,19 @@ def _trimmed_end(source: Source, node: Node) -> int:
     return max(end, node_start(source, node))
 
 
+_last_style: list[tuple[MappingNode, Style]] = []
+
+
 def detect_style(source: Source, root: MappingNode) -> Style:
+    """The file's style, read once per flow: every fix planned for the flow asks again."""
+    if _last_style and _last_style[0][0] is root:
+        return _last_style[0][1]
+    style = _read_style(source, root)
+    _last_style[:] = [(root, style)]
+    return style
+
+
+def _read_style(source: Source, root: MappingNode) -> Style:
     indent, sequence_indent = 2, 2
     found_indent = found_sequence = False
     quotes = {"'": 0, '"': 0}
