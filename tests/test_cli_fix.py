@@ -191,3 +191,13 @@ def test_server_requirements_command_prints_the_start_command(flow, capsys) -> N
     code, out, _ = run(["server-requirements", str(flow)], capsys)
     assert code == 0
     assert "pip install pandas requests && ./kestra server standalone" in out
+
+
+def test_target_2_0_turns_runner_into_task_runner(tmp_path, capsys) -> None:
+    path = tmp_path / "old.yaml"
+    path.write_text(FLOW.replace("    beforeCommands:", "    runner: DOCKER\n    beforeCommands:"))
+    run(["--fix", "--unsafe-fixes", "--strategy", "process-runner", "--target-version", "2.0",
+         str(path)], capsys)
+    text = path.read_text()
+    assert "runner: DOCKER" not in text and "runner: PROCESS" not in text
+    assert "    taskRunner:\n      type: io.kestra.plugin.core.runner.Process\n" in text

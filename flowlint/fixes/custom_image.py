@@ -48,7 +48,10 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
 def _image_edits(ctx: TaskFixContext, image: str) -> list[Edit]:
     task = ctx.task
     docker = own_entry(task, "docker")
-    if ctx.target < (0, 18) or (docker is not None and own_entry(task, "containerImage") is None):
+    # Kestra 2.0 removed `docker`: from there on the image is always containerImage.
+    keeps_docker = docker is not None and own_entry(task, "containerImage") is None \
+        and ctx.target < (2, 0)
+    if ctx.target < (0, 18) or keeps_docker:
         if docker is None:
             return [append_properties(ctx.source, task, {"docker": {"image": image}}, ctx.style)]
         require(isinstance(docker[1], MappingNode), "`docker` is not a mapping")

@@ -7,6 +7,7 @@ from flowlint.caching import is_cached
 from flowlint.commands import task_installs
 from flowlint.findings import Edit
 from flowlint.fixes import script_installs
+from flowlint.fixes.command_edits import remove_property
 from flowlint.fixes.command_edits import rewrite_installs
 from flowlint.fixes.install_args import require_plain_packages
 from flowlint.fixes.plan import PlannedFix, TaskFixContext, require
@@ -43,10 +44,18 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
 def _runner_edits(ctx: TaskFixContext) -> list[Edit]:
     task = ctx.task
     process = {"type": kestra.PROCESS_RUNNER}
+    has_runner = own_entry(task, "runner") is not None
+    has_task_runner = own_entry(task, "taskRunner") is not None
+    if has_runner and ctx.target >= (2, 0):
+        # Kestra 2.0 removed `runner`: it becomes the taskRunner.
+        if has_task_runner:
+            return [remove_property(ctx.source, task, "runner"),
+                    replace_value(ctx.source, task, "taskRunner", process, ctx.style)]
+        return [replace_value(ctx.source, task, "runner", process, ctx.style, "taskRunner")]
     edits = []
-    if own_entry(task, "runner") is not None:
+    if has_runner:
         edits.append(replace_value(ctx.source, task, "runner", "PROCESS", ctx.style))
-    if own_entry(task, "taskRunner") is not None:
+    if has_task_runner:
         edits.append(replace_value(ctx.source, task, "taskRunner", process, ctx.style))
     if edits:
         return edits

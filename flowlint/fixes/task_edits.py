@@ -44,7 +44,23 @@ def append_properties(source: Source, task: Task, properties: dict[str, object],
     indent = key_indent(source, task)
     at = line_end(source.text, content_end(source, task.node) - 1)
     text = "".join(emit_property(key, value, indent, style) for key, value in properties.items())
+    if at == len(source.text) and not source.text.endswith("\n"):
+        before = _before_final_block_scalar(source, task)
+        if before is not None:
+            return Edit(before, before, text)
     return _insertion(source, at, text, style)
+
+
+def _before_final_block_scalar(source: Source, task: Task) -> int | None:
+    """Start of the task's last key line when the task ends the file (with no final newline)
+    in a block scalar: a line after it would add a line break to that scalar's value."""
+    key, last = task.node.value[-1]
+    while isinstance(last, (MappingNode, SequenceNode)) and not last.flow_style and last.value:
+        last = last.value[-1][1] if isinstance(last, MappingNode) else last.value[-1]
+    if not (isinstance(last, ScalarNode) and last.style in ("|", ">")):
+        return None
+    start = line_start(source.text, node_start(source, key))
+    return None if source.text[start:node_start(source, key)].strip() else start
 
 
 def _insertion(source: Source, at: int, text: str, style: Style) -> Edit:
@@ -55,8 +71,9 @@ def _insertion(source: Source, at: int, text: str, style: Style) -> Edit:
     return Edit(at, at, text)
 
 
-def replace_value(source: Source, task: Task, key: str, value: object, style: Style) -> Edit:
-    """Replace the value of an existing own key, block style, keeping the key line."""
+def replace_value(source: Source, task: Task, key: str, value: object, style: Style,
+                  new_key: str | None = None) -> Edit:
+    """Replace the value of an existing own key, block style (and the key, with new_key)."""
     entry = own_entry(task, key)
     assert entry is not None
     key_node, old = entry
@@ -65,7 +82,10 @@ def replace_value(source: Source, task: Task, key: str, value: object, style: St
     if source.text[start:node_start(source, key_node)].strip():
         raise FixRefused(f"'{key}' shares its line with other text; cannot rewrite it")
     end = line_end(source.text, content_end(source, old) - 1)
-    return Edit(start, end, emit_property(key, value, indent, style))
+    text = emit_property(new_key or key, value, indent, style)
+    if end == len(source.text) and not source.text.endswith("\n"):
+        text = text.rstrip("\r\n")   # the file keeps ending without a newline
+    return Edit(start, end, text)
 
 
 def extend_sequence(source: Source, sequence: SequenceNode, items: list[str],
