@@ -43,6 +43,7 @@ class Block:
     """A literal block scalar (`|`): its lines, the first one not indented."""
 
     lines: tuple[str, ...]
+    header: str = "|"   # |, |- or |+ (with trailing empty lines kept)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,9 @@ class Layout:
     newline: str = "\n"
     comments: bool = True           # end-of-line comments and comment lines
     flow_lists: bool = False        # short lists of strings as `[a, b]`
+    blank_lines: bool = False       # an empty line after each task
+    quote_keys: bool = False        # keys quoted like values
+    final_newline: bool = True
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -94,7 +98,8 @@ def scalar(value: str, quote: str, in_flow: bool = False) -> str:
 
 def render(spec: dict, layout: Layout) -> str:
     lines = _mapping(spec, 0, layout)
-    return "".join(line + layout.newline for line in lines)
+    text = "".join(line + layout.newline for line in lines)
+    return text if layout.final_newline else text[: -len(layout.newline)]
 
 
 def _comment(layout: Layout, text: str) -> str:
@@ -109,13 +114,13 @@ def _mapping(mapping: dict, column: int, layout: Layout) -> list[str]:
             if layout.comments:
                 lines.append(f"{pad}# {value.text}")
             continue
-        head = f"{pad}{scalar(key, layout.quote)}:"
+        head = f"{pad}{scalar(key, layout.quote if layout.quote_keys else 'plain')}:"
         if isinstance(value, str):
             lines.append(f"{head} {scalar(value, layout.quote)}")
         elif isinstance(value, Raw):
             lines.append(f"{head} {value.text}")
         elif isinstance(value, Block):
-            lines.append(f"{head} |{_comment(layout, 'a script')}")
+            lines.append(f"{head} {value.header}{_comment(layout, 'a script')}")
             body = " " * (column + layout.indent)
             lines.extend(body + line if line else "" for line in value.lines)
         elif isinstance(value, dict):
@@ -146,10 +151,16 @@ def _sequence(items: list, column: int, layout: Layout) -> list[str]:
         elif isinstance(item, str):
             note = _comment(layout, f"item {index}") if index % 2 else ""
             lines.append(f"{pad}- {scalar(item, layout.quote)}{note}")
+        elif isinstance(item, Block):
+            lines.append(f"{pad}- {item.header}")
+            body = " " * (column + max(layout.indent, 2))
+            lines.extend(body + line if line else "" for line in item.lines)
         elif isinstance(item, dict):
             inner = _mapping(item, column + 2, layout)
             lines.append(f"{pad}- {inner[0].lstrip()}")
             lines.extend(inner[1:])
+            if layout.blank_lines and "type" in item:
+                lines.append("")
         else:
             raise TypeError(item)
     return lines
@@ -184,9 +195,12 @@ def install_commands(draw: st.DrawFn) -> str:
     return prefix + command + suffix
 
 
-def commands(min_size: int = 0) -> st.SearchStrategy[list[str]]:
-    return st.lists(st.one_of(install_commands(), st.sampled_from(OTHER_COMMANDS)),
-                    min_size=min_size, max_size=3)
+def commands(min_size: int = 0) -> st.SearchStrategy[list]:
+    one = st.one_of(install_commands(), st.sampled_from(OTHER_COMMANDS))
+    block = st.builds(lambda lines, header: Block(tuple(lines), header),
+                      st.lists(one, min_size=1, max_size=3),
+                      st.sampled_from(("|", "|-", "|+")))
+    return st.lists(st.one_of(one, one, one, block), min_size=min_size, max_size=3)
 
 
 # --- tasks ---------------------------------------------------------------------------------
@@ -224,17 +238,39 @@ def script_task(draw: st.DrawFn, ids: Ids) -> dict:
                                       SHELL_COMMANDS, SHELL_SCRIPT)))
     task: dict = {"id": ids.next("run"), "type": task_type}
     if draw(st.booleans()):
-        task["containerImage"] = draw(st.sampled_from(IMAGES))
+        task["containerImage"] = draw(st.sampled_from(IMAGES + (Raw("*image"),)))
     task.update(draw(runner_properties()))
     if draw(st.booleans()):
         task["beforeCommands"] = draw(commands(min_size=1))
     if task_type.endswith("Commands"):
         task["commands"] = draw(commands(min_size=1))
-    else:
-        pool = SCRIPTS if task_type == PYTHON_SCRIPT else SHELL_SCRIPTS
-        task["script"] = Block(draw(st.sampled_from(pool)))
+    elif task_type == PYTHON_SCRIPT:
+        header = draw(st.sampled_from(("|", "|", "|-", "|+")))
+        lines = draw(st.sampled_from(SCRIPTS))
+        task["script"] = Block(lines + ("", "") if header == "|+" else lines, header)
+    else:   # a shell script may install too; the fixes may rewrite it
+        lines = draw(st.lists(st.one_of(st.sampled_from(OTHER_COMMANDS), install_commands()),
+                              min_size=1, max_size=3))
+        task["script"] = Block(tuple(lines), draw(st.sampled_from(("|", "|-"))))
+    if task_type.startswith("io.kestra.plugin.scripts.python") and draw(st.integers(0, 3)) == 0:
+        task["dependencies"] = draw(st.lists(st.sampled_from(("numpy", "kestra", "pandas")),
+                                             min_size=1, max_size=2, unique=True))
+    if draw(st.integers(0, 3)) == 0:
+        task["env"] = draw(st.sampled_from(({"PYTHONPATH": "src"}, {"MODE": "prod"},
+                                            {"PIP_INDEX_URL": "https://pypi.example.com"})))
     if draw(st.booleans()):
         task["timeout"] = "PT10M"
+    return task
+
+
+@st.composite
+def legacy_task(draw: st.DrawFn, ids: Ids) -> dict:
+    task: dict = {"id": ids.next("legacy"), "type": "io.kestra.core.tasks.scripts.Python",
+                  "inputFiles": {"main.py": Block(draw(st.sampled_from(SCRIPTS)))}}
+    if draw(st.booleans()):
+        task["runner"] = draw(st.sampled_from(("DOCKER", "PROCESS")))
+    task["requirements"] = draw(st.lists(st.sampled_from(PACKAGES), min_size=1, max_size=2,
+                                         unique=True))
     return task
 
 
@@ -256,14 +292,16 @@ def task_list(draw: st.DrawFn, ids: Ids, depth: int, most: int = 2) -> list:
 
 @st.composite
 def task(draw: st.DrawFn, ids: Ids, depth: int) -> dict:
-    kinds = ["script", "script", "script", "log"]
+    kinds = ["script", "script", "script", "log", "legacy"]
     if depth > 0:
-        kinds += ["Parallel", "If", "Switch", "WorkingDirectory", "ForEach"]
+        kinds += ["Parallel", "If", "Switch", "WorkingDirectory", "ForEach", "Dag"]
     kind = draw(st.sampled_from(kinds))
     if kind == "script":
         return draw(script_task(ids))
     if kind == "log":
         return draw(log_task(ids))
+    if kind == "legacy":
+        return draw(legacy_task(ids))
     node: dict = {"id": ids.next(kind.lower()), "type": FLOWABLE + kind}
     inner = task_list(ids, depth - 1)
     if kind == "If":
@@ -278,6 +316,11 @@ def task(draw: st.DrawFn, ids: Ids, depth: int) -> dict:
             node["cases"]["b"] = draw(inner)
         if draw(st.booleans()):
             node["defaults"] = draw(inner)
+    elif kind == "Dag":
+        children = [item for item in draw(inner) if isinstance(item, dict)]
+        node["tasks"] = [{"task": child} for child in children]
+        if len(children) > 1:
+            node["tasks"][1]["dependsOn"] = [children[0]["id"]]
     elif kind == "ForEach":
         node["values"] = ["emea", "amer"]
         node["tasks"] = draw(inner)
@@ -313,16 +356,23 @@ def flow_specs(draw: st.DrawFn) -> dict:
                   "namespace": "company.team"}
     if draw(st.booleans()):
         spec["description"] = "Generated: it has a colon and a # sign"
+    # An anchor the tasks may name (`containerImage: *image`).
+    spec["variables"] = {"image": Raw("&image python:3.12-slim"), "other": "x"}
     if draw(st.integers(0, 3)) == 0:
         spec["pluginDefaults"] = draw(plugin_defaults())
     spec["tasks"] = draw(task_list(ids, depth=draw(st.sampled_from((0, 1, 1, 2))), most=3))
+    for key in ("errors", "finally", "afterExecution"):
+        if draw(st.integers(0, 5)) == 0:
+            spec[key] = draw(task_list(ids, depth=0))
     return spec
 
 
 layouts = st.builds(Layout, indent=st.sampled_from((2, 4)), indent_sequences=st.booleans(),
                     quote=st.sampled_from(("plain", "single", "double")),
                     newline=st.sampled_from(("\n", "\r\n")), comments=st.booleans(),
-                    flow_lists=st.booleans())
+                    flow_lists=st.booleans(), blank_lines=st.booleans(),
+                    quote_keys=st.integers(0, 4).map(lambda n: n == 0),
+                    final_newline=st.booleans())
 
 
 def restyled(layout: Layout, **changes: object) -> Layout:
