@@ -1,6 +1,6 @@
 """Results per file content, so an unchanged file is not parsed again.
 
-An entry is keyed by flowlint's version, the rule catalogue, the file's settings (rules,
+An entry is keyed by flowlint's version and code, the rule catalogue, the file's settings (rules,
 target version, options) and its path and bytes. Entries are written atomically (a
 temporary file renamed into place), so concurrent runs are safe; an entry that cannot be
 read back is ignored and written again.
@@ -32,13 +32,28 @@ def _catalogue_digest() -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """Sizes and times of flowlint's own files: an edited checkout (same version number)
+    must not be answered from results of the code before the edit."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for folder, _, files in sorted(os.walk(package)):
+        for name in sorted(files):
+            if name.endswith(".py"):
+                info = os.stat(os.path.join(folder, name))
+                digest.update(f"{folder}/{name}:{info.st_size}:{info.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
 class ResultCache:
     def __init__(self, root: str | os.PathLike[str] = CACHE_DIR) -> None:
         self.root = Path(root)
 
     def _entry(self, path: str, data: bytes, settings: Settings) -> Path:
         digest = hashlib.sha256()
-        for part in (__version__, _catalogue_digest(), settings.cache_key(), path):
+        for part in (__version__, _code_digest(), _catalogue_digest(), settings.cache_key(),
+                     path):
             digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
         digest.update(data)
         name = digest.hexdigest()

@@ -126,7 +126,9 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
     results = [outcome.result for outcome in outcomes]
     rows = reported(results, catalogue)
     report = render(output_format, rows, results, catalogue)
-    to_stderr = outcomes and mode.fix and not mode.write_files(paths, stdin_filename)
+    # The fixed flow (editor mode) or the diff owns stdout; the report goes to stderr then.
+    to_stderr = bool(outcomes) and (mode.diff or (mode.fix and
+                                                  not mode.write_files(paths, stdin_filename)))
     _emit(report, output_file, to_stderr)
     _print_fix_output(outcomes, mode, show_fixes, to_stderr)
     for outcome in outcomes:
@@ -227,13 +229,17 @@ def _print_summary(outcomes: list[FileOutcome], rows: list, mode: Mode) -> None:
     if unsafe and not mode.unsafe:
         click.echo(f"{unsafe} finding(s) have an unsafe fix: add --unsafe-fixes to apply it.",
                    err=True)
+    failed = sum(1 for outcome in outcomes if outcome.result.error or outcome.write_error)
+    if failed:
+        click.echo(f"{failed} file(s) could not be checked or written (see the errors above).",
+                   err=True)
     suppressed = sum(outcome.result.suppressed for outcome in outcomes)
     note = f" ({suppressed} suppressed by `# flowlint: ignore`)" if suppressed else ""
     if rows:
         click.echo(f"Found {len(rows)} finding(s) in {files} file(s){note}.", err=True)
     elif mode.diff:
         return
-    else:
+    elif not failed:
         click.echo(f"All checks passed ({files} file(s)){note}.", err=True)
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from dataclasses import dataclass, field
 
 from flowlint.engine import FileResult, Settings, check_bytes
@@ -34,6 +36,10 @@ def process_file(path: str, settings: Settings, mode: Mode, data: bytes | None =
                  cache_root: str | None = None) -> FileOutcome:
     try:
         if data is None:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                # Opening a FIFO would block the run forever; devices and sockets are not flows.
+                return FileOutcome(FileResult(path, error="not a regular file (a pipe, socket "
+                                                          "or device); not read"))
             with open(path, "rb") as handle:
                 data = handle.read()
     except OSError as error:

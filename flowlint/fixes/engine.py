@@ -83,10 +83,13 @@ def _try_fix(current: Source, finding: Finding,
     if text is None:
         return "the fix's edits overlap"
     fixed = Source.from_text(current.path, text, current.bom)
-    reason = verify_fixed_text(current, fixed, fix.scope)
+    try:
+        reason = verify_fixed_text(current, fixed, fix.scope)
+        result = check_source(fixed, settings)
+    except RecursionError:
+        return "the file is nested too deeply to verify the fix"
     if reason:
         return reason
-    result = check_source(fixed, settings)
     if any(other.rule == finding.rule and other.task_id == finding.task_id
            for other in result.findings):
         return "the finding is still there after the fix"

@@ -27,7 +27,11 @@ class InstallSite(Protocol):
 
 
 def packages_of(installs: Sequence[InstallSite]) -> list[str]:
-    """Requirement specifiers in order, duplicates and pip itself dropped."""
+    """Requirement specifiers in order, duplicates and pip itself dropped.
+
+    A bare name next to a constrained one of the same package keeps the constrained one
+    (pip would end with a version that satisfies it); two different constraints are refused.
+    """
     seen: dict[str, str] = {}
     for located in installs:
         if located.install.upgrades_pip_only:
@@ -36,11 +40,18 @@ def packages_of(installs: Sequence[InstallSite]) -> list[str]:
             name = requirement_name(spec) or spec
             if name == "pip":
                 continue
-            require(seen.get(name, spec) == spec,
+            known = seen.get(name)
+            if known is None or _is_bare(known, name):
+                seen[name] = spec
+                continue
+            require(known == spec or _is_bare(spec, name),
                     f"'{name}' is installed twice with different specifiers "
-                    f"('{seen.get(name)}' and '{spec}')")
-            seen.setdefault(name, spec)
+                    f"('{known}' and '{spec}')")
     return list(seen.values())
+
+
+def _is_bare(spec: str, name: str) -> bool:
+    return requirement_name(spec) == name and spec.strip().lower().replace("_", "-") == name
 
 
 def require_plain_packages(installs: Sequence[InstallSite], strategy: str,
