@@ -19,14 +19,15 @@ def test_wheel_ships_the_catalogue(tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
-    # The dependencies come from the test environment through a .pth file (no network);
-    # the venv's own site-packages come first, so flowlint is imported from the wheel.
+    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q",
+                    str(wheel)], check=True, capture_output=True)
+    # Then the dependencies come from the test environment through a .pth file (no network).
+    # Written after the install, or pip would see the test environment's flowlint and skip
+    # it; the venv's own site-packages come first, so flowlint is imported from the wheel.
     purelib = subprocess.run([str(python), "-c", "import sysconfig; "
                               "print(sysconfig.get_paths()['purelib'])"],
                              capture_output=True, text=True, check=True).stdout.strip()
     Path(purelib, "test-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q",
-                    str(wheel)], check=True, capture_output=True)
     listing = subprocess.run([str(env_dir / "bin" / "flowlint"), "rules"], cwd=tmp_path,
                              capture_output=True, text=True, check=True)
     assert "FL001  pip-install-per-execution" in listing.stdout
