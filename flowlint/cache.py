@@ -8,6 +8,7 @@ read back is ignored and written again.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import pickle
@@ -18,8 +19,8 @@ from pathlib import Path
 
 from flowlint import __version__
 from flowlint.engine import FileResult, Settings
+from flowlint.files import CACHE_DIR
 
-CACHE_DIR = ".flowlint_cache"
 
 
 @lru_cache(maxsize=1)
@@ -52,7 +53,7 @@ class ResultCache:
 
     def _entry(self, path: str, data: bytes, settings: Settings) -> Path:
         digest = hashlib.sha256()
-        for part in (__version__, _code_digest(), _catalogue_digest(), settings.cache_key(),
+        for part in (__version__, _code_digest(), _catalogue_digest(), settings.cache_key,
                      path):
             digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
         digest.update(data)
@@ -72,6 +73,9 @@ class ResultCache:
 
     def put(self, path: str, data: bytes, settings: Settings, result: FileResult) -> None:
         entry = self._entry(path, data, settings)
+        if not result.findings:
+            # A clean file's text is never shown: do not store (and later load) it.
+            result = dataclasses.replace(result, source=None)
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
             _write_gitignore(self.root)

@@ -16,9 +16,8 @@ from flowlint import __version__
 from flowlint.catalogue import CatalogueError, load_catalogue, render_rule_doc, rule_by_code_or_name
 from flowlint.config import ConfigError, ConfigResolver, effective_settings_text
 from flowlint.engine import Settings
-from flowlint.files import discover
+from flowlint.files import CACHE_DIR, discover
 from flowlint.fixes.plan import STRATEGIES
-from flowlint.cache import CACHE_DIR
 from flowlint.process import FileOutcome, Mode, process_file, process_files
 from flowlint.settings import CommandLine, SettingsResolver
 from flowlint.kestra import parse_version

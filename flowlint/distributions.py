@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from packaging.utils import canonicalize_name
+from flowlint.shell import canonical_name
 
 # Distribution (canonical name) -> top-level modules, where they differ from the name.
 _MODULES: dict[str, tuple[str, ...]] = {
@@ -142,7 +142,7 @@ _BASE_PACKAGES = ("pip", "setuptools", "wheel")  # what python images and virtua
 
 
 def canonical(name: str) -> str:
-    return canonicalize_name(name)
+    return canonical_name(name)
 
 
 def modules_of(distribution: str) -> tuple[str, ...]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
+
+from ruamel.yaml.nodes import ScalarNode
 
 from flowlint.checks import CHECKS
 from flowlint.findings import Finding, Span
@@ -29,6 +32,7 @@ class Settings:
     fix: FixOptions | None = None   # plan fixes (for --fix, and for the `fix` field in reports)
     use_suppressions: bool = True   # False with --no-ignores (audits)
 
+    @cached_property
     def cache_key(self) -> str:
         """A text that is equal for equal settings in every process (sets sorted)."""
         import json
@@ -131,6 +135,6 @@ def parse_flows(source: Source, settings: Settings,
     return documents, flows
 
 
-def _duplicate_finding(source: Source, key) -> Finding:  # noqa: ANN001 - a ScalarNode
+def _duplicate_finding(source: Source, key: ScalarNode) -> Finding:
     return Finding(INVALID_YAML, node_span(source, key),
                    f"invalid YAML: duplicate key '{key.value}' (Kestra rejects the flow)")

@@ -8,9 +8,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 YAML_SUFFIXES = (".yml", ".yaml")
+CACHE_DIR = ".flowlint_cache"   # the result cache (flowlint.cache), skipped when walking
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
-    ".mypy_cache", ".pytest_cache", ".ruff_cache", ".flowlint_cache", ".hypothesis",
+    ".mypy_cache", ".pytest_cache", ".ruff_cache", CACHE_DIR, ".hypothesis",
 })
 
 

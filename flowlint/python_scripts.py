@@ -170,9 +170,18 @@ class ScriptAnalysis:
         return _align(self.source, self.script.node)
 
 
+_last_analysis: list[tuple[Flow, list[ScriptAnalysis]]] = []
+
+
 def analyse_flow(flow: Flow) -> list[ScriptAnalysis]:
-    return [ScriptAnalysis(flow.source, script, analyse_code(script.text))
-            for script in python_scripts(flow)]
+    """The analyses of a flow's Python scripts, kept for the flow being checked: FL003 and
+    FL010 (and their fixes) all ask for them."""
+    if _last_analysis and _last_analysis[0][0] is flow:
+        return _last_analysis[0][1]
+    analyses = [ScriptAnalysis(flow.source, script, analyse_code(script.text))
+                for script in python_scripts(flow)]
+    _last_analysis[:] = [(flow, analyses)]
+    return analyses
 
 
 # ----------------------------------------------------------------------------- offsets

@@ -15,7 +15,6 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from packaging.requirements import InvalidRequirement, Requirement
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from flowlint import distributions, kestra, shell
@@ -277,11 +276,11 @@ def _from_script(analysis: ScriptAnalysis, environment: Environment) -> None:
 
 
 def _add(environment: Environment, spec: str, span: Span, where: str) -> None:
-    try:
-        name = Requirement(spec.strip()).name
-    except InvalidRequirement:
+    requirement = shell.parse_requirement(spec.strip())
+    if requirement is None:
         environment.open_ended = True   # Pebble, a path, a conda spec...
         return
+    name = requirement.name
     environment.installed.append(Installed(name, distributions.canonical(name), span, where))
 
 

@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from packaging.requirements import InvalidRequirement, Requirement
 from ruamel.yaml.nodes import SequenceNode
 
 from flowlint import kestra, shell
@@ -115,9 +114,8 @@ def unpinned_problem(spec: str, ignored: set[str]) -> str | None:
         return _vcs_problem(spec)
     if "://" in spec and " @ " not in spec:
         return None   # an archive URL names one file
-    try:
-        requirement = Requirement(spec)
-    except InvalidRequirement:
+    requirement = shell.parse_requirement(spec)
+    if requirement is None:
         return None   # `pkg==$VERSION`, a conda spec, a local file: not ours to judge
     if requirement.name.lower() in ignored or shell.requirement_name(spec) in ignored:
         return None

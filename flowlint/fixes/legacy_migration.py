@@ -87,8 +87,6 @@ class _Migration:
         return self._planned(strategy, self._edits_with_additions())
 
     def _retype(self) -> None:
-        node = get_text(self.task.node, "type")
-        assert node is not None
         for key, value in self.task.node.value:
             if key.value == "type":
                 self.edits.append(self._scalar(value, NEW_TYPE))

@@ -9,6 +9,7 @@ from flowlint.commands import LocatedInstall
 from flowlint.findings import Edit
 from flowlint.fixes.yamltext import FixRefused, Style
 from flowlint.model import Flow, Runner, Task
+from flowlint.source import Source
 
 if TYPE_CHECKING:
     from flowlint.fixes.script_installs import ScriptInstallSite
@@ -46,7 +47,7 @@ class TaskFixContext:
         return self.flow.target_version
 
     @property
-    def source(self):  # noqa: ANN201 - Source; a property so strategies read ctx.source
+    def source(self) -> Source:
         return self.flow.source
 
 
