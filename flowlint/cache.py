@@ -48,17 +48,17 @@ def _code_digest() -> str:
 
 
 class ResultCache:
-    def __init__(self, root: str | os.PathLike[str] = CACHE_DIR) -> None:
-        self.root = Path(root)
+    def __init__(self, root: str = CACHE_DIR) -> None:
+        self.root = root
 
-    def _entry(self, path: str, data: bytes, settings: Settings) -> Path:
+    def _entry(self, path: str, data: bytes, settings: Settings) -> str:
         digest = hashlib.sha256()
         for part in (__version__, _code_digest(), _catalogue_digest(), settings.cache_key,
                      path):
             digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
         digest.update(data)
         name = digest.hexdigest()
-        return self.root / name[:2] / f"{name}.pickle"
+        return os.path.join(self.root, name[:2], f"{name}.pickle")
 
     def get(self, path: str, data: bytes, settings: Settings) -> FileResult | None:
         entry = self._entry(path, data, settings)
@@ -76,10 +76,11 @@ class ResultCache:
         if not result.findings:
             # A clean file's text is never shown: do not store (and later load) it.
             result = dataclasses.replace(result, source=None)
+        folder = os.path.dirname(entry)
         try:
-            entry.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(folder, exist_ok=True)
             _write_gitignore(self.root)
-            descriptor, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+            descriptor, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
             with os.fdopen(descriptor, "wb") as handle:
                 pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, entry)
@@ -87,13 +88,14 @@ class ResultCache:
             pass  # a cache that cannot be written only costs speed
 
 
-def _write_gitignore(root: Path) -> None:
-    marker = root / ".gitignore"
-    if not marker.exists():
-        marker.write_text("# created by flowlint\n*\n")
+def _write_gitignore(root: str) -> None:
+    marker = os.path.join(root, ".gitignore")
+    if not os.path.exists(marker):
+        with open(marker, "w", encoding="utf-8") as handle:
+            handle.write("# created by flowlint\n*\n")
 
 
-def clean(root: str | os.PathLike[str] = CACHE_DIR) -> bool:
+def clean(root: str = CACHE_DIR) -> bool:
     """Remove the cache folder; True when there was one."""
     if not os.path.isdir(root):
         return False

@@ -347,13 +347,23 @@ class ConfigResolver:
         elif explicit is not None:
             self._fixed = load_config_file(self.cwd / explicit)
         self._by_folder: dict[Path, Config] = {}
+        self._by_folder_text: dict[str, Config] = {}
         self._by_file: dict[Path, Config | None] = {}
 
     def for_path(self, path: Path | str) -> Config:
         if self._fixed is not None:
             return self._fixed
-        absolute = Path(os.path.abspath(self.cwd / path))
-        folder = absolute if absolute.is_dir() else absolute.parent
+        absolute = os.path.abspath(os.path.join(self.cwd, path))
+        folder_text = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+        # Thousands of files share a few folders: answer by folder before building Paths.
+        known = self._by_folder_text.get(folder_text)
+        if known is not None:
+            return known
+        config = self._search(Path(folder_text))
+        self._by_folder_text[folder_text] = config
+        return config
+
+    def _search(self, folder: Path) -> Config:
         visited: list[Path] = []
         found: Config | None = None
         for current in (folder, *folder.parents):

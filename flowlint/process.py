@@ -71,15 +71,39 @@ def _check(path: str, data: bytes, settings: Settings, cache_root: str | None) -
 def process_files(jobs: list[tuple[str, Settings]], mode: Mode, cache_root: str | None,
                   workers: int) -> list[FileOutcome]:
     """Every file's outcome, in the order given, spread over processes when it pays."""
+    outcomes: list[FileOutcome | None] = [None] * len(jobs)
+    if cache_root is not None and not mode.fix:
+        # Cache hits are cheaper than handing files to another process: answer them here.
+        for index, (path, settings) in enumerate(jobs):
+            outcomes[index] = _cached(path, settings, cache_root)
+    missing = [index for index, outcome in enumerate(outcomes) if outcome is None]
+    work = [(jobs[index][0], jobs[index][1], mode, cache_root) for index in missing]
     # Starting processes costs more than checking a few files.
-    if workers <= 1 or len(jobs) < 32:
-        return [_process_job((path, settings, mode, cache_root)) for path, settings in jobs]
-    from concurrent.futures import ProcessPoolExecutor
+    if workers <= 1 or len(work) < 32:
+        done = [_process_job(job) for job in work]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
 
-    chunk = max(1, len(jobs) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_process_job, [(path, settings, mode, cache_root)
-                                            for path, settings in jobs], chunksize=chunk))
+        chunk = max(1, len(work) // (workers * 8))
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            done = list(pool.map(_process_job, work, chunksize=chunk))
+    for index, outcome in zip(missing, done):
+        outcomes[index] = outcome
+    return outcomes  # type: ignore[return-value] - every slot is filled by now
+
+
+def _cached(path: str, settings: Settings, cache_root: str) -> FileOutcome | None:
+    from flowlint.cache import ResultCache
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None   # never open a pipe: the full path reports it
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None   # the full path reports the error
+    result = ResultCache(cache_root).get(path, data, settings)
+    return FileOutcome(result) if result is not None else None
 
 
 def _process_job(job: tuple[str, Settings, Mode, str | None]) -> FileOutcome:

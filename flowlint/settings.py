@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from flowlint.catalogue import Rule
 from flowlint.config import Config, ConfigResolver, merged, rule_parameters
@@ -38,7 +37,7 @@ class SettingsResolver:
         self._merged: dict[Config, Config] = {}
 
     def config_for(self, path: str) -> Config:
-        found = self.configs.for_path(Path(path))
+        found = self.configs.for_path(path)
         if found not in self._merged:
             cli = self.command_line
             self._merged[found] = merged(found, select=cli.select,
@@ -61,7 +60,8 @@ class SettingsResolver:
         return self._cache[key]
 
     def excluded(self, path: str) -> bool:
-        return self.configs.for_path(Path(path)).is_excluded(path)
+        config = self.configs.for_path(path)
+        return bool(config.exclude) and config.is_excluded(path)
 
     def _command_line_ignored(self) -> frozenset[str]:
         from flowlint.engine import select_rules
