@@ -9,6 +9,7 @@ import dataclasses
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterable
 
 import click
 
@@ -21,7 +22,7 @@ from flowlint.fixes.plan import STRATEGIES
 from flowlint.process import FileOutcome, Mode, process_file, process_files
 from flowlint.settings import CommandLine, SettingsResolver
 from flowlint.kestra import parse_version
-from flowlint.report import FORMATS, render, reported
+from flowlint.report import FORMATS, Reported, render, reported
 from flowlint.source import DEFAULT_MAX_BYTES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -110,20 +111,22 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
     settings = _settings_resolver(command_line, config_path, isolated)
     output_format = output_format or _default_format()
     mode = Mode(fix=fix or diff, unsafe=unsafe_fixes, diff=diff)
+    catalogue = settings.catalogue
     if paths == ("-",) or stdin_filename:
         name = stdin_filename or "-"
         outcomes = [_check_stdin(name, settings.for_path(name), mode)]
+        rows = reported([outcomes[0].result], catalogue)
     else:
         files = [path for path in discover(paths or ("."), exclude, force_exclude)
                  if (path in paths and not force_exclude) or not settings.excluded(path)]
         cache_root = None if no_cache or mode.fix else CACHE_DIR
-        outcomes = process_files([(path, settings.for_path(path)) for path in files], mode,
-                                 cache_root, jobs or os.cpu_count() or 1)
+        outcomes, rows = _collect(process_files([(path, settings.for_path(path))
+                                                 for path in files], mode, cache_root,
+                                                jobs or os.cpu_count() or 1),
+                                  catalogue, keep_sources=output_format == "sarif")
         if verbose:
             _print_skipped(outcomes)
-    catalogue = settings.catalogue
     results = [outcome.result for outcome in outcomes]
-    rows = reported(results, catalogue)
     report = render(output_format, rows, results, catalogue)
     # The fixed flow (editor mode) or the diff owns stdout; the report goes to stderr then.
     to_stderr = bool(outcomes) and (mode.diff or (mode.fix and
@@ -156,6 +159,19 @@ def _default_format() -> str:
 def _check_stdin(name: str, settings: Settings, mode: Mode) -> FileOutcome:
     data = sys.stdin.buffer.read()
     return process_file(name, settings, dataclasses.replace(mode, write=False), data)
+
+
+def _collect(outcomes: Iterable[FileOutcome], catalogue: dict, keep_sources: bool
+             ) -> tuple[list[FileOutcome], list[Reported]]:
+    """The outcomes and report rows; each file's text is let go once its rows hold the
+    lines they show (SARIF keeps them: its fixes are positioned from the text)."""
+    kept, rows = [], []
+    for outcome in outcomes:
+        rows.extend(reported([outcome.result], catalogue))
+        if not keep_sources:
+            outcome.result.source = None
+        kept.append(outcome)
+    return kept, rows
 
 
 def _print_skipped(outcomes: list[FileOutcome]) -> None:

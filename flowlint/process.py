@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 import os
 import stat
 from dataclasses import dataclass, field
@@ -69,27 +70,34 @@ def _check(path: str, data: bytes, settings: Settings, cache_root: str | None) -
 
 
 def process_files(jobs: list[tuple[str, Settings]], mode: Mode, cache_root: str | None,
-                  workers: int) -> list[FileOutcome]:
-    """Every file's outcome, in the order given, spread over processes when it pays."""
-    outcomes: list[FileOutcome | None] = [None] * len(jobs)
+                  workers: int) -> Iterator[FileOutcome]:
+    """Every file's outcome, in the order given, spread over processes when it pays.
+
+    A generator, so the caller can keep only what its report needs of each file as it
+    comes (thousands of files' texts would otherwise stay in memory until the end).
+    """
+    hits: list[FileOutcome | None] = [None] * len(jobs)
     if cache_root is not None and not mode.fix:
         # Cache hits are cheaper than handing files to another process: answer them here.
-        for index, (path, settings) in enumerate(jobs):
-            outcomes[index] = _cached(path, settings, cache_root)
-    missing = [index for index, outcome in enumerate(outcomes) if outcome is None]
-    work = [(jobs[index][0], jobs[index][1], mode, cache_root) for index in missing]
+        hits = [_cached(path, settings, cache_root) for path, settings in jobs]
+    work = [(path, settings, mode, cache_root)
+            for (path, settings), hit in zip(jobs, hits) if hit is None]
+    done = _run(work, workers)
+    for hit in hits:
+        yield hit if hit is not None else next(done)
+
+
+def _run(work: list[tuple[str, Settings, Mode, str | None]], workers: int
+         ) -> Iterator[FileOutcome]:
     # Starting processes costs more than checking a few files.
     if workers <= 1 or len(work) < 32:
-        done = [_process_job(job) for job in work]
-    else:
-        from concurrent.futures import ProcessPoolExecutor
+        yield from map(_process_job, work)
+        return
+    from concurrent.futures import ProcessPoolExecutor
 
-        chunk = max(1, len(work) // (workers * 8))
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            done = list(pool.map(_process_job, work, chunksize=chunk))
-    for index, outcome in zip(missing, done):
-        outcomes[index] = outcome
-    return outcomes  # type: ignore[return-value] - every slot is filled by now
+    chunk = max(1, len(work) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_process_job, work, chunksize=chunk)
 
 
 def _cached(path: str, settings: Settings, cache_root: str) -> FileOutcome | None:
