@@ -9,28 +9,17 @@ import sys
 from pathlib import Path
 
 import pytest
-
+from helpers import PANDAS_FLOW
 from flowlint import process
 from flowlint.cli import main
 
-FLOW = """\
-id: etl
-namespace: company.team
-tasks:
-  - id: transform
-    type: io.kestra.plugin.scripts.python.Script
-    beforeCommands:
-      - pip install pandas
-    script: |
-      import pandas
-"""
 
 
 @pytest.fixture()
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "flows").mkdir()
     for index in range(40):   # enough files for the parallel path too
-        (tmp_path / "flows" / f"f{index}.yaml").write_text(FLOW.replace("etl", f"etl{index}"))
+        (tmp_path / "flows" / f"f{index}.yaml").write_text(PANDAS_FLOW.replace("etl", f"etl{index}"))
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -59,7 +48,7 @@ def test_warm_run_answers_from_the_cache(project, capsys, monkeypatch) -> None:
 
 def test_a_changed_file_or_setting_is_checked_again(project, capsys) -> None:
     report(["flows"], capsys)
-    (project / "flows" / "f0.yaml").write_text(FLOW.replace("pip install pandas", "python -V"))
+    (project / "flows" / "f0.yaml").write_text(PANDAS_FLOW.replace("pip install pandas", "python -V"))
     code, out = report(["flows"], capsys)
     assert out.count("FL001") == 39
     code, out = report(["--ignore", "FL001", "flows"], capsys)

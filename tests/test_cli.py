@@ -9,21 +9,10 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from helpers import FIXTURES
+from helpers import BAD_FLOW, FIXTURES, GOOD_FLOW
 
 from flowlint.cli import main
 
-BAD_FLOW = """\
-id: etl
-namespace: company.team
-tasks:
-  - id: transform
-    type: io.kestra.plugin.scripts.python.Script
-    beforeCommands:
-      - pip install pandas requests
-    script: print(1)
-"""
-GOOD_FLOW = BAD_FLOW.replace("      - pip install pandas requests\n", "      - python -V\n")
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

@@ -9,19 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import REPO
+from helpers import PANDAS_FLOW, REPO
 
-BAD_FLOW = """\
-id: etl
-namespace: company.team
-tasks:
-  - id: transform
-    type: io.kestra.plugin.scripts.python.Script
-    beforeCommands:
-      - pip install pandas
-    script: |
-      import pandas
-"""
 
 
 def git(cwd: Path, *args: str) -> None:
@@ -40,7 +29,7 @@ def test_check_hook_fails_fix_hook_fixes_then_both_pass(tmp_path: Path) -> None:
     project = tmp_path / "project"
     (project / "flows").mkdir(parents=True)
     flow = project / "flows" / "etl.yaml"
-    flow.write_text(BAD_FLOW)
+    flow.write_text(PANDAS_FLOW)
     (project / "docker-compose.yml").write_text("services:\n  kestra:\n    image: kestra\n")
     git(project, "init", "-q")
     git(project, "-c", "user.email=t@example.com", "-c", "user.name=t", "add", ".")

@@ -16,16 +16,16 @@ from collections import Counter
 import pytest
 from flowgen import Layout, flow_specs, layouts, render, restyled
 from hypothesis import HealthCheck, given, settings
+from helpers import assert_changes_only_inside, parse, tasks_by_id
 from hypothesis import strategies as st
 
 from flowlint.catalogue import load_catalogue
 from flowlint.engine import FileResult, Settings, check_bytes, check_source
 from flowlint.fixes.engine import fix_source
 from flowlint.fixes.plan import FixOptions
-from flowlint.fixes.yamltext import content_end, line_start
-from flowlint.model import build_flow, is_flow
+from flowlint.model import is_flow
 from flowlint.source import Source, decode
-from flowlint.yamlnodes import compose, scalar_text
+from flowlint.yamlnodes import scalar_text
 
 CATALOGUE = load_catalogue()
 PARAMETERS = {code: dict(rule.parameters) for code, rule in CATALOGUE.items()}
@@ -44,60 +44,6 @@ def settings_for(strategy: str | None) -> Settings:
 
 CHECK = settings_for(None)
 FIX = {strategy: settings_for(strategy) for strategy in STRATEGIES}
-
-
-def parse(text: str) -> list:
-    documents, problem = compose(Source.from_text("flow.yaml", text))
-    assert problem is None, f"{problem}\n{text}"
-    return documents
-
-
-def tasks_by_id(text: str) -> dict:
-    source = Source.from_text("flow.yaml", text)
-    tasks = {}
-    for index, document in enumerate(parse(text)):
-        if is_flow(document):
-            for task in build_flow(source, document, index).tasks:
-                tasks[task.id] = task
-    return tasks
-
-
-def task_lines(source: Source, ids: set[str]) -> set[int]:
-    """0-based lines of the given tasks, from a task's first line to its last."""
-    lines: set[int] = set()
-    for task in tasks_by_id(source.text).values():
-        if task.id in ids:
-            first = source.position(line_start(source.text, task.span.start))[0] - 1
-            last = source.position(content_end(source, task.node))[0] - 1
-            lines.update(range(first, last + 1))
-    return lines
-
-
-def assert_changes_only_inside(before: Source, after: str, ids: set[str]) -> None:
-    """The lines outside the fixed tasks are all in `after`, in order, byte for byte."""
-    allowed = task_lines(before, ids)
-    old = before.text.splitlines(True)
-    gaps: list[str] = []
-    previous_allowed = True
-    for number, line in enumerate(old):
-        if number in allowed:
-            previous_allowed = True
-            continue
-        if previous_allowed:
-            gaps.append("")
-        gaps[-1] += line
-        previous_allowed = False
-    position = 0
-    for index, gap in enumerate(gaps):
-        if index == 0 and 0 not in allowed:
-            found = 0 if after.startswith(gap) else -1
-        elif index == len(gaps) - 1 and len(old) - 1 not in allowed:
-            found = len(after) - len(gap) if after.endswith(gap) else -1
-            found = found if found >= position else -1
-        else:
-            found = after.find(gap, position)
-        assert found >= 0, f"text outside {sorted(ids)} changed:\n{gap}\n--- in ---\n{after}"
-        position = found + len(gap)
 
 
 def finding_keys(result: FileResult) -> Counter:

@@ -17,19 +17,10 @@ import pytest
 
 import flowlint.fixes.engine
 import flowlint.fixes.write
+from helpers import BAD_FLOW, GOOD_FLOW
+
 from flowlint.cli import main
 
-BAD_FLOW = """\
-id: etl
-namespace: company.team
-tasks:
-  - id: transform
-    type: io.kestra.plugin.scripts.python.Script
-    beforeCommands:
-      - pip install pandas requests
-    script: print(1)
-"""
-GOOD_FLOW = BAD_FLOW.replace("      - pip install pandas requests\n", "      - python -V\n")
 
 
 @pytest.fixture(autouse=True)
