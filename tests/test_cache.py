@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from helpers import PANDAS_FLOW
+
 from flowlint import process
 from flowlint.cli import main
 
