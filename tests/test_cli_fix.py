@@ -201,3 +201,14 @@ def test_target_2_0_turns_runner_into_task_runner(tmp_path, capsys) -> None:
     text = path.read_text()
     assert "runner: DOCKER" not in text and "runner: PROCESS" not in text
     assert "    taskRunner:\n      type: io.kestra.plugin.core.runner.Process\n" in text
+
+
+def test_stdin_filename_gets_config_and_per_file_ignores(tmp_path, capsys, monkeypatch) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.flowlint.per-file-ignores]\n"flows/legacy/*" = ["FL001"]\n')
+    monkeypatch.chdir(tmp_path)
+    for name, expected in (("flows/legacy/etl.yaml", 0), ("flows/etl.yaml", 1)):
+        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(FLOW.encode())))
+        code, out, _ = run(["check", "--format", "concise", "--select", "FL001",
+                            "--stdin-filename", name, "-"], capsys)
+        assert code == expected, (name, out)
