@@ -45,9 +45,7 @@ def shell_fields(task: Task) -> tuple[str, ...]:
     kind = task.script_kind
     if kind is None:
         return ()
-    if kind.shape == "legacy":
-        return ("beforeCommands", "commands")
-    if kind.shape == "commands":
+    if kind.shape in ("legacy", "commands"):
         return ("beforeCommands", "commands")
     if kind.language == "shell":
         return ("beforeCommands", "script")
