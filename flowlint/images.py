@@ -22,10 +22,10 @@ from packaging.utils import canonicalize_name
 
 from flowlint import kestra
 from flowlint.caching import is_cached
-from flowlint.checks.python_installs import DEFAULT_INSTALLERS, TaskInstall, python_installs
-from flowlint.commands import LocatedInstall
+from flowlint.checks.python_installs import DEFAULT_INSTALLERS, python_installs
 from flowlint.files import discover, read_bytes
-from flowlint.model import Flow, Task, build_flow, is_flow
+from flowlint.model import Flow, Task, build_flow, effective_runner, is_flow
+from flowlint.shell import Install
 from flowlint.source import DEFAULT_MAX_BYTES, SourceError, decode
 from flowlint.yamlnodes import (
     compose,
@@ -136,11 +136,14 @@ def _read_flows(path: str, target_version: tuple[int, int], max_bytes: int,
 
 def _flow_requests(flow: Flow, parameters: dict, every_runner: bool,
                    problems: list[str]) -> Iterator[TaskRequest]:
-    installs: dict[int, list[TaskInstall]] = {}
+    installs: dict[int, list[tuple[Install, str]]] = {}
     for found in python_installs(flow, parameters):
         if (every_runner or found.runner.starts_container) \
                 and not is_cached(found.located, found.task):
-            installs.setdefault(id(found.task), []).append(found)
+            installs.setdefault(id(found.task), []).append((found.located.install,
+                                                            found.located.text))
+    for task, install, text in _script_installs(flow, every_runner):
+        installs.setdefault(id(task), []).append((install, text))
     for task in flow.tasks:
         legacy = task.type == kestra.LEGACY_PYTHON and task.prop("requirements") is not None
         if id(task) not in installs and not legacy:
@@ -150,19 +153,36 @@ def _flow_requests(flow: Flow, parameters: dict, every_runner: bool,
         options: list[str] = []
         if legacy:
             _legacy_requirements(task, ref, requirements, options, problems)
-        for found in installs.get(id(task), []):
-            _install_requirements(found.located, ref, requirements, options, problems)
+        for install, text in installs.get(id(task), []):
+            _install_requirements(install, text, ref, requirements, options, problems)
         if requirements or options:
             image, origin = task_image(task, flow.target_version)
             yield TaskRequest(ref, tuple(requirements), tuple(options), image, origin)
 
 
-def _install_requirements(located: LocatedInstall, ref: TaskRef, requirements: list[str],
+def _script_installs(flow: Flow, every_runner: bool) -> Iterator[tuple[Task, Install, str]]:
+    """Installs that Python scripts run themselves (FL003): the custom-image and
+    process-runner fixes remove them from the script, so the image or server needs them."""
+    if not any(task.script_kind and task.script_kind.language == "python"
+               for task in flow.tasks):
+        return
+    from flowlint.python_scripts import analyse_flow
+
+    for analysis in analyse_flow(flow):
+        task = analysis.script.task
+        if not (every_runner or effective_runner(task, flow.target_version).starts_container):
+            continue
+        for call in analysis.code.installs:
+            for install in call.installs:
+                if install.ecosystem == "python":
+                    yield task, install, call.code
+
+
+def _install_requirements(install: Install, text: str, ref: TaskRef, requirements: list[str],
                           options: list[str], problems: list[str]) -> None:
-    install = located.install
     if install.upgrades_pip_only:
         return
-    where = f"{ref}: '{located.text}'"
+    where = f"{ref}: '{text}'"
     if install.tool in CONDA_TOOLS:
         problems.append(f"{where} installs conda packages, not pip ones: add them by hand")
         return

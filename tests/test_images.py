@@ -316,3 +316,33 @@ def test_write_never_touches_files_outside_the_folder(tmp_path: Path) -> None:
 ])
 def test_slug_is_a_plain_folder_name(image: str, expected: str) -> None:
     assert slug(image) == expected
+
+
+SCRIPT_INSTALL = """\
+id: etl
+namespace: company.team
+tasks:
+  - id: transform
+    type: io.kestra.plugin.scripts.python.Script
+    containerImage: python:3.12-slim
+    script: |
+      import subprocess, sys
+      subprocess.check_call([sys.executable, "-m", "pip", "install", "polars==1.2"])
+      import polars
+  - id: local
+    type: io.kestra.plugin.scripts.python.Script
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    script: |
+      import os
+      os.system("pip install httpx")
+"""
+
+
+def test_packages_installed_by_python_scripts_are_baked(tmp_path: Path) -> None:
+    # The custom-image fix of FL003 removes the script's install: the image must hold it.
+    (tmp_path / "flow.yaml").write_text(SCRIPT_INSTALL)
+    plan = build_image_contexts([str(tmp_path)])
+    assert list(plan.contexts) == ["python:3.12-slim"]
+    assert plan.contexts["python:3.12-slim"].requirements.splitlines()[-1] == "polars==1.2"
+    assert "httpx" not in plan.contexts["python:3.12-slim"].requirements   # process runner

@@ -125,3 +125,20 @@ def test_output_is_deterministic(tmp_path: Path, workers: int) -> None:
     second = build_server_requirements([folder], worker_threads=workers).text
     assert first.encode() == second.encode()
     assert f"--worker-thread={workers}" in first
+
+
+def test_packages_installed_by_python_scripts_are_listed(tmp_path: Path) -> None:
+    (tmp_path / "flow.yaml").write_text("""\
+id: etl
+namespace: company.team
+tasks:
+  - id: local
+    type: io.kestra.plugin.scripts.python.Script
+    taskRunner:
+      type: io.kestra.plugin.core.runner.Process
+    script: |
+      import os
+      os.system("pip install httpx==0.27")
+""")
+    result = build_server_requirements([str(tmp_path)])
+    assert "pip install httpx==0.27 && ./kestra server standalone" in result.text
