@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import warnings
 
 # Any of these and the script may install or run something: libcst must look at it.
 MAY_RUN_PROGRAMS = re.compile(
@@ -24,7 +25,10 @@ def imports_with_ast(masked: str, import_errors: frozenset[str], want_strings: b
     """(module, start, end, optional) of every import, and the spans of string literals
     (only when `want_strings`), as script indexes; None when `ast` cannot parse the script."""
     try:
-        tree = ast.parse(masked)
+        # A user's `"\d"` must not print a SyntaxWarning (Python 3.12+) into the report.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(masked)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     to_index = _IndexMap(masked)

@@ -60,3 +60,9 @@ def test_scripts_that_may_run_programs_take_the_libcst_path() -> None:
     assert MAY_RUN_PROGRAMS.search("import subprocess\nsubprocess.run(['ls'])\n")
     assert MAY_RUN_PROGRAMS.search("os.system('x')")
     assert not MAY_RUN_PROGRAMS.search("import pandas\nprint(pandas.__version__)\n")
+
+
+def test_invalid_escapes_in_a_script_print_no_warning(recwarn: pytest.WarningsRecorder) -> None:
+    python_scripts.analyse_code.cache_clear()
+    python_scripts.analyse_code('import re\npattern = re.compile("\\d+\\}")\n')
+    assert [str(item.message) for item in recwarn] == []
