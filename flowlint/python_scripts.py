@@ -22,6 +22,7 @@ import ast
 import bisect
 import re
 import shlex
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -657,7 +658,9 @@ class _Analyser:
     def _simple_string(self, node: object) -> str | None:
         start, end = self.range_of(node)
         try:
-            value = ast.literal_eval(self.original[start:end])
+            with warnings.catch_warnings():   # `"\d"` in a user's string: no warning output
+                warnings.simplefilter("ignore")
+                value = ast.literal_eval(self.original[start:end])
         except (SyntaxError, ValueError, MemoryError, RecursionError):
             try:
                 value = node.evaluated_value  # type: ignore[attr-defined]

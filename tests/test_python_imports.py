@@ -66,3 +66,12 @@ def test_invalid_escapes_in_a_script_print_no_warning(recwarn: pytest.WarningsRe
     python_scripts.analyse_code.cache_clear()
     python_scripts.analyse_code('import re\npattern = re.compile("\\d+\\}")\n')
     assert [str(item.message) for item in recwarn] == []
+
+
+def test_invalid_escapes_in_an_install_call_print_no_warning(
+        recwarn: pytest.WarningsRecorder) -> None:
+    python_scripts.analyse_code.cache_clear()
+    found = python_scripts.analyse_code(
+        'import os\nos.system("pip install x \\\\d")\nprint("\\d")\n')
+    assert found.installs
+    assert [str(item.message) for item in recwarn] == []
