@@ -14,11 +14,11 @@ import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.nodes import Node, ScalarNode
 
 from flowlint.findings import Edit, Finding, Fix, Span
 from flowlint.source import Source
-from flowlint.yamlnodes import node_span
+from flowlint.yamlnodes import node_span, walk_nodes
 
 UNUSED_SUPPRESSION = "FL900"
 FIX_TITLE = "remove unused suppression"
@@ -155,18 +155,8 @@ def scalar_spans(source: Source, documents: Iterable[Node]) -> list[tuple[int, i
     """Where comment-like text is scalar content: block scalars (from the line after their
     `|` or `>` header, whose own comment is real) and quoted scalars spanning several lines."""
     spans = []
-    seen: set[int] = set()
-    pending = list(documents)
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, MappingNode):
-            pending.extend(part for pair in node.value for part in pair)
-        elif isinstance(node, SequenceNode):
-            pending.extend(node.value)
-        elif isinstance(node, ScalarNode) and node.start_mark.line != node.end_mark.line:
+    for node in walk_nodes(documents, with_keys=True):
+        if isinstance(node, ScalarNode) and node.start_mark.line != node.end_mark.line:
             span = node_span(source, node)
             if node.style in ("|", ">"):
                 spans.append((source.offset(node.start_mark.line + 1, 0), span.end))

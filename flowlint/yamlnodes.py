@@ -7,7 +7,7 @@ keep a set of visited nodes so they do not cost time either.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -151,26 +151,37 @@ def string_list(node: Node | None) -> list[str]:
     return [text for item in sequence_items(node) if (text := scalar_text(item)) is not None]
 
 
-def duplicate_keys(root: Node) -> Iterator[ScalarNode]:
-    """The second (and later) occurrence of each key repeated within one mapping."""
-    seen_nodes: set[int] = set()
-    pending = [root]
+def walk_nodes(roots: Iterable[Node], with_keys: bool = False) -> Iterator[Node]:
+    """Every node under the roots, each once: an alias is its anchor's node, so aliases
+    (and alias bombs) cost one visit. Mapping keys are visited only `with_keys`."""
+    seen: set[int] = set()
+    pending = list(roots)
     while pending:
         node = pending.pop()
-        if id(node) in seen_nodes:
+        if id(node) in seen:
             continue
-        seen_nodes.add(id(node))
+        seen.add(id(node))
+        yield node
         if isinstance(node, MappingNode):
-            keys: set[str] = set()
             for key, value in node.value:
-                if isinstance(key, ScalarNode) and not (key.value == "<<" and
-                                                        key.tag == MERGE_TAG):
-                    if key.value in keys:
-                        yield key
-                    keys.add(key.value)
+                if with_keys:
+                    pending.append(key)
                 pending.append(value)
         elif isinstance(node, SequenceNode):
             pending.extend(node.value)
+
+
+def duplicate_keys(root: Node) -> Iterator[ScalarNode]:
+    """The second (and later) occurrence of each key repeated within one mapping."""
+    for node in walk_nodes([root]):
+        if not isinstance(node, MappingNode):
+            continue
+        keys: set[str] = set()
+        for key, _ in node.value:
+            if isinstance(key, ScalarNode) and not (key.value == "<<" and key.tag == MERGE_TAG):
+                if key.value in keys:
+                    yield key
+                keys.add(key.value)
 
 
 def to_data(node: Node, memo: dict[int, object] | None = None) -> object:

@@ -8,25 +8,24 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from flowlint.model import is_flow
 from flowlint.source import Source
-from flowlint.yamlnodes import compose, duplicate_keys, get_text, mapping_items, sequence_items
+from flowlint.yamlnodes import (
+    compose,
+    duplicate_keys,
+    get_text,
+    mapping_items,
+    sequence_items,
+    walk_nodes,
+)
 
 
 def task_ids(document: Node) -> set[str]:
     """Ids of every task-like mapping of a document."""
     ids: set[str] = set()
-    pending, seen = [document], set()
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
+    for node in walk_nodes([document]):
         if isinstance(node, MappingNode):
             task_id, task_type = get_text(node, "id"), get_text(node, "type")
             if task_id is not None and task_type is not None and "." in task_type:
                 ids.add(task_id)
-            pending.extend(value for _, _, value in mapping_items(node))
-        elif isinstance(node, SequenceNode):
-            pending.extend(node.value)
     return ids
 
 
