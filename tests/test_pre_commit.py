@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import PANDAS_FLOW, REPO
 
+pytestmark = pytest.mark.slow
 
 
 def git(cwd: Path, *args: str) -> None:

@@ -8,7 +8,11 @@ import sysconfig
 import venv
 from pathlib import Path
 
+import pytest
+
 from helpers import REPO
+
+pytestmark = pytest.mark.slow
 
 
 def test_wheel_ships_the_catalogue(tmp_path: Path) -> None:
