@@ -14,15 +14,20 @@ from collections.abc import Iterable
 import click
 
 from flowlint import __version__
-from flowlint.catalogue import CatalogueError, load_catalogue, render_rule_doc, rule_by_code_or_name
+from flowlint.catalogue import (
+    CatalogueError,
+    load_catalogue,
+    render_rule_doc,
+    rule_by_code_or_name,
+)
 from flowlint.config import ConfigError, ConfigResolver, effective_settings_text
-from flowlint.engine import Settings
 from flowlint.files import CACHE_DIR, discover
-from flowlint.fixes.plan import STRATEGIES
-from flowlint.process import FileOutcome, Mode, process_file, process_files
-from flowlint.settings import CommandLine, SettingsResolver
-from flowlint.kestra import parse_version
+from flowlint.kestra.plugin_types import parse_version
+from flowlint.lint import Settings
+from flowlint.remedies.fix_context import STRATEGIES
 from flowlint.report import FORMATS, Reported, render, reported
+from flowlint.run.pipeline import FileOutcome, Mode, process_file, process_files
+from flowlint.settings import CommandLine, SettingsResolver
 from flowlint.source import DEFAULT_MAX_BYTES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -282,7 +287,10 @@ def config_command(path: str, config_path: str | None, isolated: bool) -> None:
 def image_command(paths: tuple[str, ...], output: str, exclude: tuple[str, ...],
                   target_version: str) -> None:
     """Write Dockerfiles and requirements.txt with the packages tasks install per run."""
-    from flowlint.images import ContextWriteError, build_image_contexts
+    from flowlint.remedy_files.image_contexts import (
+        ContextWriteError,
+        build_image_contexts,
+    )
 
     plan = build_image_contexts(paths or (".",), parse_version(target_version),
                                 excludes=exclude)
@@ -308,7 +316,7 @@ def image_command(paths: tuple[str, ...], output: str, exclude: tuple[str, ...],
 def server_requirements_command(paths: tuple[str, ...], exclude: tuple[str, ...],
                                 target_version: str) -> None:
     """Print the packages to install at server start for the process-runner remedy."""
-    from flowlint.server_requirements import build_server_requirements
+    from flowlint.remedy_files.server_requirements import build_server_requirements
 
     requirements = build_server_requirements(paths or (".",), parse_version(target_version),
                                              excludes=exclude)
@@ -320,7 +328,7 @@ def server_requirements_command(paths: tuple[str, ...], exclude: tuple[str, ...]
 @main_group.command("clean")
 def clean_command() -> None:
     """Remove the result cache (.flowlint_cache/ in the current folder)."""
-    from flowlint.cache import clean
+    from flowlint.run.result_cache import clean
 
     removed = clean()
     click.echo(f"removed {CACHE_DIR}/" if removed else f"no {CACHE_DIR}/ here", err=True)

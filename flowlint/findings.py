@@ -49,4 +49,6 @@ class Finding:
     yaml_path: str | None = None
     fix: Fix | None = None
     fix_outcome: FixOutcome | None = None
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    # What the check judged (installs, spans, the task), typed by each rule; the rule's fix
+    # reads it instead of finding the problem again.
+    detail: object = field(default=None, compare=False, hash=False, repr=False)

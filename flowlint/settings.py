@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from flowlint.catalogue import Rule
 from flowlint.config import Config, ConfigResolver, merged, rule_parameters
-from flowlint.engine import Settings
-from flowlint.fixes.plan import FixOptions
-from flowlint.kestra import parse_version
+from flowlint.kestra.plugin_types import parse_version
+from flowlint.lint import Settings
+from flowlint.remedies.fix_context import FixOptions
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class SettingsResolver:
         return bool(config.exclude) and config.is_excluded(path)
 
     def _command_line_ignored(self) -> frozenset[str]:
-        from flowlint.engine import select_rules
+        from flowlint.lint import select_rules
 
         if not self.command_line.ignore:
             return frozenset()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import bisect
-from array import array
 import codecs
+from array import array
 from dataclasses import dataclass, field
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024

@@ -4,7 +4,7 @@ A suppression inside a task (on its `- id:` line, on its beforeCommands line, ..
 findings of that task; one outside every task covers the findings that start on its line; an
 `ignore-file` comment covers the whole file. Codes are required: a bare `flowlint: ignore`
 would silence rules nobody thought about, so it is reported as malformed and suppresses nothing.
-Suppressions that suppress nothing are reported as FL900, with a fix that removes them.
+Suppressions that suppress nothing are reported as FL900 (flowlint.rules.fl900_unused_suppression).
 """
 
 from __future__ import annotations
@@ -16,12 +16,11 @@ from dataclasses import dataclass, field, replace
 
 from ruamel.yaml.nodes import Node, ScalarNode
 
-from flowlint.findings import Edit, Finding, Fix, Span
+from flowlint.findings import Finding, Span
 from flowlint.source import Source
 from flowlint.yamlnodes import node_span, walk_nodes
 
 UNUSED_SUPPRESSION = "FL900"
-FIX_TITLE = "remove unused suppression"
 _CANDIDATE = re.compile(r"#[ \t]*flowlint[ \t]*:")
 _DIRECTIVE = re.compile(r"flowlint[ \t]*:[ \t]*(?P<word>[A-Za-z_-]*)")
 _CODE = re.compile(r"^FL[0-9]{3}$", re.IGNORECASE)
@@ -127,7 +126,7 @@ def _parse(comment: str, span: Span, line: int) -> Suppression:
     return Suppression(frozenset(token.upper() for token in tokens), span, file_level, line)
 
 
-def _brackets(comment: str) -> tuple[int, int] | None:
+def code_list_brackets(comment: str) -> tuple[int, int] | None:
     """Offsets of '[' and ']' right after the directive word, or None without a code list."""
     directive = _DIRECTIVE.search(comment)
     if directive is None:
@@ -141,14 +140,23 @@ def _brackets(comment: str) -> tuple[int, int] | None:
     return (opening, closing) if closing > 0 else None
 
 
+def directive_start(comment: str) -> int:
+    """Where `flowlint:` starts in a suppression comment (-1 when it has none)."""
+    directive = _DIRECTIVE.search(comment)
+    return directive.start() if directive else -1
+
+
+def split_codes(text: str) -> list[str]:
+    """The codes of a code list's inside, `FL001, FL003` or `FL001 FL003`, as written."""
+    return [token for token in _SEPARATORS.split(text) if token]
+
+
 def _code_tokens(comment: str) -> list[str] | None:
     """The codes between the brackets in written order, or None when there are none."""
-    brackets = _brackets(comment)
+    brackets = code_list_brackets(comment)
     if brackets is None:
         return None
-    tokens = [token for token in _SEPARATORS.split(comment[brackets[0] + 1:brackets[1]])
-              if token]
-    return tokens or None
+    return split_codes(comment[brackets[0] + 1:brackets[1]]) or None
 
 
 def scalar_spans(source: Source, documents: Iterable[Node]) -> list[tuple[int, int]]:
@@ -236,11 +244,15 @@ def _covers(suppression: Suppression, scope: tuple[str, Span] | None, finding: F
     return finding.task_id == task_id and span.start <= finding.span.start < span.end
 
 
+ReportUnused = Callable[[Iterable[Suppression], str], list[Finding]]
+
+
 def apply_inline_suppressions(source: Source, documents: Iterable[Node],
                               tasks: Iterable[tuple[str, Span]], findings: Sequence[Finding],
-                              enabled: Collection[str] | None = None) -> SuppressionResult:
-    """Everything for one file: find the comments, apply them, and add FL900 findings for the
-    unused ones to `kept` when FL900 is enabled (or `enabled` is None).
+                              enabled: Collection[str] | None = None,
+                              report_unused: ReportUnused | None = None) -> SuppressionResult:
+    """Everything for one file: find the comments, apply them, and add the findings that
+    `report_unused` (FL900's) makes of the unused ones to `kept`.
 
     `documents` are the composed YAML documents and `tasks` (task id, Task.span) pairs.
     """
@@ -255,67 +267,10 @@ def apply_inline_suppressions(source: Source, documents: Iterable[Node],
         return source.position(offset)[0]
 
     result = apply_suppressions(findings, suppressions, regions, line_of, enabled)
-    if enabled is not None and UNUSED_SUPPRESSION not in enabled:
+    if report_unused is None:
         return result
-    reported = unused_suppression_findings(result.unused, source.text)
+    reported = report_unused(result.unused, source.text)
     # An FL900 finding can itself be suppressed (`ignore-file[FL900]` keeps stale comments).
     second = apply_suppressions(reported, suppressions, regions, line_of, enabled)
     kept = sorted([*result.kept, *second.kept], key=lambda item: (item.span.start, item.rule))
     return SuppressionResult(kept, [*result.suppressed, *second.suppressed], result.unused)
-
-
-# FL900
-
-
-def unused_suppression_findings(unused: Iterable[Suppression], text: str) -> list[Finding]:
-    """FL900 findings for unused and malformed suppressions; unused ones come with a fix."""
-    findings = []
-    for suppression in unused:
-        if suppression.problem:
-            findings.append(Finding(UNUSED_SUPPRESSION, suppression.span,
-                                    f"malformed suppression: {suppression.problem}"))
-            continue
-        comment = text[suppression.span.start:suppression.span.end]
-        brackets = _brackets(comment)
-        assert brackets is not None  # a well-formed suppression has its code list
-        written = comment[_DIRECTIVE.search(comment).start():brackets[1] + 1]
-        message = f"unused suppression: '{written}' suppresses nothing"
-        if suppression.unused_codes == suppression.codes:
-            fix = Fix(FIX_TITLE, (_removal(text, suppression.span),), safe=True)
-        else:
-            idle = ", ".join(sorted(suppression.unused_codes))
-            message += f" for {idle}"
-            fix = Fix(f"remove unused {idle} from suppression",
-                      (_without_codes(comment, suppression, brackets),), safe=True)
-        findings.append(Finding(UNUSED_SUPPRESSION, suppression.span, message, fix=fix))
-    return findings
-
-
-def _removal(text: str, span: Span) -> Edit:
-    """Delete the comment: its whole line when it is alone on it, else it and the blanks
-    before it. Line endings are never rewritten, so CRLF files stay CRLF."""
-    line_start = text.rfind("\n", 0, span.start) + 1
-    newline = text.find("\n", span.end)
-    line_end = len(text) if newline < 0 else newline
-    if text[line_start:span.start].strip(" \t"):
-        kept_prefix = text[line_start:span.start].rstrip(" \t")
-        content_end = line_end - 1 if text[line_end - 1:line_end] == "\r" else line_end
-        return Edit(line_start + len(kept_prefix), content_end, "")
-    if newline >= 0:
-        return Edit(line_start, newline + 1, "")
-    # The last line, with no newline after it: take the newline before it, so the file
-    # still ends without one.
-    start = line_start
-    if start > 0:
-        start -= 2 if text[start - 2:start] == "\r\n" else 1
-    return Edit(start, len(text), "")
-
-
-def _without_codes(comment: str, suppression: Suppression, brackets: tuple[int, int]) -> Edit:
-    opening, closing = brackets
-    inner = comment[opening + 1:closing]
-    kept = [token for token in _SEPARATORS.split(inner)
-            if token and token.upper() not in suppression.unused_codes]
-    separator = (", " if ", " in inner else ",") if "," in inner else " "
-    start = suppression.span.start
-    return Edit(start + opening + 1, start + closing, separator.join(kept))

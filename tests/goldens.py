@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 from flowlint.catalogue import load_catalogue
-from flowlint.engine import Settings
-from flowlint.fixes.engine import FixRun, fix_source
-from flowlint.fixes.plan import STRATEGIES, FixOptions
+from flowlint.lint import Settings
+from flowlint.remedies.fix_context import STRATEGIES, FixOptions
+from flowlint.run.fix_loop import FixRun, fix_source
 from flowlint.source import decode
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flowlint.fixes.yamltext import content_end, line_start
-from flowlint.model import build_flow, is_flow
+from flowlint.kestra.flow import build_flow, is_flow
+from flowlint.remedies.yaml_text import content_end, line_start
 from flowlint.source import Source
 from flowlint.yamlnodes import compose
 

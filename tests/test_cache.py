@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 from helpers import PANDAS_FLOW
 
-from flowlint import process
 from flowlint.cli import main
-
+from flowlint.run import pipeline
 
 
 @pytest.fixture()
@@ -42,7 +41,7 @@ def test_warm_run_answers_from_the_cache(project, capsys, monkeypatch) -> None:
     def no_checking(*args: object) -> None:
         raise AssertionError("a cached file was checked again")
 
-    monkeypatch.setattr(process, "check_bytes", no_checking)
+    monkeypatch.setattr(pipeline, "check_bytes", no_checking)
     assert report(["flows"], capsys) == cold
     assert report(["-j", "1", "flows"], capsys) == cold
 

@@ -14,7 +14,6 @@ from helpers import BAD_FLOW, FIXTURES, GOOD_FLOW
 from flowlint.cli import main
 
 
-
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     code = main(args)
     captured = capsys.readouterr()

@@ -9,8 +9,8 @@ import pytest
 from goldens import bad_fixtures, cases, golden_paths, refusals, run_fix, settings_for
 from helpers import assert_changes_only_inside, fixture_id
 
-from flowlint.engine import check_source
-from flowlint.fixes.engine import fix_source
+from flowlint.lint import check_source
+from flowlint.run.fix_loop import fix_source
 from flowlint.source import decode
 
 CASES = cases()

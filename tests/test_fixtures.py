@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import fixture_files, expected_markers, fixture_id
+from helpers import expected_markers, fixture_files, fixture_id
 
 from flowlint.catalogue import load_catalogue
-from flowlint.engine import Settings, check_bytes
+from flowlint.lint import Settings, check_bytes
 
 CATALOGUE = load_catalogue()
 DEFAULT_RULES = frozenset(code for code, rule in CATALOGUE.items() if rule.enabled_by_default)

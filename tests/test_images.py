@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from flowlint.images import ContextWriteError, build_image_contexts, slug
+from flowlint.remedy_files.image_contexts import (
+    ContextWriteError,
+    build_image_contexts,
+    slug,
+)
 
 PANDAS_PINNED = """\
 id: etl

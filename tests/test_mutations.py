@@ -18,9 +18,9 @@ from helpers import FIXTURES
 
 from flowlint.catalogue import load_catalogue
 from flowlint.cli import main
-from flowlint.engine import Settings
-from flowlint.fixes.plan import FixOptions
-from flowlint.process import Mode, process_file
+from flowlint.lint import Settings
+from flowlint.remedies.fix_context import FixOptions
+from flowlint.run.pipeline import Mode, process_file
 from flowlint.source import Source, SourceError, decode
 
 ALL_FIXTURES = sorted(FIXTURES.glob("*/*.yaml"))
@@ -86,7 +86,7 @@ SETTINGS = Settings(frozenset(load_catalogue()), (1, 0),
 def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     # Hundreds of throwaway writes: durability is write_atomic's test's business, not ours.
-    monkeypatch.setattr("flowlint.fixes.write.os.fsync", lambda descriptor: None)
+    monkeypatch.setattr("flowlint.run.atomic_write.os.fsync", lambda descriptor: None)
 
 
 @pytest.mark.parametrize("fixture", ALL_FIXTURES,

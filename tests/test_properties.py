@@ -15,15 +15,15 @@ from collections import Counter
 
 import pytest
 from flowgen import Layout, flow_specs, layouts, render, restyled
-from hypothesis import HealthCheck, given, settings
 from helpers import assert_changes_only_inside, parse, tasks_by_id
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flowlint.catalogue import load_catalogue
-from flowlint.engine import FileResult, Settings, check_bytes, check_source
-from flowlint.fixes.engine import fix_source
-from flowlint.fixes.plan import FixOptions
-from flowlint.model import is_flow
+from flowlint.kestra.flow import is_flow
+from flowlint.lint import FileResult, Settings, check_bytes, check_source
+from flowlint.remedies.fix_context import FixOptions
+from flowlint.run.fix_loop import fix_source
 from flowlint.source import Source, decode
 from flowlint.yamlnodes import scalar_text
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from helpers import FIXTURES
 
-from flowlint import python_scripts
-from flowlint.python_imports import MAY_RUN_PROGRAMS
+from flowlint.facts import python_scripts
+from flowlint.lang import python_code
+from flowlint.kestra.flow import build_flow, is_flow
+from flowlint.lang.python_imports import MAY_RUN_PROGRAMS
 from flowlint.source import decode
 from flowlint.yamlnodes import compose
-from flowlint.model import build_flow, is_flow
 
 EXTRA_SCRIPTS = [
     "import os\nimport pandas as pd, numpy\nfrom google.cloud import bigquery\n",
@@ -39,19 +40,19 @@ def fixture_scripts() -> list[str]:
 
 
 def _libcst_analysis(text: str, monkeypatch: pytest.MonkeyPatch) -> object:
-    monkeypatch.setattr(python_scripts, "_imports_only", lambda masked, pebble: None)
-    python_scripts.analyse_code.cache_clear()
+    monkeypatch.setattr(python_code, "_imports_only", lambda masked, pebble: None)
+    python_code.analyse_code.cache_clear()
     try:
-        return python_scripts.analyse_code(text)
+        return python_code.analyse_code(text)
     finally:
         monkeypatch.undo()
-        python_scripts.analyse_code.cache_clear()
+        python_code.analyse_code.cache_clear()
 
 
 @pytest.mark.parametrize("text", fixture_scripts() + EXTRA_SCRIPTS)
 def test_fast_path_equals_libcst(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    python_scripts.analyse_code.cache_clear()
-    fast = python_scripts.analyse_code(text)
+    python_code.analyse_code.cache_clear()
+    fast = python_code.analyse_code(text)
     slow = _libcst_analysis(text, monkeypatch)
     assert fast == slow
 
@@ -63,15 +64,15 @@ def test_scripts_that_may_run_programs_take_the_libcst_path() -> None:
 
 
 def test_invalid_escapes_in_a_script_print_no_warning(recwarn: pytest.WarningsRecorder) -> None:
-    python_scripts.analyse_code.cache_clear()
-    python_scripts.analyse_code('import re\npattern = re.compile("\\d+\\}")\n')
+    python_code.analyse_code.cache_clear()
+    python_code.analyse_code('import re\npattern = re.compile("\\d+\\}")\n')
     assert [str(item.message) for item in recwarn] == []
 
 
 def test_invalid_escapes_in_an_install_call_print_no_warning(
         recwarn: pytest.WarningsRecorder) -> None:
-    python_scripts.analyse_code.cache_clear()
-    found = python_scripts.analyse_code(
+    python_code.analyse_code.cache_clear()
+    found = python_code.analyse_code(
         'import os\nos.system("pip install x \\\\d")\nprint("\\d")\n')
     assert found.installs
     assert [str(item.message) for item in recwarn] == []

@@ -10,16 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowlint import distributions
-from flowlint.engine import Settings, check_source
-from flowlint.model import Flow, build_flow
-from flowlint.python_scripts import (
-    UNKNOWN,
-    analyse_code,
-    analyse_flow,
-    pebble_regions,
-    python_scripts,
-)
+from flowlint.facts.python_scripts import analyse_scripts, python_scripts
+from flowlint.lang.python_code import analyse_code, pebble_regions
+from flowlint.lang.python_shapes import UNKNOWN, install_packages
+from flowlint.kestra.flow import Flow, build_flow
+from flowlint.lang import distributions
+from flowlint.lint import Settings, check_source
 from flowlint.source import Source
 from flowlint.yamlnodes import compose
 
@@ -48,7 +44,7 @@ def script_flow(script: str, extra: str = "") -> str:
 
 _IMPORT_PROBE = """
 import sys
-from flowlint.engine import Settings, check_source
+from flowlint.lint import Settings, check_source
 from flowlint.catalogue import load_catalogue
 from flowlint.source import Source
 text = open(sys.argv[1], encoding="utf-8").read()
@@ -224,7 +220,7 @@ def test_offsets_point_at_the_same_characters(style: str) -> None:
     (finding,) = findings(text, "FL003")
     assert text[finding.span.start:finding.span.end] in (
         "os.system('pip install x')", "os.system(''pip install x'')")
-    (analysis,) = analyse_flow(flow_of(text))
+    (analysis,) = analyse_scripts(flow_of(text))
     for index, char in enumerate(analysis.script.text):
         if char not in " \n'":
             assert text[analysis.offset(index)] == char
@@ -241,7 +237,7 @@ def test_crlf_and_tabs() -> None:
 
 def test_parse_failure_is_exposed_not_reported() -> None:
     text = script_flow("import os\nx = = 1\nos.system('pip install a')\n")
-    (analysis,) = analyse_flow(flow_of(text))
+    (analysis,) = analyse_scripts(flow_of(text))
     assert not analysis.parses and "line 2" in (analysis.error or "")
     assert Source.from_text("f", text).position(analysis.error_offset)[0] == 8
     assert findings(text, "FL003") == [] and findings(text, "FL010") == []
@@ -256,13 +252,14 @@ def test_fl003_records_packages_and_statement() -> None:
         result = subprocess.run(["pip", "install", "polars"])
         subprocess.run(["pip", "install", "duckdb"]); print(1)
         """)
-    first, second, third = findings(text, "FL003")
-    assert first.extra["packages"] == ["pandas==2.2", "{{ inputs.p }}"]
-    start, end = first.extra["statement_span"]
-    assert text[start:end].startswith("subprocess.check_call(") and text[end - 1] == ")"
-    assert first.extra["standalone"] is True
-    assert second.extra["statement_span"] is None and second.extra["standalone"] is False
-    assert third.extra["statement_span"] is not None and third.extra["standalone"] is False
+    first, second, third = (finding.detail[0] for finding in findings(text, "FL003"))
+    assert install_packages(first.found) == ["pandas==2.2", "{{ inputs.p }}"]
+    span = first.analysis.span(*first.found.statement)
+    assert text[span.start:span.end].startswith("subprocess.check_call(")
+    assert text[span.end - 1] == ")"
+    assert first.found.standalone is True
+    assert second.found.statement is None and second.found.standalone is False
+    assert third.found.statement is not None and third.found.standalone is False
 
 
 def test_fl003_message_names_the_runner() -> None:
@@ -288,7 +285,7 @@ def test_fl003_installers_parameter() -> None:
 def test_fl010_default_image_follows_the_target_version() -> None:
     text = script_flow("import requests\nfrom kestra import Kestra\n",
                        "    dependencies: [requests]\n")
-    assert [f.extra["module"] for f in findings(text, "FL010")] == ["kestra"]
+    assert [f.detail.name for f in findings(text, "FL010")] == ["kestra"]
     assert findings(text, "FL010", target=(0, 20)) == []
 
 

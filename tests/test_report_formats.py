@@ -13,8 +13,8 @@ from jsonschema.validators import validator_for
 
 from flowlint import __version__
 from flowlint.catalogue import load_catalogue, render_rule_doc
-from flowlint.engine import FileResult, Settings, check_source
 from flowlint.findings import Edit, Fix
+from flowlint.lint import FileResult, Settings, check_source
 from flowlint.report import FORMATS, render, reported
 from flowlint.report.json_format import finding_record
 from flowlint.source import Source

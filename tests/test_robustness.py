@@ -14,13 +14,11 @@ import time
 from pathlib import Path
 
 import pytest
-
-import flowlint.fixes.engine
-import flowlint.fixes.write
 from helpers import BAD_FLOW, GOOD_FLOW
 
+import flowlint.run.atomic_write
+import flowlint.run.fix_loop
 from flowlint.cli import main
-
 
 
 @pytest.fixture(autouse=True)
@@ -394,7 +392,7 @@ def test_file_changed_on_disk_during_fix_is_not_overwritten(tmp_path, capsys, mo
     path.write_text(BAD_FLOW)
     other.write_text(BAD_FLOW)
     edited = BAD_FLOW + "# edited by the user meanwhile\n"
-    real_fix_source = flowlint.fixes.engine.fix_source
+    real_fix_source = flowlint.run.fix_loop.fix_source
 
     def fix_then_edit(source, *args, **kwargs):  # noqa: ANN001, ANN202
         result = real_fix_source(source, *args, **kwargs)
@@ -402,7 +400,7 @@ def test_file_changed_on_disk_during_fix_is_not_overwritten(tmp_path, capsys, mo
             path.write_text(edited)
         return result
 
-    monkeypatch.setattr(flowlint.fixes.engine, "fix_source", fix_then_edit)
+    monkeypatch.setattr(flowlint.run.fix_loop, "fix_source", fix_then_edit)
     code, _, err = run(["check", "--fix", str(path), str(other)], capsys)
     assert code == 2
     assert path.read_text() == edited
@@ -420,7 +418,7 @@ def test_failure_just_before_rename_leaves_the_original(tmp_path, capsys, monkey
     def failing_replace(source, target):  # noqa: ANN001, ANN202
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(flowlint.fixes.write.os, "replace", failing_replace)
+    monkeypatch.setattr(flowlint.run.atomic_write.os, "replace", failing_replace)
     code, _, err = run(["check", "--fix", str(path)], capsys)
     assert code == 2
     assert f"{path}: error: not written: cannot write it: No space left on device" in err
@@ -430,7 +428,7 @@ def test_failure_just_before_rename_leaves_the_original(tmp_path, capsys, monkey
 
 
 def test_interrupt_just_before_rename_leaves_no_temp_file(tmp_path, monkeypatch) -> None:
-    from flowlint.fixes.write import write_atomic
+    from flowlint.run.atomic_write import write_atomic
 
     path = tmp_path / "flow.yaml"
     path.write_text(BAD_FLOW)
@@ -438,7 +436,7 @@ def test_interrupt_just_before_rename_leaves_no_temp_file(tmp_path, monkeypatch)
     def interrupted(source, target):  # noqa: ANN001, ANN202
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(flowlint.fixes.write.os, "replace", interrupted)
+    monkeypatch.setattr(flowlint.run.atomic_write.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         write_atomic(str(path), b"new", BAD_FLOW.encode())
     assert path.read_text() == BAD_FLOW
@@ -573,7 +571,7 @@ def test_removed_property_keeps_the_comment_about_the_next_task(tmp_path, capsys
 
 
 def task_property(text: str, task_id: str, key: str) -> object:
-    from flowlint.model import build_flow, is_flow
+    from flowlint.kestra.flow import build_flow, is_flow
     from flowlint.source import Source
     from flowlint.yamlnodes import compose, to_data
 
@@ -713,8 +711,8 @@ tasks:
 
 def test_overlapping_edits_inside_a_wrapped_task_are_refused() -> None:
     from flowlint.findings import Edit
-    from flowlint.fixes.task_edits import apply_within
-    from flowlint.fixes.yamltext import FixRefused
+    from flowlint.remedies.task_edits import apply_within
+    from flowlint.remedies.yaml_text import FixRefused
 
     with pytest.raises(FixRefused, match="overlap"):
         apply_within("0123456789", 0, 10, [Edit(2, 6, "x"), Edit(4, 5, "y")])

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flowlint.catalogue import Rule, load_catalogue
-from flowlint.engine import Settings
-from flowlint.engine import check_source
+from flowlint.lint import Settings, check_source
 from flowlint.source import Source
 
 CATALOGUE = load_catalogue()

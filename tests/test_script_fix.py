@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from flowlint.catalogue import load_catalogue
-from flowlint.engine import Settings, check_source
-from flowlint.fixes.engine import FixRun, fix_source
-from flowlint.fixes.plan import FixOptions
+from flowlint.lint import Settings, check_source
+from flowlint.remedies.fix_context import FixOptions
+from flowlint.run.fix_loop import FixRun, fix_source
 from flowlint.source import Source
 
 IMAGE = "registry.example.com/etl:1.0"

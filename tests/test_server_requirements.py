@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from flowlint.server_requirements import build_server_requirements
+from flowlint.remedy_files.server_requirements import build_server_requirements
 
 FLOW = """\
 id: etl

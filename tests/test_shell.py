@@ -4,7 +4,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowlint.shell import Install, SimpleCommand, find_installs, requirement_name, split_commands
+from flowlint.lang.installs import Install, find_installs
+from flowlint.lang.requirements import requirement_name
+from flowlint.lang.shell import SimpleCommand, split_commands
 
 
 def argv(cmd: SimpleCommand) -> list[str]:

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 import pytest
 
-from flowlint.engine import Settings, check_source
 from flowlint.findings import Edit, Finding, Span
-from flowlint.model import build_flow
+from flowlint.kestra.flow import build_flow
+from flowlint.lint import Settings, check_source
+from flowlint.rules import fl900_unused_suppression
 from flowlint.source import Source
 from flowlint.suppressions import (
     Suppression,
@@ -17,7 +18,6 @@ from flowlint.suppressions import (
     find_suppressions,
     scalar_spans,
     task_region,
-    unused_suppression_findings,
 )
 from flowlint.yamlnodes import compose
 
@@ -340,7 +340,7 @@ def test_malformed_comment_is_unused() -> None:
 
 def fl900(text: str) -> list[Finding]:
     result = apply_suppressions([], find_suppressions(text), [], line_of(text))
-    return unused_suppression_findings(result.unused, text)
+    return fl900_unused_suppression.findings(result.unused, text)
 
 
 @pytest.mark.parametrize("before, after", [
@@ -389,7 +389,7 @@ def test_partly_unused_comment_keeps_the_used_codes(before: str, after: str,
                                                     message: str) -> None:
     used = finding("FL001", before.index("id"))
     result = apply_suppressions([used], find_suppressions(before), [], line_of(before))
-    [item] = unused_suppression_findings(result.unused, before)
+    [item] = fl900_unused_suppression.findings(result.unused, before)
     assert item.message == message
     assert item.fix is not None and item.fix.safe
     assert apply_edits(before, item.fix.edits) == after
@@ -410,7 +410,9 @@ def check(text: str, rules=("FL000", "FL001", "FL002", "FL004", "FL900")):
     enabled = frozenset(rules)
     # The engine applies suppressions itself; here they are applied by hand, once.
     findings = check_source(source, Settings(enabled, use_suppressions=False)).findings
-    return apply_inline_suppressions(source, documents, tasks, findings, enabled)
+    report_unused = fl900_unused_suppression.findings \
+        if enabled is None or "FL900" in enabled else None
+    return apply_inline_suppressions(source, documents, tasks, findings, enabled, report_unused)
 
 
 def test_end_to_end_task_suppression() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flowlint.catalogue import Rule
-from flowlint.engine import FileResult
 from flowlint.findings import Finding
+from flowlint.lint import FileResult
 
 FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
 

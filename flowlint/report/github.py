@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flowlint.engine import FileResult
+from flowlint.lint import FileResult
 from flowlint.report import Reported
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}

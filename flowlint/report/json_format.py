@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from flowlint import __version__
-from flowlint.engine import FileResult
+from flowlint.lint import FileResult
 from flowlint.report import Reported
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ElementTree
 
-from flowlint.engine import FileResult
+from flowlint.lint import FileResult
 from flowlint.report import Reported
 from flowlint.report.text import concise_line
 

@@ -9,8 +9,8 @@ from urllib.parse import quote
 
 from flowlint import __version__
 from flowlint.catalogue import Rule, render_rule_doc
-from flowlint.engine import FileResult
 from flowlint.findings import Fix
+from flowlint.lint import FileResult
 from flowlint.report import Reported
 from flowlint.source import Source
 

@@ -1,0 +1,196 @@
+"""Python code embedded in a flow: where each script sits, and its analysis in file offsets.
+
+A script is a python task's `script`, or one of its `inputFiles` named `*.py`. What the code
+imports, installs and runs comes from flowlint.lang.python_code; this module maps the script
+indexes of that analysis to offsets in the flow file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+from ruamel.yaml.nodes import MappingNode, ScalarNode
+
+from flowlint.findings import Span
+from flowlint.kestra.flow import Flow, Task
+from flowlint.lang.python_code import analyse_code
+from flowlint.lang.installs import Install
+from flowlint.lang.python_shapes import CodeAnalysis, ScriptInstall
+from flowlint.source import Source
+from flowlint.yamlnodes import mapping_items, node_span, scalar_offset, scalar_text
+
+
+@dataclass(frozen=True)
+class PythonScript:
+    """One Python source in a task: its `script`, or an `inputFiles` entry named `*.py`."""
+
+    task: Task
+    node: ScalarNode
+    field: str          # 'script' or 'inputFiles'
+    file_name: str | None  # the inputFiles key, None for `script`
+    origin: str         # 'task', 'default' or 'forced-default'
+
+    @property
+    def label(self) -> str:
+        return self.field if self.file_name is None else f"{self.field}.{self.file_name}"
+
+    @property
+    def text(self) -> str:
+        return self.node.value
+
+
+def python_scripts(flow: Flow) -> Iterator[PythonScript]:
+    """Every Python source of the flow's python tasks (Script, Commands, triggers, legacy)."""
+    for task in flow.tasks:
+        kind = task.script_kind
+        if kind is None or kind.language != "python":
+            continue
+        if kind.shape == "script":
+            prop = task.properties.get("script")
+            if prop is not None and _has_code(prop.node):
+                yield PythonScript(task, prop.node, "script", None, prop.origin)
+        files = task.properties.get("inputFiles")
+        if files is not None and isinstance(files.node, MappingNode):
+            for key, _, value in mapping_items(files.node):
+                if key.endswith(".py") and _has_code(value):
+                    yield PythonScript(task, value, "inputFiles", key, files.origin)
+
+
+def _has_code(node: object) -> bool:
+    text = scalar_text(node)  # type: ignore[arg-type]
+    return text is not None and bool(text.strip())
+
+
+@dataclass
+class ScriptAnalysis:
+    source: Source
+    script: PythonScript
+    code: CodeAnalysis
+
+    @property
+    def parses(self) -> bool:
+        return self.code.error is None
+
+    @property
+    def error(self) -> str | None:
+        return self.code.error
+
+    @property
+    def error_offset(self) -> int:
+        return self.offset(self.code.error_index)
+
+    def offset(self, index: int) -> int:
+        """File offset of character `index` of the script."""
+        if self.script.node.style == "|":
+            return scalar_offset(self.source, self.script.node, index)
+        offsets = self._aligned
+        return offsets[min(max(index, 0), len(offsets) - 1)]
+
+    def span(self, start: int, end: int) -> Span:
+        first = self.offset(start)
+        last = self.offset(max(start, end - 1)) + 1 if end > start else first
+        return Span(first, max(first, last))
+
+    @cached_property
+    def _aligned(self) -> list[int]:
+        return _align(self.source, self.script.node)
+
+
+_last_analysis: list[tuple[Flow, list[ScriptAnalysis]]] = []
+
+
+
+def analyse_scripts(flow: Flow) -> list[ScriptAnalysis]:
+    """The analyses of every Python script of the flow, in flow order."""
+    return [ScriptAnalysis(flow.source, script, analyse_code(script.text))
+            for script in python_scripts(flow)]
+
+
+# ----------------------------------------------------------------------------- offsets
+
+def _align(source: Source, node: ScalarNode) -> list[int]:
+    """File offset of each value character of a folded, plain or quoted scalar.
+
+    The value is the raw text with line folding, indentation, quotes and escapes removed, so
+    walking both side by side and skipping what YAML dropped recovers each character's place.
+    """
+    value, text = node.value, source.text
+    span = node_span(source, node)
+    p, end = span.start, span.end
+    indent = 0
+    if node.style in (">", "|"):
+        p = text.find("\n", p) + 1 or end
+        indent = _block_indent(text, p, end)
+    elif node.style in ('"', "'"):
+        p += 1
+    offsets: list[int] = []
+    budget = indent
+    for char in value:
+        while p < end:
+            raw = text[p]
+            if raw == "\r":
+                p += 1
+                continue
+            if raw == " " and budget > 0:   # block indentation, not part of the value
+                budget -= 1
+                p += 1
+                continue
+            if node.style == '"' and raw == "\\":
+                if text[p + 1:p + 2] in ("\n", "\r"):
+                    p = text.find("\n", p) + 1
+                    budget = 0
+                    continue
+                offsets.append(p)
+                p += _escape_length(text, p)
+                break
+            if node.style == "'" and raw == "'" and text[p + 1:p + 2] == "'" and char == "'":
+                offsets.append(p)
+                p += 2
+                break
+            if raw == char or (raw == "\n" and char == " "):
+                offsets.append(p)
+                p += 1
+                budget = indent if raw == "\n" else 0
+                break
+            if raw in " \t\n":   # indentation or a line break that YAML dropped
+                budget = indent if raw == "\n" else budget
+                p += 1
+                continue
+            p = end               # lost track: map the rest to where the scalar ends
+        else:
+            offsets.append(min(p, len(text)))
+    offsets.append(min(p, len(text)))
+    return offsets
+
+
+def _block_indent(text: str, start: int, end: int) -> int:
+    for line in text[start:end].split("\n"):
+        if line.strip():
+            return len(line) - len(line.lstrip(" "))
+    return 0
+
+
+def _escape_length(text: str, p: int) -> int:
+    kind = text[p + 1:p + 2]
+    return 2 + {"x": 2, "u": 4, "U": 8}.get(kind, 0)
+
+
+
+@dataclass(frozen=True)
+class ScriptInstallSite:
+    """One install a script runs: the call, the install it amounts to, and the analysis that
+    places it in the file. Strategies read it like a LocatedInstall (`install`, `text`)."""
+
+    analysis: ScriptAnalysis
+    found: ScriptInstall
+    install: Install
+
+    @property
+    def text(self) -> str:
+        return self.found.shown(80)
+
+    @property
+    def span(self) -> Span:
+        return self.analysis.span(self.found.start, self.found.end)

@@ -1,0 +1,292 @@
+"""Split `/bin/sh -c` strings into simple commands, with exact positions.
+
+Kestra script tasks hand `beforeCommands`, `commands` and `script` to `/bin/sh -c`.
+To report (and later cut out) an install we need exact character spans, so this is a
+small POSIX-sh lexer rather than `shlex`, which loses positions and operators.
+It is deliberately forgiving: it never raises, whatever the input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # after quote removal
+    start: int  # span of the raw word in the input, end exclusive
+    end: int
+
+
+@dataclass(frozen=True)
+class SimpleCommand:
+    words: tuple[Word, ...]  # argv without assignments, wrappers (sudo, env...) and redirections
+    start: int  # span including assignments, wrappers and redirections
+    end: int
+    separator_before: str  # '' at the start of a list, else '&&', '||', ';', '|', '\n' or '&'
+    separator_after: str
+
+
+
+# ----------------------------------------------------------------------------- lexer
+
+_META = frozenset(" \t\n;&|<>()")
+_OPS = ("&&", "||", ";;", "|&", ";", "|", "&", "(", ")")  # longest first
+_OP_ALIASES = {";;": ";", "|&": "|"}  # case-arm end and bash pipe-stderr act like these
+_REDIR_RE = re.compile(r"\d*(?:&>>|&>|<<<|<<-|<<|>>|<>|>&|<&|>\||>|<)")
+_PEBBLE = {"{{": "}}", "{%": "%}"}
+_RESERVED = frozenset(
+    "if then else elif fi do done while until for in case esac select { } !".split()
+)
+_MAX_NESTING = 64
+_HEADERS = frozenset({"for", "case", "select"})  # the rest of their line is not a command
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str  # 'word', 'op' or 'redir'
+    start: int
+    end: int
+    text: str  # unquoted word, normalised operator, or redirection target
+
+
+def _raw_unit_end(text: str, i: int, depth: int = 0) -> int:
+    """End of a unit kept verbatim inside a word (Pebble, $(..), ${..}, `..`), or 0."""
+    two = text[i : i + 2]
+    if depth > _MAX_NESTING and two in ("$(", "${"):
+        return len(text)  # absurd nesting: treat as unbalanced rather than overflow the stack
+    if two in _PEBBLE:
+        # Kestra renders Pebble before the shell runs, so its spaces/quotes are not shell syntax.
+        close = text.find(_PEBBLE[two], i + 2)
+        return close + 2 if close >= 0 else 0
+    if two == "$(":
+        return _balanced_end(text, i + 2, "(", ")", depth + 1)
+    if two == "${":
+        return _balanced_end(text, i + 2, "{", "}", depth + 1)
+    if two[:1] == "`":
+        j = i + 1
+        while j < len(text) and text[j] != "`":
+            j += 2 if text[j] == "\\" else 1
+        return min(j + 1, len(text))
+    return 0
+
+
+def _balanced_end(text: str, i: int, open_: str, close: str, depth: int) -> int:
+    """Index after the bracket closing the one just before i, skipping quoted text."""
+    level, n = 1, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+        elif c == "'":
+            j = text.find("'", i + 1)
+            i = n if j < 0 else j + 1
+        elif c == '"':
+            i = _scan_dquote(text, i + 1, [], depth)
+        else:
+            level += (c == open_) - (c == close)
+            i += 1
+            if level == 0:
+                return i
+    return n
+
+
+def _scan_dquote(text: str, i: int, out: list[str], depth: int = 0) -> int:
+    """Read a double-quoted body starting after the quote; return the index after the closing one."""
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            return i + 1
+        end = _raw_unit_end(text, i, depth)
+        if end:
+            out.append(text[i:end])
+            i = end
+        elif c == "\\" and i + 1 < n:
+            nxt = text[i + 1]
+            # Inside "..." a backslash only escapes these; elsewhere it stays literal.
+            out.append("" if nxt == "\n" else nxt if nxt in '"\\$`' else c + nxt)
+            i += 2
+        else:
+            out.append(c)
+            i += 1
+    return n
+
+
+def _scan_word(text: str, i: int) -> tuple[int, str]:
+    """Read one word starting at i; return (end, text after quote removal)."""
+    n, out = len(text), []
+    while i < n and text[i] not in _META:
+        c = text[i]
+        end = _raw_unit_end(text, i)
+        if end:
+            out.append(text[i:end])
+            i = end
+        elif c == "\\":
+            if text[i + 1 : i + 2] != "\n":  # backslash-newline is a line continuation
+                out.append(text[i + 1 : i + 2])
+            i += 2
+        elif c == "'":
+            j = text.find("'", i + 1)
+            j = n if j < 0 else j  # unbalanced: the rest of the text is the word
+            out.append(text[i + 1 : j])
+            i = j + 1
+        elif c == '"':
+            i = _scan_dquote(text, i + 1, out)
+        else:
+            out.append(c)
+            i += 1
+    return min(i, n), "".join(out)
+
+
+def _skip_blanks(text: str, i: int) -> int:
+    while i < len(text):
+        if text[i] in " \t":
+            i += 1
+        elif text.startswith("\\\n", i):
+            i += 2
+        else:
+            break
+    return i
+
+
+_Heredocs = list[tuple[str, bool]]  # (delimiter, strip leading tabs) awaiting the next newline
+
+
+def _read_redirect(text: str, m: re.Match[str], toks: list[_Tok], heredocs: _Heredocs) -> int:
+    op = m.group().lstrip("0123456789")
+    j = _skip_blanks(text, m.end())
+    end, target = m.end(), ""
+    if j < len(text) and text[j] not in _META and text[j] != "#":
+        end, target = _scan_word(text, j)
+        if op in ("<<", "<<-"):
+            heredocs.append((target, op == "<<-"))
+    toks.append(_Tok("redir", m.start(), end, target))
+    return end
+
+
+def _skip_heredocs(text: str, i: int, heredocs: _Heredocs) -> int:
+    """Skip heredoc bodies that start after the newline at i-1: they are data, not commands."""
+    for delim, strip_tabs in heredocs:
+        while i < len(text):
+            nl = text.find("\n", i)
+            line_end = len(text) if nl < 0 else nl
+            line = text[i:line_end]
+            i = line_end + 1
+            if (line.lstrip("\t") if strip_tabs else line) == delim:
+                break
+    return min(i, len(text))
+
+
+def _tokenize(text: str) -> list[_Tok]:
+    toks: list[_Tok] = []
+    heredocs: _Heredocs = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in " \t" or text.startswith("\\\n", i):
+            i = _skip_blanks(text, i)
+        elif c == "#":  # only reached at a word start, so `a#b` is not a comment
+            nl = text.find("\n", i)
+            i = n if nl < 0 else nl
+        elif c == "\n":
+            toks.append(_Tok("op", i, i + 1, "\n"))
+            i = _skip_heredocs(text, i + 1, heredocs)
+            heredocs = []
+        elif m := _REDIR_RE.match(text, i):
+            i = _read_redirect(text, m, toks, heredocs)
+        elif op := next((o for o in _OPS if text.startswith(o, i)), None):
+            toks.append(_Tok("op", i, i + len(op), _OP_ALIASES.get(op, op)))
+            i += len(op)
+        else:
+            end, word = _scan_word(text, i)
+            end = max(end, i + 1)  # always make progress
+            toks.append(_Tok("word", i, end, word))
+            i = end
+    return toks
+
+
+# ----------------------------------------------------------------------------- commands
+
+_ASSIGN_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\+?=")
+# Wrappers that run their operand as the real program, with their options taking a value.
+_WRAPPERS: dict[str, frozenset[str]] = {
+    name: frozenset(values.split())
+    for name, values in {
+        "sudo": "-u -g -p -C -D -R -r -t -T -U --user --group --prompt --chdir",
+        "env": "-u --unset -C --chdir -S --split-string",
+        "exec": "-a", "command": "", "time": "", "nohup": "",
+    }.items()
+}
+
+
+def _skip_options(words: list[_Tok], i: int, value_opts: frozenset[str]) -> int:
+    while i < len(words) and words[i].text.startswith("-"):
+        if words[i].text == "--":
+            return i + 1
+        i += 2 if words[i].text in value_opts else 1
+    return i
+
+
+def _strip_prefixes(words: list[_Tok], text: str) -> list[_Tok]:
+    i = 0
+    while i < len(words):
+        raw, name = text[words[i].start : words[i].end], words[i].text
+        if _ASSIGN_RE.match(raw):  # raw, so a quoted "A=1" stays a program name
+            i += 1
+        elif name in _WRAPPERS and raw == name:
+            if name == "command" and {"-v", "-V"} & {w.text for w in words[i + 1 : i + 2]}:
+                break  # `command -v pip` only looks pip up
+            i = _skip_options(words, i + 1, _WRAPPERS[name])
+        else:
+            break
+    return words[i:]
+
+
+def _build_command(toks: list[_Tok], text: str, before: str, after: str) -> SimpleCommand:
+    argv = _strip_prefixes([t for t in toks if t.kind == "word"], text)
+    words = tuple(Word(t.text, t.start, t.end) for t in argv)
+    return SimpleCommand(words, toks[0].start, toks[-1].end, before, after)
+
+
+def _is_reserved(tok: _Tok, text: str) -> bool:
+    # Only an unquoted word is a keyword: `"if" x` runs a program called `if`.
+    return tok.kind == "word" and tok.text in _RESERVED and text[tok.start : tok.end] == tok.text
+
+
+@lru_cache(maxsize=8192)
+def split_commands(text: str) -> tuple[SimpleCommand, ...]:
+    """Split a shell string into simple commands, in source order.
+
+    Cached: every check of a task reads the same command strings.
+    """
+    return tuple(_split_commands(text))
+
+
+def _split_commands(text: str) -> list[SimpleCommand]:
+    commands: list[SimpleCommand] = []
+    current: list[_Tok] = []
+    before, in_header = "", False
+    for tok in _tokenize(text):
+        if tok.kind == "op":
+            grouping = tok.text in ("(", ")")
+            if current:
+                commands.append(_build_command(current, text, before, "" if grouping else tok.text))
+            if grouping:
+                before = ""  # a subshell body is a fresh list
+            elif current or tok.text != "\n":
+                before = tok.text  # a newline right after `&&`, `|`... is only a line break
+            current, in_header = [], False
+        elif in_header:
+            continue
+        elif not current and _is_reserved(tok, text):
+            in_header = tok.text in _HEADERS
+            if tok.text != "!":
+                before = ""  # then/do/else/{ open a fresh list
+        else:
+            current.append(tok)
+    if current:
+        commands.append(_build_command(current, text, before, ""))
+    return commands

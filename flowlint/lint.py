@@ -1,0 +1,173 @@
+"""From a file's text to its findings: parse, build each flow's facts, run the rules, apply the
+suppression comments, then plan fixes for the findings that are kept."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from flowlint.facts.flow_facts import FlowFacts
+from flowlint.findings import Finding, Fix, FixOutcome
+from flowlint.kestra.flow import Flow, build_flow, is_flow
+from flowlint.remedies.fix_context import FixOptions, FixRequest, PlannedFix
+from flowlint.remedies.yaml_text import FixRefused, read_style
+from flowlint.rules import flow_rules, rule_module
+from flowlint.rules import fl000_invalid_yaml as invalid_yaml
+from flowlint.rules import fl900_unused_suppression as unused_suppression
+from flowlint.source import DEFAULT_MAX_BYTES, Source, SourceError, decode
+from flowlint.suppressions import apply_inline_suppressions
+from flowlint.yamlnodes import compose, duplicate_keys
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What decides the findings of a file (and so keys the result cache)."""
+
+    rules: frozenset[str]
+    target_version: tuple[int, int] = (1, 0)
+    parameters: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    max_bytes: int = DEFAULT_MAX_BYTES
+    fix: FixOptions | None = None   # plan fixes (for --fix, and for the `fix` field in reports)
+    use_suppressions: bool = True   # False with --no-ignores (audits)
+
+    @cached_property
+    def cache_key(self) -> str:
+        """A text that is equal for equal settings in every process (sets sorted)."""
+        import json
+
+        return json.dumps([sorted(self.rules), self.target_version, self.parameters,
+                           self.max_bytes, repr(self.fix), self.use_suppressions],
+                          sort_keys=True, default=list)
+
+
+@dataclass
+class FileResult:
+    path: str
+    source: Source | None = None
+    findings: list[Finding] = field(default_factory=list)
+    error: str | None = None
+    flows: int = 0
+    other_documents: int = 0
+    suppressed: int = 0
+
+
+def select_rules(known: Iterable[str], defaults: Iterable[str], select: Iterable[str] = (),
+                 ignore: Iterable[str] = ()) -> frozenset[str]:
+    """Codes enabled by --select/--ignore: codes or prefixes (FL0, ALL)."""
+    known = sorted(known)
+    chosen = set(_expand(select, known)) if select else set(defaults)
+    return frozenset(chosen - set(_expand(ignore, known)))
+
+
+def _expand(patterns: Iterable[str], known: list[str]) -> Iterable[str]:
+    for pattern in patterns:
+        pattern = pattern.strip().upper()
+        if pattern == "ALL":
+            yield from known
+        else:
+            yield from (code for code in known if code.startswith(pattern))
+
+
+def check_bytes(data: bytes, path: str, settings: Settings) -> FileResult:
+    try:
+        source = decode(data, path, settings.max_bytes)
+    except SourceError as error:
+        return FileResult(path, error=str(error))
+    return check_source(source, settings)
+
+
+def check_source(source: Source, settings: Settings) -> FileResult:
+    result = FileResult(source.path, source)
+    documents, flows = parse_flows(source, settings, result)
+    checked = [(FlowFacts(flow), []) for flow in flows]
+    for facts, findings in checked:
+        findings.extend(check_flow(facts, settings))
+        result.findings.extend(findings)
+    result.flows = len(flows)
+    if settings.use_suppressions and "flowlint" in source.text:
+        _apply_suppressions(source, documents, flows, settings, result)
+    if settings.fix is not None:
+        result.findings = _with_fixes(result.findings, checked, settings.fix)
+    result.findings.sort(key=lambda finding: (finding.span.start, finding.rule))
+    return result
+
+
+def check_flow(facts: FlowFacts, settings: Settings) -> list[Finding]:
+    findings: list[Finding] = []
+    for module in flow_rules(settings.rules):
+        findings.extend(module.check(facts, settings.parameters.get(module.CODE, {})))
+    return findings
+
+
+def parse_flows(source: Source, settings: Settings,
+                result: FileResult) -> tuple[list, list[Flow]]:
+    """The documents and flows of a file; FL000 findings for what cannot be read go into
+    `result`."""
+    documents, problem = compose(source)
+    report_syntax = invalid_yaml.CODE in settings.rules
+    if problem is not None and report_syntax:
+        result.findings.append(invalid_yaml.syntax_error(problem))
+    flows = []
+    for index, document in enumerate(documents):
+        duplicates = list(duplicate_keys(document))
+        if report_syntax:
+            result.findings.extend(invalid_yaml.duplicate_key(source, key) for key in duplicates)
+        if not is_flow(document):
+            result.other_documents += 1
+        elif not duplicates:
+            flows.append(build_flow(source, document, index, settings.target_version))
+    return documents, flows
+
+
+def _apply_suppressions(source: Source, documents: list, flows: list[Flow],
+                        settings: Settings, result: FileResult) -> None:
+    """`# flowlint: ignore[...]` comments: suppressed findings are neither shown nor fixed."""
+    tasks = [(task.id, task.span) for flow in flows for task in flow.tasks]
+    report_unused = unused_suppression.findings if unused_suppression.CODE in settings.rules \
+        else None
+    outcome = apply_inline_suppressions(source, documents, tasks, result.findings,
+                                        settings.rules, report_unused)
+    result.findings = list(outcome.kept)
+    result.suppressed = len(outcome.suppressed)
+
+
+# ----------------------------------------------------------------------------- fixes
+
+def _with_fixes(kept: list[Finding], checked: list[tuple[FlowFacts, list[Finding]]],
+                options: FixOptions) -> list[Finding]:
+    """The kept findings, those of fixable rules with their fix (or the reason there is none).
+
+    A rule's fix covers all of its kept findings on one task, so it is planned once per rule
+    and task, from those findings alone: a suppressed finding is neither fixed nor re-found.
+    """
+    kept_ids = {id(finding) for finding in kept}
+    planned: dict[int, tuple[Fix | None, FixOutcome]] = {}
+    for facts, findings in checked:
+        groups: dict[tuple[str, str], list[Finding]] = {}
+        for finding in findings:
+            if id(finding) in kept_ids and finding.task_id is not None \
+                    and hasattr(rule_module(finding.rule), "fix"):
+                groups.setdefault((finding.rule, finding.task_id), []).append(finding)
+        style = read_style(facts.source, facts.flow.root) if groups else None
+        for (rule, task_id), group in groups.items():
+            task = next(task for task in facts.tasks if task.id == task_id)
+            request = FixRequest(facts, task, rule, tuple(group), options, style)
+            outcome = _plan(request)
+            planned.update((id(finding), outcome) for finding in group)
+    return [dataclasses.replace(finding, fix=planned[id(finding)][0],
+                                fix_outcome=planned[id(finding)][1])
+            if id(finding) in planned else finding for finding in kept]
+
+
+def _plan(request: FixRequest) -> tuple[Fix | None, FixOutcome]:
+    module = rule_module(request.rule)
+    default_name = getattr(module, "FIX_NAME", request.options.strategy)
+    try:
+        fix: PlannedFix = module.fix(request)
+    except FixRefused as refusal:
+        return None, FixOutcome(refusal.strategy or default_name, "", False, False, str(refusal))
+    name = fix.strategy or default_name
+    return (Fix(fix.title, fix.edits, fix.safe, name, fix.scope),
+            FixOutcome(name, fix.title, fix.safe, True))

@@ -1,0 +1,168 @@
+"""Cutting or replacing install commands inside the shell strings of a task."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from ruamel.yaml.nodes import ScalarNode, SequenceNode
+
+from flowlint.findings import Edit
+from flowlint.kestra.flow import Task
+from flowlint.kestra.task_shell import CommandText, LocatedInstall
+from flowlint.lang import shell
+from flowlint.remedies.yaml_text import (
+    FixRefused,
+    Style,
+    content_end,
+    line_end,
+    line_start,
+    node_start,
+    quote_scalar,
+)
+from flowlint.source import Source
+
+_CUTTABLE = ("&&", ";", "\n", "")
+
+
+def rewrite_installs(source: Source, task: Task, replacements: dict[LocatedInstall, str | None],
+                     style: Style) -> list[Edit]:
+    """Edits that replace each install's command by new text, or cut it when None."""
+    by_command: dict[CommandText, list[tuple[LocatedInstall, str | None]]] = defaultdict(list)
+    for located, new_text in replacements.items():
+        if located.command.origin != "task":
+            raise FixRefused(f"the install in {located.command.field} comes from pluginDefaults; "
+                             "fix it there")
+        by_command[located.command].append((located, new_text))
+    edits: list[Edit] = []
+    emptied: dict[str, list[CommandText]] = defaultdict(list)
+    # Items rewritten inside a flow list: removing other items re-joins the whole list,
+    # so that one edit carries their new text too (two edits may not overlap).
+    rewritten_in_flow: dict[str, dict[int, Edit]] = defaultdict(dict)
+    for command, changes in by_command.items():
+        value = _new_value(command.node.value, changes)
+        if value.strip():
+            container = task.prop(command.field)
+            in_flow = isinstance(container, SequenceNode) and bool(container.flow_style)
+            edit = scalar_edit(source, command.node, value, style, in_flow)
+            if in_flow and command.index is not None:
+                rewritten_in_flow[command.field][command.index] = edit
+            edits.append(edit)
+        elif command.index is None:
+            raise FixRefused(f"removing the install would leave {command.field} empty")
+        else:
+            emptied[command.field].append(command)
+    for field_name, commands in emptied.items():
+        rewritten = rewritten_in_flow.get(field_name, {})
+        edits = [edit for edit in edits if edit not in rewritten.values()]
+        edits.extend(_remove_items(source, task, field_name, commands,
+                                   {index: edit.text for index, edit in rewritten.items()}))
+    return edits
+
+
+def _new_value(value: str, changes: list[tuple[LocatedInstall, str | None]]) -> str:
+    commands = shell.split_commands(value)
+    spans = []
+    for located, new_text in changes:
+        index = commands.index(located.install.command)
+        if new_text is None:
+            spans.append((*_cut_span(value, commands, index), ""))
+        else:
+            # Replace the words only: assignments, sudo and redirects around them stay.
+            words = located.install.command.words
+            spans.append((words[0].start, words[-1].end, new_text))
+    for start, end, text in sorted(spans, reverse=True):
+        value = value[:start] + text + value[end:]
+    return value
+
+
+def _cut_span(value: str, commands: list[shell.SimpleCommand], index: int) -> tuple[int, int]:
+    """The text to delete with a command so the rest of the shell string still reads right."""
+    command = commands[index]
+    before = value[line_start(value, command.start):command.start]
+    after_end = line_end(value, max(command.end - 1, command.start))
+    after = value[command.end:after_end]
+    # A trailing comment belongs to the line it ends, so it goes with the command.
+    if not before.strip() and (not after.strip() or after.strip().startswith("#")) \
+            and command.separator_after in _CUTTABLE \
+            and command.separator_before in _CUTTABLE:
+        return line_start(value, command.start), after_end
+    following = commands[index + 1] if index + 1 < len(commands) else None
+    if command.separator_after in ("&&", ";") and following is not None:
+        return command.start, following.start
+    previous = commands[index - 1] if index > 0 else None
+    if command.separator_before in ("&&", ";") and previous is not None:
+        return previous.end, command.end
+    joint = command.separator_after or command.separator_before
+    joint = "a line break" if joint == "\n" else f"'{joint}'"
+    raise FixRefused(f"the install '{value[command.start:command.end]}' is joined to other "
+                     f"commands by {joint}; removing it would change what runs")
+
+
+def scalar_edit(source: Source, node: ScalarNode, value: str, style: Style,
+                 in_flow: bool = False) -> Edit:
+    if node.style == "|":
+        return _literal_block_edit(source, node, value, style)
+    if node.style == ">" or "\n" in value.strip("\n"):
+        raise FixRefused("the command is in a folded or multi-line scalar that flowlint "
+                         "does not rewrite")
+    start = node_start(source, node)
+    end = source.offset(node.end_mark.line, node.end_mark.column)
+    prefer = node.style if node.style in ("'", '"') else None
+    return Edit(start, end, quote_scalar(value.strip(), style, prefer, in_flow))
+
+
+def _literal_block_edit(source: Source, node: ScalarNode, value: str, style: Style) -> Edit:
+    """Rewrite a `|` block's content lines; its header and indentation stay."""
+    from flowlint.yamlnodes import block_content_lines
+
+    first_line, indent = block_content_lines(source, node)
+    start = source.line_starts[first_line]
+    end = line_end(source.text, content_end(source, node) - 1)
+    lines = value.split("\n")
+    if value.endswith("\n"):
+        lines.pop()
+    text = "".join((" " * indent + line if line else "") + style.newline for line in lines)
+    return Edit(start, end, text)
+
+
+def _remove_items(source: Source, task: Task, field_name: str, commands: list[CommandText],
+                  rewritten: dict[int, str]) -> list[Edit]:
+    sequence = task.prop(field_name)
+    assert isinstance(sequence, SequenceNode)
+    if len(commands) == len(sequence.value):
+        # Kestra requires `commands` (a Commands task without it does not validate).
+        if field_name == "commands":
+            raise FixRefused("removing the install would leave `commands` empty, and a "
+                             "Commands task needs a command to run")
+        return [remove_property(source, task, field_name)]
+    if sequence.flow_style:
+        return [_remove_flow_items(source, sequence, {c.index for c in commands}, rewritten)]
+    return [_remove_block_item(source, sequence.value[c.index]) for c in commands]
+
+
+def _remove_block_item(source: Source, item: ScalarNode) -> Edit:
+    start = line_start(source.text, node_start(source, item))
+    return Edit(start, line_end(source.text, content_end(source, item) - 1), "")
+
+
+def _remove_flow_items(source: Source, sequence: SequenceNode, drop: set[int],
+                       rewritten: dict[int, str]) -> Edit:
+    """Re-join a flow sequence `[a, b, c]` without some items, keeping each item's text
+    (or its new text, for the items rewritten)."""
+    kept = [rewritten.get(index, source.text[node_start(source, item):content_end(source, item)])
+            for index, item in enumerate(sequence.value) if index not in drop]
+    start = node_start(source, sequence)
+    end = source.offset(sequence.end_mark.line, sequence.end_mark.column)
+    return Edit(start, end, "[" + ", ".join(kept) + "]")
+
+
+def remove_property(source: Source, task: Task, key: str) -> Edit:
+    """Delete `key: value` (all its lines) from the task's own mapping."""
+    for key_node, value in task.node.value:
+        if isinstance(key_node, ScalarNode) and key_node.value == key:
+            key_start = node_start(source, key_node)
+            start = line_start(source.text, key_start)
+            if source.text[start:key_start].strip():
+                raise FixRefused(f"'{key}' shares its line with other text; cannot remove it")
+            return Edit(start, line_end(source.text, content_end(source, value) - 1), "")
+    raise FixRefused(f"'{key}' is not written on task '{task.id}'")

@@ -1,0 +1,93 @@
+"""Strategy `custom-image`: run the task in an image with the packages baked in."""
+
+from __future__ import annotations
+
+from ruamel.yaml.nodes import MappingNode
+
+from flowlint.findings import Edit
+from flowlint.kestra import plugin_types
+from flowlint.remedies import script_edits
+from flowlint.remedies.command_edits import rewrite_installs
+from flowlint.remedies.fix_context import PlannedFix, TaskFixContext, require
+from flowlint.remedies.install_args import require_plain_packages
+from flowlint.remedies.task_edits import (
+    append_properties,
+    own_entry,
+    replace_value,
+    set_mapping_key,
+)
+from flowlint.yamlnodes import get, get_text
+
+NAME = "custom-image"
+
+
+def image_name(ctx: TaskFixContext) -> str:
+    template = ctx.options.image
+    require(bool(template), "custom-image needs an image name: pass --image NAME (or set "
+            "fix.image in the config; {namespace}, {flow} and {task} are filled in)")
+    try:
+        return template.format(namespace=ctx.flow.namespace, flow=ctx.flow.id, task=ctx.task.id)
+    except (KeyError, IndexError, ValueError) as error:
+        require(False, f"image template '{template}' is not valid ({error}); use "
+                "{namespace}, {flow} and {task}")
+        raise AssertionError from error
+
+
+def plan(ctx: TaskFixContext) -> PlannedFix:
+    image = image_name(ctx)
+    task = ctx.task
+    require(not plugin_types.is_legacy_script(task.type), f"'{task.id}' has the legacy type "
+            f"{task.raw_type}; migrate it to io.kestra.plugin.scripts first")
+    # The packages must be listed where they move to (an image, the server's start).
+    require_plain_packages(ctx.all_installs, NAME, allow_index=True)
+    edits = rewrite_installs(ctx.source, task, {located: None for located in ctx.installs},
+                             ctx.style)
+    edits.extend(script_edits.removal_edits(ctx))
+    edits.extend(_image_edits(ctx, image))
+    edits.extend(_pull_policy_edits(ctx))
+    title = f"use image '{image}' with the packages baked in"
+    return PlannedFix(title + script_edits.listed_packages(ctx), tuple(edits),
+                      safe=False, scope=frozenset({task.id}))
+
+
+def _image_edits(ctx: TaskFixContext, image: str) -> list[Edit]:
+    task = ctx.task
+    docker = own_entry(task, "docker")
+    # Kestra 2.0 removed `docker`: from there on the image is always containerImage.
+    keeps_docker = docker is not None and own_entry(task, "containerImage") is None \
+        and ctx.target < (2, 0)
+    if ctx.target < (0, 18) or keeps_docker:
+        if docker is None:
+            return [append_properties(ctx.source, task, {"docker": {"image": image}}, ctx.style)]
+        require(isinstance(docker[1], MappingNode), "`docker` is not a mapping")
+        if get(docker[1], "image") is None:
+            return [set_mapping_key(ctx.source, docker[1], "image", image, ctx.style)]
+        return [_replace_in_mapping(ctx, docker[1], "image", image)]
+    if own_entry(task, "containerImage") is not None:
+        return [replace_value(ctx.source, task, "containerImage", image, ctx.style)]
+    return [append_properties(ctx.source, task, {"containerImage": image}, ctx.style)]
+
+
+def _replace_in_mapping(ctx: TaskFixContext, mapping: MappingNode, key: str, value: str) -> Edit:
+    from flowlint.remedies.yaml_text import node_start, quote_scalar
+
+    node = get(mapping, key)
+    start = node_start(ctx.source, node)
+    end = ctx.source.offset(node.end_mark.line, node.end_mark.column)
+    return Edit(start, end, quote_scalar(value, ctx.style))
+
+
+def _pull_policy_edits(ctx: TaskFixContext) -> list[Edit]:
+    """IF_NOT_PRESENT where a Docker taskRunner is written, so the image is not re-pulled."""
+    runner = own_entry(ctx.task, "taskRunner")
+    if runner is None or not isinstance(runner[1], MappingNode):
+        return []
+    runner_type = get_text(runner[1], "type") or ""
+    if plugin_types.runner_of_type(runner_type) != "docker":
+        return []
+    policy = get(runner[1], "pullPolicy")
+    if policy is None:
+        return [set_mapping_key(ctx.source, runner[1], "pullPolicy", "IF_NOT_PRESENT", ctx.style)]
+    if get_text(runner[1], "pullPolicy") == "ALWAYS":
+        return [_replace_in_mapping(ctx, runner[1], "pullPolicy", "IF_NOT_PRESENT")]
+    return []

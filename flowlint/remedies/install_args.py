@@ -1,0 +1,92 @@
+"""Reading what a group of installs asks for, as strategies need it."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+from typing import Protocol
+
+from flowlint.lang.installs import Install
+from flowlint.lang.requirements import requirement_name
+from flowlint.remedies.fix_context import require
+
+INDEX_OPTIONS = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links",
+                           "--trusted-host", "-c", "--constraint", "--no-index"})
+# Options that only say where to install: strategies choose that themselves.
+LOCATION_OPTIONS = frozenset({"-t", "--target", "--prefix", "--user", "--system", "--root",
+                              "--break-system-packages"})
+
+
+class InstallSite(Protocol):
+    """An install in shell text (LocatedInstall) or in a Python script (ScriptInstallSite)."""
+
+    @property
+    def install(self) -> Install: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+def packages_of(installs: Sequence[InstallSite]) -> list[str]:
+    """Requirement specifiers in order, duplicates and pip itself dropped.
+
+    A bare name next to a constrained one of the same package keeps the constrained one
+    (pip would end with a version that satisfies it); two different constraints are refused.
+    """
+    seen: dict[str, str] = {}
+    for located in installs:
+        if located.install.upgrades_pip_only:
+            continue
+        for spec in located.install.packages:
+            name = requirement_name(spec) or spec
+            if name == "pip":
+                continue
+            known = seen.get(name)
+            if known is None or _is_bare(known, name):
+                seen[name] = spec
+                continue
+            require(known == spec or _is_bare(spec, name),
+                    f"'{name}' is installed twice with different specifiers "
+                    f"('{known}' and '{spec}')")
+    return list(seen.values())
+
+
+def _is_bare(spec: str, name: str) -> bool:
+    return requirement_name(spec) == name and spec.strip().lower().replace("_", "-") == name
+
+
+def require_plain_packages(installs: Sequence[InstallSite], strategy: str,
+                           allow_index: bool = False) -> None:
+    """Refuse installs that a package list cannot express (an image or a server install
+    can still use index options: `allow_index`)."""
+    for located in installs:
+        install = located.install
+        quoted = f"'{located.text}'"
+        require(install.tool in ("pip", "uv"),
+                f"{quoted} uses {install.tool}; {strategy} handles pip and uv pip installs only")
+        require(not install.requirement_files, f"{quoted} reads a requirements file (-r)")
+        require(not install.editables, f"{quoted} installs in editable mode (-e)")
+        require(not install.urls and not install.local_paths,
+                f"{quoted} installs from a URL or a local path")
+        index = sorted({name for name, _ in install.options if name in INDEX_OPTIONS})
+        require(allow_index or not index, f"{quoted} uses index options ({', '.join(index)})")
+        require(not any("{{" in spec or "{%" in spec for spec in install.packages),
+                f"{quoted} takes its packages from a Pebble expression")
+
+
+def kept_options(installs: Sequence[InstallSite]) -> list[str]:
+    """Options to keep when several installs are merged into one (same for all)."""
+    rendered: list[str] = []
+    for located in installs:
+        for name, value in located.install.options:
+            if name in LOCATION_OPTIONS or name in ("-U", "--upgrade"):
+                continue
+            if value is None:
+                text = name
+            elif name.startswith("--"):
+                text = f"{name}={shlex.quote(value)}"
+            else:
+                text = f"{name} {shlex.quote(value)}"
+            if text not in rendered:
+                rendered.append(text)
+    return rendered

@@ -1,0 +1,60 @@
+"""Strategy `process-runner`: run on the worker, with packages installed at server start."""
+
+from __future__ import annotations
+
+from flowlint.findings import Edit
+from flowlint.kestra import plugin_types
+from flowlint.remedies import script_edits
+from flowlint.remedies.command_edits import remove_property, rewrite_installs
+from flowlint.remedies.fix_context import PlannedFix, TaskFixContext, require
+from flowlint.remedies.install_args import require_plain_packages
+from flowlint.remedies.task_edits import append_properties, own_entry, replace_value
+
+NAME = "process-runner"
+
+
+def plan(ctx: TaskFixContext) -> PlannedFix:
+    task = ctx.task
+    for key in ("taskRunner", "runner"):
+        prop = task.properties.get(key)
+        require(prop is None or prop.origin != "forced-default", f"a forced pluginDefaults "
+                f"entry sets `{key}` of '{task.id}'; change the runner there")
+    shell_installs = ctx.installs
+    if ctx.script_installs and ctx.runner.kind != "process":
+        # Once on the Process runner, the task's shell installs would run on the worker at
+        # every execution (FL004, which has no fix): they move to the server start as well.
+        shell_installs = tuple(found.located for found in ctx.facts.python_installs
+                               if found.task is task and not found.cached)
+    # The packages must be listed where they move to (an image, the server's start).
+    require_plain_packages((*shell_installs, *ctx.script_installs), NAME, allow_index=True)
+    edits = rewrite_installs(ctx.source, task, {located: None for located in shell_installs},
+                             ctx.style)
+    edits.extend(script_edits.removal_edits(ctx))
+    edits.extend(_runner_edits(ctx))
+    title = "run on the Process runner; install the packages at server start " \
+        "(flowlint server-requirements)"
+    return PlannedFix(title + script_edits.listed_packages(ctx), tuple(edits), safe=False,
+                      scope=frozenset({task.id}))
+
+
+def _runner_edits(ctx: TaskFixContext) -> list[Edit]:
+    task = ctx.task
+    process = {"type": plugin_types.PROCESS_RUNNER}
+    has_runner = own_entry(task, "runner") is not None
+    has_task_runner = own_entry(task, "taskRunner") is not None
+    if has_runner and ctx.target >= (2, 0):
+        # Kestra 2.0 removed `runner`: it becomes the taskRunner.
+        if has_task_runner:
+            return [remove_property(ctx.source, task, "runner"),
+                    replace_value(ctx.source, task, "taskRunner", process, ctx.style)]
+        return [replace_value(ctx.source, task, "runner", process, ctx.style, "taskRunner")]
+    edits = []
+    if has_runner:
+        edits.append(replace_value(ctx.source, task, "runner", "PROCESS", ctx.style))
+    if has_task_runner:
+        edits.append(replace_value(ctx.source, task, "taskRunner", process, ctx.style))
+    if edits:
+        return edits
+    if ctx.target < (0, 18):
+        return [append_properties(ctx.source, task, {"runner": "PROCESS"}, ctx.style)]
+    return [append_properties(ctx.source, task, {"taskRunner": process}, ctx.style)]

@@ -1,0 +1,248 @@
+"""Strategy `working-dir-cache`: install into a cached folder of a WorkingDirectory.
+
+The install runs only when the restored cache lacks the folder (`test -d deps ||`), so a
+cache hit costs no download; pip --target builds in a temporary folder and moves it at
+the end, so a failed install leaves no half folder behind for the next run to trust.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+from flowlint.lang.python_shapes import UNKNOWN
+from flowlint.findings import Edit
+from flowlint.kestra import plugin_types
+from flowlint.kestra.flow import Task
+from flowlint.kestra.task_shell import LocatedInstall, command_texts
+from flowlint.kestra.working_directory import (
+    cache_patterns,
+    patterns_cover,
+)
+from flowlint.lang.requirements import requirement_name
+from flowlint.remedies import script_edits
+from flowlint.remedies.command_edits import rewrite_installs
+from flowlint.remedies.fix_context import PlannedFix, TaskFixContext, require
+from flowlint.remedies.install_args import InstallSite, kept_options, packages_of
+from flowlint.remedies.task_edits import (
+    append_properties,
+    extend_sequence,
+    own_entry,
+    set_mapping_key,
+    wrap_in_list_item,
+)
+from flowlint.remedies.yaml_text import FixRefused, Style
+from flowlint.source import Source
+from flowlint.yamlnodes import get, get_text
+
+NAME = "working-dir-cache"
+# Options that change only what pip prints: an install may join one without them.
+_QUIET = frozenset({"-q", "--quiet", "-qq", "-v", "--verbose", "--no-cache-dir",
+                    "--disable-pip-version-check", "--no-warn-script-location",
+                    "--progress-bar=off", "--no-input"})
+_PYTHON_PROGRAM = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
+
+
+def plan(ctx: TaskFixContext) -> PlannedFix:
+    task = ctx.task
+    require(not task.in_trigger, f"'{task.id}' is a trigger; triggers cannot run inside a "
+            "WorkingDirectory")
+    for located in ctx.all_installs:
+        require(located.install.tool in ("pip", "uv"), f"'{located.text}' uses "
+                f"{located.install.tool}; {NAME} rewrites pip and uv pip installs only")
+        require(not located.install.editables, f"'{located.text}' installs in editable mode")
+    folder = "venv" if ctx.options.cache_layout == "venv" else "deps"
+    replacements: dict = {located: None for located in ctx.installs}
+    guarded = _guarded_install(ctx, folder)
+    if guarded is not None:
+        # An earlier fix (of FL001 or FL003) wrote the cached install: the packages join it.
+        extended = _extended_install(ctx, guarded)
+        if extended is not None:
+            replacements[guarded] = extended
+    elif ctx.installs:
+        replacements[ctx.installs[0]] = _install_command(ctx, folder)
+    edits = rewrite_installs(ctx.source, task, replacements, ctx.style)
+    edits.extend(script_edits.removal_edits(ctx))
+    added: dict[str, object] = {}   # new properties of the task, written in one insertion
+    if guarded is None and not ctx.installs:
+        edits.extend(_add_before_command(ctx, _install_command(ctx, folder), added))
+    edits.extend(_environment_edits(ctx, folder, added))
+    if added:
+        edits.append(append_properties(ctx.source, task, added, ctx.style))
+    working_directory = task.working_directory
+    if working_directory is None:
+        edits = [_wrap(ctx, folder, edits)]
+        scope = {task.id}
+    else:
+        edits.extend(extend_cache(ctx.source, working_directory, folder, ctx.options.ttl,
+                                  ctx.style))
+        scope = {task.id, working_directory.id}
+    # Kestra documents WorkingDirectory caching for the Process runner; with a container
+    # runner it may fail ("Unable to execute WorkingDirectory post actions").
+    safe = ctx.runner.kind == "process"
+    return PlannedFix(f"install into a cached {folder}/ folder of a WorkingDirectory",
+                      tuple(edits), safe=safe, scope=frozenset(scope))
+
+
+def _install_command(ctx: TaskFixContext, folder: str) -> str:
+    installs = ctx.all_installs
+    first = installs[0].install
+    words = [word.text for word in first.command.words]
+    if first.tool == "uv":
+        prefix = ["uv", "pip", "install"]
+    elif len(words) > 1 and words[1] == "-m" and UNKNOWN not in words[0]:
+        prefix = [words[0], "-m", "pip", "install"]
+    else:
+        prefix = ["pip", "install"]
+    arguments = kept_options(installs) + _sources(installs)
+    arguments += [_shell_word(spec) for spec in packages_of(installs)]
+    if folder == "venv":
+        pip = " ".join(["./venv/bin/pip", "install", *arguments])
+        return f"test -d venv || (python -m venv venv && {pip})"
+    return f"test -d deps || {' '.join([*prefix, '--target=deps', *arguments])}"
+
+
+def _sources(installs: Sequence[InstallSite]) -> list[str]:
+    """Requirement files, URLs and local paths, as install arguments."""
+    arguments: list[str] = []
+    for located in installs:
+        arguments += [f"-r {path}" for path in located.install.requirement_files]
+        arguments += list(located.install.urls) + list(located.install.local_paths)
+    return arguments
+
+
+def _guarded_install(ctx: TaskFixContext, folder: str) -> LocatedInstall | None:
+    """The task's `test -d <folder> || ... install` command, as this strategy writes it."""
+    guard = re.compile(rf"test -d (?:\./)?{re.escape(folder)}/?\s*\|\|\s*"
+                       rf"(?:\(\s*[^()]*&&\s*)?$")
+    for found in ctx.facts.python_installs:
+        located = found.located
+        if found.task is not ctx.task or located.command.field != "beforeCommands" \
+                or located in ctx.installs or found.folder != folder:
+            continue
+        before = located.command.node.value[:located.install.command.start]
+        if guard.search(before[before.rfind("\n") + 1:]):
+            return located
+    return None
+
+
+def _extended_install(ctx: TaskFixContext, guarded: LocatedInstall) -> str | None:
+    """The guarded install's words with the packages it lacks added; None if it lacks none."""
+    installs = ctx.all_installs
+    extra_options = set(kept_options(installs)) - set(kept_options((guarded,))) - _QUIET
+    require(not extra_options, f"'{guarded.text}' installs without "
+            f"{', '.join(sorted(extra_options))}; merge these installs into it by hand")
+    present = {requirement_name(spec) or spec: spec for spec in guarded.install.packages}
+    missing = []
+    for spec in packages_of(installs):
+        name = requirement_name(spec) or spec
+        require(present.get(name, spec) == spec, f"'{name}' is installed twice with different "
+                f"specifiers ('{present.get(name)}' and '{spec}')")
+        if name not in present:
+            missing.append(_shell_word(spec))
+    have = set(_sources((guarded,)))
+    missing = [argument for argument in _sources(installs) if argument not in have] + missing
+    if not missing:
+        return None
+    words = guarded.install.command.words
+    value = guarded.command.node.value
+    return " ".join([value[words[0].start:words[-1].end], *missing])
+
+
+def _add_before_command(ctx: TaskFixContext, command: str,
+                        added: dict[str, object]) -> list[Edit]:
+    """The command as the last item of the task's beforeCommands (for script installs)."""
+    entry = own_entry(ctx.task, "beforeCommands")
+    if entry is None:
+        require(ctx.task.prop("beforeCommands") is None, "`beforeCommands` comes from "
+                "pluginDefaults; the cached install cannot be added safely")
+        added["beforeCommands"] = [command]
+        return []
+    require(isinstance(entry[1], SequenceNode), "`beforeCommands` is not a list")
+    return [extend_sequence(ctx.source, entry[1], [command], ctx.style)]
+
+
+def _shell_word(spec: str) -> str:
+    """Quote a requirement when the shell would read `<`, `>`, `[` or spaces in it."""
+    if re.fullmatch(r"[A-Za-z0-9_.\-=!~,]+", spec):
+        return spec
+    return "'" + spec.replace("'", "'\\''") + "'"
+
+
+def _environment_edits(ctx: TaskFixContext, folder: str,
+                       added: dict[str, object]) -> list[Edit]:
+    task = ctx.task
+    if folder == "venv":
+        return _use_venv_python(ctx)
+    env = own_entry(task, "env")
+    require(task.prop("env") is None or env is not None,
+            "`env` comes from pluginDefaults; PYTHONPATH cannot be added safely")
+    if env is None:
+        added["env"] = {"PYTHONPATH": folder}
+        return []
+    require(isinstance(env[1], MappingNode), "`env` is not a mapping")
+    if (get_text(env[1], "PYTHONPATH") or "").strip().removeprefix("./").rstrip("/") == folder:
+        return []   # an earlier fix set it
+    require(get(env[1], "PYTHONPATH") is None,
+            "`env` already sets PYTHONPATH; add the deps folder to it by hand")
+    return [set_mapping_key(ctx.source, env[1], "PYTHONPATH", folder, ctx.style)]
+
+
+def _use_venv_python(ctx: TaskFixContext) -> list[Edit]:
+    """With the venv layout the task's own commands must call ./venv/bin/python."""
+    kind = ctx.task.script_kind
+    require(kind is not None and kind.shape == "commands", "the venv layout needs a Commands "
+            "task whose commands call ./venv/bin/python; use the deps layout "
+            "(fix.cache-layout = \"deps\") for a Script task")
+    from flowlint.lang import shell
+    from flowlint.remedies.command_edits import scalar_edit
+
+    edits = []
+    for command in command_texts(ctx.task):
+        if command.field != "commands":
+            continue
+        value = command.node.value
+        for simple in reversed(shell.split_commands(value)):
+            if simple.words and _PYTHON_PROGRAM.match(simple.words[0].text):
+                word = simple.words[0]
+                value = value[:word.start] + "./venv/bin/python" + value[word.end:]
+        if value != command.node.value:
+            edits.append(scalar_edit(ctx.source, command.node, value, ctx.style))
+    return edits
+
+
+def _cache_value(folder: str, ttl: str) -> dict[str, object]:
+    return {"patterns": [f"{folder}/**"], "ttl": ttl}
+
+
+def _wrap(ctx: TaskFixContext, folder: str, inner_edits: list[Edit]) -> Edit:
+    ids = {task.id for task in ctx.flow.tasks}
+    new_id = f"{ctx.task.id}_cached"
+    suffix = 2
+    while new_id in ids:
+        new_id, suffix = f"{ctx.task.id}_cached_{suffix}", suffix + 1
+    type_name = plugin_types.WORKING_DIRECTORY if ctx.target >= (0, 17) \
+        else "io.kestra.core.tasks.flows.WorkingDirectory"
+    wrapper = {"id": new_id, "type": type_name, "cache": _cache_value(folder, ctx.options.ttl)}
+    return wrap_in_list_item(ctx.source, ctx.task, wrapper, ctx.style, inner_edits)
+
+
+def extend_cache(source: Source, working_directory: Task, folder: str, ttl: str,
+                 style: Style) -> list[Edit]:
+    """Edits so that the WorkingDirectory's cache keeps `folder`."""
+    if patterns_cover(cache_patterns(working_directory), folder):
+        return []
+    cache = own_entry(working_directory, "cache")
+    if cache is None:
+        require(working_directory.prop("cache") is None,
+                "the WorkingDirectory's cache comes from pluginDefaults; extend it there")
+        return [append_properties(source, working_directory,
+                                  {"cache": _cache_value(folder, ttl)}, style)]
+    patterns = get(cache[1], "patterns")
+    if isinstance(patterns, SequenceNode):
+        return [extend_sequence(source, patterns, [f"{folder}/**"], style)]
+    if isinstance(cache[1], MappingNode):
+        return [set_mapping_key(source, cache[1], "patterns", [f"{folder}/**"], style)]
+    raise FixRefused("the WorkingDirectory's `cache` is not a mapping")

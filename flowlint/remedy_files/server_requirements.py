@@ -1,0 +1,90 @@
+"""`flowlint server-requirements`: the packages to install once where the worker runs.
+
+Remedy (c) of KESTRA.md section 6: the tasks move to the Process runner and the packages
+they installed on every execution (FL001, FL004 and FL002, whatever the runner, as they all
+end up on the worker) are installed when the server starts. The output holds the merged
+requirements.txt, the command line and a docker-compose form of it.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from flowlint.facts.flow_facts import PYTHON_INSTALLERS as DEFAULT_INSTALLERS
+from flowlint.remedy_files.image_contexts import TaskRef, gather, merge_requirements
+from flowlint.source import DEFAULT_MAX_BYTES
+
+
+@dataclass(frozen=True)
+class ServerRequirements:
+    requirements: tuple[str, ...]   # one per package, sorted by canonical name
+    requirements_txt: str
+    command_line: str               # '' when there is nothing to install
+    compose_snippet: str            # YAML; '' when there is nothing to install
+    tasks: tuple[TaskRef, ...]      # the tasks whose installs these are
+    problems: list[str]
+
+    @property
+    def text(self) -> str:
+        """Everything to print: the tasks, then the three forms of the install."""
+        if not self.requirements_txt:
+            return ("# flowlint found no Python package installs that run on every execution "
+                    "(FL001, FL002, FL004) in these flows.\n")
+        listed = "".join(f"#   {task}\n" for task in self.tasks)
+        return (
+            f"# The Python packages {len(self.tasks)} task(s) install on every execution:\n"
+            f"{listed}"
+            "# Install them once where the Kestra worker runs, then run the tasks on the "
+            "Process runner\n"
+            "# without their installs (flowlint check --fix --unsafe-fixes --strategy "
+            "process-runner).\n"
+            "\n# requirements.txt\n"
+            f"{self.requirements_txt}"
+            "\n# Command line, on the worker host (in the Python environment the tasks use):\n"
+            f"{self.command_line}\n"
+            "\n# docker-compose.yml: merge into your kestra service\n"
+            f"{self.compose_snippet}"
+        )
+
+
+def build_server_requirements(paths: Iterable[str], target_version: tuple[int, int] = (1, 0),
+                              *, excludes: Iterable[str] = (),
+                              max_bytes: int = DEFAULT_MAX_BYTES,
+                              installers: Iterable[str] = DEFAULT_INSTALLERS,
+                              worker_threads: int = 16) -> ServerRequirements:
+    gathering = gather(paths, target_version, every_runner=True, excludes=excludes,
+                       max_bytes=max_bytes, installers=installers)
+    merged = merge_requirements(gathering.requests)
+    problems = [*gathering.problems, *merged.problems]
+    tasks = tuple(dict.fromkeys(request.task for request in gathering.requests))
+    if not merged.requirements:
+        return ServerRequirements((), "", "", "", tasks, problems)
+    arguments = [*(word for option in merged.options for word in option.split(None, 1)),
+                 *merged.requirements]
+    pip_install = "pip install " + " ".join(shlex.quote(argument) for argument in arguments)
+    server = f"server standalone --worker-thread={worker_threads}"
+    command_line = f"{pip_install} && ./kestra {server}"
+    return ServerRequirements(merged.requirements, merged.text, command_line,
+                              compose_snippet(pip_install, server), tasks, problems)
+
+
+def compose_snippet(pip_install: str, server: str) -> str:
+    """The kestra service of a docker-compose file: install, then start the server."""
+    # The image's entrypoint writes KESTRA_CONFIGURATION to the config file before it
+    # runs /app/kestra, so the shell hands over to it rather than to /app/kestra.
+    # Ubuntu 24.04, under recent Kestra images, marks its Python as externally managed
+    # (PEP 668); older pip ignores the variable. No `$` can appear (gathering refuses shell
+    # expansions), so compose interpolation leaves the command alone.
+    script = f"PIP_BREAK_SYSTEM_PACKAGES=1 {pip_install} && exec docker-entrypoint.sh {server}"
+    return (
+        "services:\n"
+        "  kestra:\n"
+        "    user: \"root\"   # pip installs into the image's system Python\n"
+        "    entrypoint: [\"/bin/sh\", \"-c\"]\n"
+        "    # docker-entrypoint.sh applies KESTRA_CONFIGURATION, then runs /app/kestra\n"
+        "    command:\n"
+        f"      - {json.dumps(script)}\n"
+    )

@@ -1,0 +1,50 @@
+"""The rules: one module per rule, named `flNNN_<rule name>.py`, holding its check and its fix.
+
+A rule module defines:
+- `CODE` and `NAME`, equal to its entry in the catalogue (rules/FLNNN.yaml; a test ties them);
+- `check(facts, parameters) -> Iterator[Finding]` for a rule judged on each flow (FL000 and
+  FL900 judge the file's YAML and its suppression comments instead, and are called by
+  flowlint.lint at those steps);
+- `fix(request) -> PlannedFix` when the rule is fixable, reading the data its findings carry.
+
+The registry is read from the module file names, so adding a rule touches no list here, and
+importing the registry imports no rule: each module loads when its rule is first run.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from functools import lru_cache
+from types import ModuleType
+
+_MODULE_NAME = re.compile(r"^fl(\d{3})_[a-z0-9_]+$")
+
+
+@lru_cache(maxsize=1)
+def module_names() -> dict[str, str]:
+    """Rule code -> module name, in code order, read from the package's files."""
+    found = {}
+    for module in pkgutil.iter_modules(__path__):
+        match = _MODULE_NAME.match(module.name)
+        if match:
+            found[f"FL{match.group(1)}"] = module.name
+    return dict(sorted(found.items()))
+
+
+@lru_cache(maxsize=None)
+def rule_module(code: str) -> ModuleType:
+    """The module of a rule (KeyError for a code no module implements)."""
+    return importlib.import_module(f"{__name__}.{module_names()[code]}")
+
+
+def flow_rules(codes: frozenset[str]) -> list[ModuleType]:
+    """The modules among `codes` whose rule is judged on each flow, in code order."""
+    modules = [rule_module(code) for code in module_names() if code in codes]
+    return [module for module in modules if hasattr(module, "check")]
+
+
+def fixable_codes() -> list[str]:
+    """Codes of the rules whose module has a fix."""
+    return [code for code in module_names() if hasattr(rule_module(code), "fix")]

@@ -1,0 +1,41 @@
+"""FL001: a Python package install in a task that runs in a fresh container.
+
+Fixed by the install strategies (flowlint.remedies.strategies): the installs this rule reported
+on the task, and only those, move to `dependencies`, a cached folder, an image or the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts, TaskInstall
+from flowlint.findings import Finding
+from flowlint.remedies.fix_context import FixRequest, PlannedFix
+from flowlint.remedies.strategies import install_context, plan_with_strategy
+
+CODE = "FL001"
+NAME = "pip-install-per-execution"
+FIXED_BY_STRATEGIES = True
+
+
+def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Finding]:
+    installers = parameters.get("installers", PYTHON_INSTALLERS)
+    for found in facts.python_installs_by(installers):  # type: ignore[arg-type]
+        if not found.runner.starts_container or found.cached:
+            continue
+        yield Finding(
+            CODE,
+            found.located.span,
+            f"{found.located.install.tool} install in {found.where} runs on every "
+            f"execution of '{found.task.id}' ({found.runner.describe()}, a fresh container "
+            f"each run): '{found.located.text}'; use `dependencies`, a cached "
+            f"WorkingDirectory or an image with the packages",
+            task_id=found.task.id,
+            yaml_path=found.yaml_path,
+            detail=found,
+        )
+
+
+def fix(request: FixRequest) -> PlannedFix:
+    installs = [found.located for found in request.details(TaskInstall)]
+    return plan_with_strategy(install_context(request, installs))

@@ -1,0 +1,58 @@
+"""FL002: the legacy Python task builds a virtualenv and installs `requirements` every run.
+
+The fix migrates the task to python.Commands, its packages moved by the chosen strategy
+(flowlint.remedies.legacy_migration).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from ruamel.yaml.nodes import Node
+
+from flowlint.facts.flow_facts import FlowFacts
+from flowlint.findings import Finding, Span
+from flowlint.kestra import plugin_types
+from flowlint.kestra.flow import Task
+from flowlint.remedies import legacy_migration
+from flowlint.remedies.fix_context import FixRequest, PlannedFix
+from flowlint.source import Source
+from flowlint.yamlnodes import node_span, string_list
+
+CODE = "FL002"
+NAME = "legacy-python-requirements"
+FIX_NAME = legacy_migration.NAME
+FIXED_BY_STRATEGIES = True
+
+
+def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Finding]:
+    for task in facts.tasks:
+        if task.type != plugin_types.LEGACY_PYTHON:
+            continue
+        requirements = task.properties.get("requirements")
+        packages = string_list(requirements.node) if requirements else []
+        if not packages:
+            continue
+        key_span = _key_span(facts.source, task, requirements.node)
+        yield Finding(
+            CODE,
+            key_span,
+            f"legacy task '{task.id}' ({task.raw_type}) creates a fresh virtualenv and "
+            f"pip-installs its requirements {packages} on every execution; migrate it to "
+            f"io.kestra.plugin.scripts.python.Script with `dependencies`",
+            task_id=task.id,
+            yaml_path=f"{task.path}.requirements",
+            detail=task,
+        )
+
+
+def fix(request: FixRequest) -> PlannedFix:
+    return legacy_migration.plan(request.flow, request.task, request.options, request.style)
+
+
+def _key_span(source: Source, task: Task, value_node: Node) -> Span:
+    """The span of the `requirements` key when the task writes it, else of the value."""
+    for key, value in task.node.value:
+        if value is value_node:
+            return node_span(source, key)
+    return node_span(source, value_node)

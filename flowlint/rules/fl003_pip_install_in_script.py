@@ -1,0 +1,87 @@
+"""FL003: Python code that installs packages when it runs (subprocess, os.system, pip.main, !pip).
+
+Fixed by the install strategies: the calls go from the script (flowlint.remedies.script_edits)
+and their packages move where the strategy puts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts
+from flowlint.facts.python_scripts import ScriptAnalysis, ScriptInstallSite
+from flowlint.findings import Finding
+from flowlint.kestra import plugin_types
+from flowlint.kestra.flow import Task
+from flowlint.lang.python_shapes import ScriptInstall
+from flowlint.remedies.fix_context import FixRequest, PlannedFix
+from flowlint.remedies.strategies import install_context, plan_with_strategy
+from flowlint.yamlnodes import scalar_text
+
+CODE = "FL003"
+NAME = "pip-install-in-script"
+FIXED_BY_STRATEGIES = True
+
+
+def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Finding]:
+    installers = set(parameters.get("installers", PYTHON_INSTALLERS))  # type: ignore[arg-type]
+    for analysis in facts.script_analyses:
+        if not analysis.parses:
+            continue   # nothing to say about code we could not read (see python_scripts)
+        task = analysis.script.task
+        for found in analysis.code.installs:
+            sites = tuple(ScriptInstallSite(analysis, found, install)
+                          for install in found.installs if install.ecosystem == "python")
+            tools = [site.install.tool for site in sites if site.install.tool in installers]
+            if tools:
+                yield Finding(
+                    CODE,
+                    analysis.span(found.start, found.end),
+                    _message(facts, analysis, task, found, tools[0]),
+                    task_id=task.id,
+                    yaml_path=f"{task.path}.{analysis.script.label}",
+                    detail=sites,
+                )
+
+
+def fix(request: FixRequest) -> PlannedFix:
+    sites = [site for finding in request.findings for site in finding.detail]
+    return plan_with_strategy(install_context(request, script_installs=sites))
+
+
+def _message(facts: FlowFacts, analysis: ScriptAnalysis, task: Task, found: ScriptInstall,
+             tool: str) -> str:
+    where = f"the Python {analysis.script.label} of '{task.id}'"
+    if analysis.script.origin != "task":
+        where += " (from pluginDefaults)"
+    if found.notebook:
+        return (f"'{found.code}' in {where} is IPython syntax, not Python: the script fails "
+                f"with a SyntaxError before it runs; list the packages in `dependencies` or "
+                f"an image instead")
+    return (f"{tool} install in {where} runs {_when(facts, task)}: '{found.shown(100)}'; "
+            f"{_remedy(facts, task)}")
+
+
+def _when(facts: FlowFacts, task: Task) -> str:
+    if _fresh_virtualenv(task):
+        return "on every execution (a fresh virtualenv each run)"
+    runner = facts.runner(task)
+    if runner.starts_container:
+        return f"on every execution ({runner.describe()}, a fresh container each run)"
+    if runner.kind == "process":
+        return f"on the worker host at every execution ({runner.describe()})"
+    return f"at every execution ({runner.describe()})"
+
+
+def _remedy(facts: FlowFacts, task: Task) -> str:
+    runner = facts.runner(task)
+    if runner.kind == "process" and not _fresh_virtualenv(task):
+        return "install the packages once at server start and remove the call"
+    return "list the packages in `dependencies` or an image and remove the call"
+
+
+def _fresh_virtualenv(task: Task) -> bool:
+    if task.type != plugin_types.LEGACY_PYTHON:
+        return False
+    return (scalar_text(task.prop("virtualEnv")) or "true").strip().lower() != "false"
+

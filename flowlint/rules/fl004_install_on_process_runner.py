@@ -1,0 +1,29 @@
+"""FL004: a Python package install that runs on the worker host at every execution."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts
+from flowlint.findings import Finding
+
+CODE = "FL004"
+NAME = "install-on-process-runner"
+
+
+def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Finding]:
+    installers = parameters.get("installers", PYTHON_INSTALLERS)
+    for found in facts.python_installs_by(installers):  # type: ignore[arg-type]
+        if found.runner.kind != "process" or found.cached:
+            continue
+        yield Finding(
+            CODE,
+            found.located.span,
+            f"{found.located.install.tool} install in {found.where} runs on the "
+            f"worker host at every execution of '{found.task.id}' ({found.runner.describe()}): "
+            f"'{found.located.text}'; install the packages once at server start "
+            f"(`flowlint server-requirements`) and remove the command",
+            task_id=found.task.id,
+            yaml_path=found.yaml_path,
+            detail=found,
+        )

@@ -1,0 +1,132 @@
+"""FL005: a Python install inside a WorkingDirectory whose cache does not keep what it installs.
+
+A WorkingDirectory around an install is usually there to cache it. When the cache is missing,
+misses the install's folder, or the install writes outside the working directory (the system
+site-packages, an absolute path), the WorkingDirectory caches nothing and the install runs at
+every execution. FL001 and FL004 report the per-execution install on their runners; FL005
+reports the WorkingDirectory that fails to cache it, on any runner, and says what to cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
+
+from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts, TaskInstall
+from flowlint.findings import Edit, Finding
+from flowlint.kestra.flow import Task
+from flowlint.kestra.task_shell import LocatedInstall
+from flowlint.kestra.working_directory import cache_patterns
+from flowlint.lang.installs import Install
+from flowlint.remedies.command_edits import rewrite_installs
+from flowlint.remedies.fix_context import FixRequest, PlannedFix, require
+from flowlint.remedies.working_dir_cache import extend_cache
+from flowlint.remedies.yaml_text import FixRefused
+
+CODE = "FL005"
+NAME = "uncached-working-directory"
+FIX_NAME = "cache-install-folder"
+_SEPARATE = ("", "\n", ";")
+
+
+@dataclass(frozen=True)
+class UncachedInstall:
+    found: TaskInstall
+    working_directory: Task
+
+    @property
+    def folder(self) -> str | None:
+        return self.found.folder
+
+
+def uncached_installs(facts: FlowFacts, installers: Collection[str]) -> Iterator[UncachedInstall]:
+    for found in facts.python_installs_by(installers):
+        working_directory = found.task.working_directory
+        if working_directory is None or not installs_something(found.located.install) \
+                or found.cached:
+            continue
+        yield UncachedInstall(found, working_directory)
+
+
+def installs_something(install: Install) -> bool:
+    """False for `pip install --upgrade pip` and for a bare `pip install`."""
+    if install.upgrades_pip_only:
+        return False
+    return bool(install.packages or install.requirement_files or install.editables
+                or install.local_paths or install.urls)
+
+
+def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Finding]:
+    installers = parameters.get("installers", PYTHON_INSTALLERS)
+    for item in uncached_installs(facts, installers):  # type: ignore[arg-type]
+        found = item.found
+        problem, remedy = problem_and_remedy(item)
+        yield Finding(
+            CODE,
+            found.located.span,
+            f"{found.located.install.tool} install in {found.where} of "
+            f"'{found.task.id}' is not cached by WorkingDirectory "
+            f"'{item.working_directory.id}' ({problem}): '{found.located.text}'; {remedy}",
+            task_id=found.task.id,
+            yaml_path=found.yaml_path,
+            detail=item,
+        )
+
+
+def problem_and_remedy(item: UncachedInstall) -> tuple[str, str]:
+    wd_id = item.working_directory.id
+    if item.folder is None:
+        target = item.found.located.install.target
+        where_to = f"into '{target}', outside the working directory" if target \
+            else "into the system site-packages"
+        return (f"it installs {where_to}",
+                "install with --target=deps, put deps on PYTHONPATH and cache deps/**")
+    patterns = cache_patterns(item.working_directory)
+    if not patterns:
+        return ("it has no cache", f"add `cache: {{patterns: [{item.folder}/**]}}` to '{wd_id}'")
+    listed = ", ".join(patterns)
+    return (f"its cache patterns [{listed}] miss '{item.folder}/', where it installs",
+            f"add '{item.folder}/**' to the cache patterns of '{wd_id}'")
+
+
+def fix(request: FixRequest) -> PlannedFix:
+    found = list(request.details(UncachedInstall))
+    task = request.task
+    for item in found:
+        if item.folder is None:
+            problem, remedy = problem_and_remedy(item)
+            require(False, f"'{item.found.located.text}': {problem}, where no cache can keep "
+                    f"it; {remedy}")
+    folders = sorted({item.folder for item in found if item.folder})
+    require(len(folders) == 1, f"'{task.id}' installs into several folders "
+            f"({', '.join(folders)}); extend the cache by hand")
+    folder = folders[0]
+    working_directory = found[0].working_directory
+    edits = extend_cache(request.source, working_directory, folder, request.options.ttl,
+                         request.style)
+    edits.extend(_guards(request, found, folder))
+    runner = request.facts.runner(task)
+    return PlannedFix(f"cache {folder}/ in WorkingDirectory '{working_directory.id}'",
+                      tuple(edits), safe=runner.kind == "process",
+                      scope=frozenset({working_directory.id, task.id}))
+
+
+def _guards(request: FixRequest, found: list[UncachedInstall], folder: str) -> list[Edit]:
+    """`test -d deps ||` before `--target` installs, so a restored folder is not reinstalled."""
+    replacements: dict[LocatedInstall, str | None] = {}
+    for item in found:
+        located = item.found.located
+        command = located.install.command
+        words = command.words
+        if located.install.target is None or located.command.origin != "task" \
+                or command.start != words[0].start or command.separator_before not in _SEPARATE \
+                or command.separator_after not in _SEPARATE:
+            continue
+        value = located.command.node.value
+        replacements[located] = f"test -d {folder} || " + value[words[0].start:words[-1].end]
+    if not replacements:
+        return []
+    try:
+        return rewrite_installs(request.source, request.task, replacements, request.style)
+    except FixRefused:
+        return []   # a folded scalar, say: the cache alone still applies

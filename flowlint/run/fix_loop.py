@@ -1,0 +1,113 @@
+"""Applying fixes: one at a time, each verified, until nothing more applies (with a cap)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from flowlint.findings import Edit, Finding, Fix, FixOutcome
+from flowlint.lint import FileResult, Settings, check_source
+from flowlint.run.verify import verify_fixed_text
+from flowlint.source import Source
+
+MAX_FIXES_PER_FILE = 50
+
+
+@dataclass(frozen=True)
+class AppliedFix:
+    rule: str
+    task_id: str | None
+    title: str
+    strategy: str
+    scope: frozenset[str]
+
+
+@dataclass
+class FixRun:
+    source: Source
+    text: str
+    applied: list[AppliedFix] = field(default_factory=list)
+    failed: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    result: FileResult | None = None    # the check of the final text
+
+    @property
+    def changed(self) -> bool:
+        return self.text != self.source.text
+
+
+def apply_edits(text: str, edits: tuple[Edit, ...]) -> str | None:
+    """The text with edits applied; None when two edits overlap.
+
+    Insertions at the same offset are kept in the order the fix listed them.
+    """
+    ordered = sorted(edits, key=lambda edit: (edit.start, edit.end))
+    for first, second in zip(ordered, ordered[1:]):
+        if second.start < first.end:
+            return None
+    for edit in reversed(ordered):
+        text = text[:edit.start] + edit.text + text[edit.end:]
+    return text
+
+
+def _wanted(finding: Finding, unsafe: bool) -> bool:
+    return finding.fix is not None and (finding.fix.safe or unsafe)
+
+
+def fix_source(source: Source, settings: Settings, unsafe: bool = False) -> FixRun:
+    run = FixRun(source, source.text)
+    current = source
+    result = check_source(current, settings)
+    for _ in range(MAX_FIXES_PER_FILE):
+        candidates = [finding for finding in result.findings if _wanted(finding, unsafe)
+                      and (finding.rule, finding.task_id) not in run.failed]
+        if not candidates:
+            break
+        finding = candidates[0]
+        fixed = _try_fix(current, finding, settings)
+        if isinstance(fixed, str):
+            run.failed[(finding.rule, finding.task_id)] = fixed
+            continue
+        current, result = fixed
+        run.applied.append(AppliedFix(finding.rule, finding.task_id, finding.fix.title,
+                                      finding.fix.strategy, finding.fix.scope))
+    else:
+        run.failed[("", None)] = f"fixes did not converge after {MAX_FIXES_PER_FILE} rounds"
+    run.text, run.result = current.text, _with_failures(result, run.failed)
+    return run
+
+
+def _try_fix(current: Source, finding: Finding,
+             settings: Settings) -> tuple[Source, FileResult] | str:
+    fix: Fix = finding.fix
+    text = apply_edits(current.text, fix.edits)
+    if text is None:
+        return "the fix's edits overlap"
+    fixed = Source.from_text(current.path, text, current.bom)
+    try:
+        reason = verify_fixed_text(current, fixed, fix.scope)
+        result = check_source(fixed, settings)
+    except RecursionError:
+        return "the file is nested too deeply to verify the fix"
+    if reason:
+        return reason
+    if any(other.rule == finding.rule and other.task_id == finding.task_id
+           for other in result.findings):
+        return "the finding is still there after the fix"
+    return fixed, result
+
+
+def _with_failures(result: FileResult, failed: dict[tuple[str, str | None], str]) -> FileResult:
+    """Findings whose fix failed verification say so instead of offering the fix."""
+    if not failed:
+        return result
+    findings = []
+    for finding in result.findings:
+        reason = failed.get((finding.rule, finding.task_id))
+        if reason and finding.fix_outcome is not None:
+            outcome = FixOutcome(finding.fix_outcome.strategy, finding.fix_outcome.title,
+                                 finding.fix_outcome.safe, False,
+                                 f"the fix failed verification and was not applied: {reason}")
+            finding = dataclasses.replace(finding, fix=None, fix_outcome=outcome)
+        findings.append(finding)
+    result.findings = findings
+    return result

@@ -1,0 +1,155 @@
+"""One file, start to end: read, check or fix, verify, write. Never raises."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from flowlint.lint import FileResult, Settings, check_bytes
+from flowlint.source import SourceError, decode
+
+
+@dataclass(frozen=True)
+class Mode:
+    fix: bool = False
+    unsafe: bool = False
+    diff: bool = False        # compute the fix, show a diff, write nothing
+    write: bool = True        # False for stdin: the caller prints the fixed text
+
+    def write_files(self, paths: tuple[str, ...], stdin_filename: str | None) -> bool:
+        """False in editor mode (stdin), where the fixed flow goes to stdout."""
+        return not (paths == ("-",) or stdin_filename)
+
+
+@dataclass
+class FileOutcome:
+    result: FileResult
+    fixed_text: str | None = None   # the whole fixed text, when something was fixed
+    diff: str = ""
+    applied: list[str] = field(default_factory=list)
+    write_error: str | None = None
+
+
+def process_file(path: str, settings: Settings, mode: Mode, data: bytes | None = None,
+                 cache_root: str | None = None) -> FileOutcome:
+    try:
+        if data is None:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                # Opening a FIFO would block the run forever; devices and sockets are not flows.
+                return FileOutcome(FileResult(path, error="not a regular file (a pipe, socket "
+                                                          "or device); not read"))
+            with open(path, "rb") as handle:
+                data = handle.read()
+    except OSError as error:
+        return FileOutcome(FileResult(path, error=f"cannot read: {error.strerror or error}"))
+    try:
+        if not mode.fix:
+            return FileOutcome(_check(path, data, settings, cache_root))
+        return _fix(path, data, settings, mode)
+    except RecursionError:
+        return FileOutcome(FileResult(path, error="nesting is too deep to check"))
+    except Exception as error:  # noqa: BLE001 - promise 3: one bad file never stops the run
+        return FileOutcome(FileResult(path, error=f"internal error ({type(error).__name__}: "
+                                                  f"{error}); please report it with this file"))
+
+
+def _check(path: str, data: bytes, settings: Settings, cache_root: str | None) -> FileResult:
+    if cache_root is None:
+        return check_bytes(data, path, settings)
+    from flowlint.run.result_cache import ResultCache
+
+    cache = ResultCache(cache_root)
+    result = cache.get(path, data, settings)
+    if result is None:
+        result = check_bytes(data, path, settings)
+        cache.put(path, data, settings, result)
+    return result
+
+
+def process_files(jobs: list[tuple[str, Settings]], mode: Mode, cache_root: str | None,
+                  workers: int) -> Iterator[FileOutcome]:
+    """Every file's outcome, in the order given, spread over processes when it pays.
+
+    A generator, so the caller can keep only what its report needs of each file as it
+    comes (thousands of files' texts would otherwise stay in memory until the end).
+    """
+    hits: list[FileOutcome | None] = [None] * len(jobs)
+    if cache_root is not None and not mode.fix:
+        # Cache hits are cheaper than handing files to another process: answer them here.
+        hits = [_cached(path, settings, cache_root) for path, settings in jobs]
+    work = [(path, settings, mode, cache_root)
+            for (path, settings), hit in zip(jobs, hits) if hit is None]
+    done = _run(work, workers)
+    for hit in hits:
+        yield hit if hit is not None else next(done)
+
+
+def _run(work: list[tuple[str, Settings, Mode, str | None]], workers: int
+         ) -> Iterator[FileOutcome]:
+    # Starting processes costs more than checking a few files.
+    if workers <= 1 or len(work) < 32:
+        yield from map(_process_job, work)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(1, len(work) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_process_job, work, chunksize=chunk)
+
+
+def _cached(path: str, settings: Settings, cache_root: str) -> FileOutcome | None:
+    from flowlint.run.result_cache import ResultCache
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None   # never open a pipe: the full path reports it
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None   # the full path reports the error
+    result = ResultCache(cache_root).get(path, data, settings)
+    return FileOutcome(result) if result is not None else None
+
+
+def _process_job(job: tuple[str, Settings, Mode, str | None]) -> FileOutcome:
+    path, settings, mode, cache_root = job
+    outcome = process_file(path, settings, mode, None, cache_root)
+    if not outcome.result.findings and outcome.fixed_text is None:
+        # Reports need a file's text only to show its findings: a clean file's text would
+        # only cost memory (and pickling, from a worker) until the report is written.
+        outcome.result.source = None
+    return outcome
+
+
+def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
+    from flowlint.run.atomic_write import WriteError, write_atomic
+    from flowlint.run.fix_loop import fix_source
+
+    try:
+        source = decode(data, path, settings.max_bytes)
+    except SourceError as error:
+        return FileOutcome(FileResult(path, error=str(error)))
+    run = fix_source(source, settings, mode.unsafe)
+    result = run.result
+    outcome = FileOutcome(result, applied=[f"{fix.rule} '{fix.task_id}': {fix.title}"
+                                           for fix in run.applied])
+    if not run.changed:
+        return outcome
+    outcome.fixed_text = run.text
+    if mode.diff:
+        outcome.diff = unified_diff(path, source.text, run.text)
+    elif mode.write:
+        try:
+            write_atomic(path, source.encode(run.text), data)
+        except WriteError as error:
+            outcome.write_error = str(error)
+    return outcome
+
+
+def unified_diff(path: str, before: str, after: str) -> str:
+    lines = difflib.unified_diff(before.splitlines(True), after.splitlines(True),
+                                 fromfile=f"a/{path}", tofile=f"b/{path}")
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
