@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from flowlint.catalogue import load_catalogue
+from flowlint.rules import module_names, rule_module
 from flowlint.lint import Settings
 from flowlint.remedies.fix_context import STRATEGIES, FixOptions
 from flowlint.run.fix_loop import FixRun, fix_source
@@ -19,11 +20,11 @@ from flowlint.source import decode
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 # Rules with goldens, and the strategies each is fixed with: rules with one fix of their own
-# run with `auto`, and their goldens are named `default`.
+# run with `auto`, and their goldens are named `default`. FL900's fix comes with its finding.
 DEFAULT = "default"
 FIXED_RULES = {
-    "FL001": STRATEGIES, "FL002": STRATEGIES, "FL003": STRATEGIES,
-    **{code: (DEFAULT,) for code in ("FL005", "FL006", "FL008", "FL009")},
+    code: STRATEGIES if getattr(rule_module(code), "FIXED_BY_STRATEGIES", False) else (DEFAULT,)
+    for code in module_names() if hasattr(rule_module(code), "fix")
 }
 IMAGE = "registry.example.com/{namespace}/{flow}:1.0"
 

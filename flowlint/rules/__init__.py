@@ -5,7 +5,8 @@ A rule module defines:
 - `check(facts, parameters) -> Iterator[Finding]` for a rule judged on each flow (FL000 and
   FL900 judge the file's YAML and its suppression comments instead, and are called by
   flowlint.lint at those steps);
-- `fix(request) -> PlannedFix` when the rule is fixable, reading the data its findings carry.
+- `fix(request) -> PlannedFix` when the rule is fixable, reading the data its findings carry
+  (FL900's fix is known as soon as its finding is: it sets `FIX_WITH_FINDING` instead).
 
 The registry is read from the module file names, so adding a rule touches no list here, and
 importing the registry imports no rule: each module loads when its rule is first run.
@@ -46,5 +47,9 @@ def flow_rules(codes: frozenset[str]) -> list[ModuleType]:
 
 
 def fixable_codes() -> list[str]:
-    """Codes of the rules whose module has a fix."""
-    return [code for code in module_names() if hasattr(rule_module(code), "fix")]
+    """Codes of the rules that offer fixes."""
+    return [code for code in module_names() if is_fixable(rule_module(code))]
+
+
+def is_fixable(module: ModuleType) -> bool:
+    return hasattr(module, "fix") or getattr(module, "FIX_WITH_FINDING", False)

@@ -13,6 +13,8 @@ from flowlint.suppressions import Suppression, code_list_brackets, directive_sta
 
 CODE = "FL900"
 NAME = "unused-suppression"
+# The fix is known the moment the finding is: it comes with it, not from a planning step.
+FIX_WITH_FINDING = True
 FIX_TITLE = "remove unused suppression"
 
 
