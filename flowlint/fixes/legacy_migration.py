@@ -22,6 +22,7 @@ from flowlint.fixes.task_edits import (
     wrap_in_list_item,
 )
 from flowlint.fixes.command_edits import remove_property
+from flowlint.fixes.custom_image import image_name
 from flowlint.fixes.yamltext import FixRefused, Style, detect_style, node_start, quote_scalar
 from flowlint.model import Flow, Task
 from flowlint.yamlnodes import get_text, string_list
@@ -78,10 +79,8 @@ class _Migration:
             self._drop("requirements")
             self._runner("process", None)
         elif strategy == "custom-image":
-            require(bool(options.image), "custom-image needs an image name: pass --image NAME")
             self._drop("requirements")
-            self._runner("docker", options.image.format(namespace=self.flow.namespace,
-                                                        flow=self.flow.id, task=self.task.id))
+            self._runner("docker", image_name(options.image, self.flow, self.task))
         else:
             return self._working_dir_cache(runner, image, options)
         return self._planned(strategy, self._edits_with_additions())
