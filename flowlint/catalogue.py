@@ -1,7 +1,7 @@
 """The rule catalogue: one YAML file per rule, validated against rules/schema.json.
 
 Rules are data so that `flowlint rule`, the README table and the rule options all come from
-one place; the check logic itself lives in flowlint/checks/.
+one place; each rule's check and fix live in its module under flowlint/rules/.
 """
 
 from __future__ import annotations

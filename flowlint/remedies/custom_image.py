@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from string import Formatter
+
 from ruamel.yaml.nodes import MappingNode
 
 from flowlint.findings import Edit
@@ -16,25 +18,50 @@ from flowlint.remedies.task_edits import (
     replace_value,
     set_mapping_key,
 )
+from flowlint.remedies.yaml_text import FixRefused
+from flowlint.lang.image_reference import image_reference_problem
+from flowlint.kestra.flow import Flow, Task
 from flowlint.yamlnodes import get, get_text
 
 NAME = "custom-image"
 
 
-def image_name(ctx: TaskFixContext) -> str:
-    template = ctx.options.image
-    require(bool(template), "custom-image needs an image name: pass --image NAME (or set "
-            "fix.image in the config; {namespace}, {flow} and {task} are filled in)")
+def image_name(template: str | None, flow: Flow, task: Task) -> str:
+    """The --image template filled in for `task`; refused unless the result is an image
+    reference, so a fix never writes an image Docker cannot pull (a flow id with capitals,
+    a task id with a line break)."""
+    if not template:
+        raise FixRefused("custom-image needs an image name: pass --image NAME (or set "
+                         "fix.image in the config; {namespace}, {flow} and {task} are filled in)")
+    image = _fill(template, {"namespace": flow.namespace, "flow": flow.id, "task": task.id})
+    problem = image_reference_problem(image)
+    require(problem is None, f"image '{image}' (from --image '{template}') is not an image "
+            f"reference: {problem}")
+    return image
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    """str.format restricted to plain {namespace}, {flow} and {task}: anything else
+    (`{other}`, `{flow.attr}`, `{flow[0]}`, `{flow!r}`, `{flow:>9}`) is refused, not evaluated."""
+    usage = "use {namespace}, {flow} and {task}"
     try:
-        return template.format(namespace=ctx.flow.namespace, flow=ctx.flow.id, task=ctx.task.id)
-    except (KeyError, IndexError, ValueError) as error:
-        require(False, f"image template '{template}' is not valid ({error}); use "
-                "{namespace}, {flow} and {task}")
-        raise AssertionError from error
+        parts = list(Formatter().parse(template))
+    except ValueError as error:
+        raise FixRefused(f"image template '{template}' is not valid ({error}); {usage}") from None
+    filled = []
+    for literal, field, spec, conversion in parts:
+        filled.append(literal)
+        if field is not None:
+            require(field in values, f"image template '{template}' is not valid (unknown "
+                    f"field '{field}'); {usage}")
+            require(not spec and conversion is None, f"image template '{template}' is not "
+                    f"valid ('{field}' takes no conversion or format); {usage}")
+            filled.append(values[field])
+    return "".join(filled)
 
 
 def plan(ctx: TaskFixContext) -> PlannedFix:
-    image = image_name(ctx)
+    image = image_name(ctx.options.image, ctx.flow, ctx.task)
     task = ctx.task
     require(not plugin_types.is_legacy_script(task.type), f"'{task.id}' has the legacy type "
             f"{task.raw_type}; migrate it to io.kestra.plugin.scripts first")

@@ -30,6 +30,7 @@ from flowlint.remedies.yaml_text import (
     node_start,
     quote_scalar,
 )
+from flowlint.remedies.custom_image import image_name
 from flowlint.yamlnodes import get_text, string_list
 
 NAME = "migrate"
@@ -83,10 +84,8 @@ class _Migration:
             self._drop("requirements")
             self._runner("process", None)
         elif strategy == "custom-image":
-            require(bool(options.image), "custom-image needs an image name: pass --image NAME")
             self._drop("requirements")
-            self._runner("docker", options.image.format(namespace=self.flow.namespace,
-                                                        flow=self.flow.id, task=self.task.id))
+            self._runner("docker", image_name(options.image, self.flow, self.task))
         else:
             return self._working_dir_cache(runner, image, options)
         return self._planned(strategy, self._edits_with_additions())

@@ -25,7 +25,7 @@ from flowlint.facts.flow_facts import PYTHON_INSTALLERS as DEFAULT_INSTALLERS
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.files import discover, read_bytes
 from flowlint.kestra.flow import Flow, Task, build_flow, is_flow
-
+from flowlint.lang.image_reference import image_reference_problem
 from flowlint.source import DEFAULT_MAX_BYTES, SourceError, decode
 from flowlint.lang.installs import Install
 from flowlint.yamlnodes import (
@@ -47,6 +47,12 @@ _UV_INDEX_OPTIONS = frozenset({"--index", "--default-index"})
 _FLAG_OPTIONS = frozenset({"--no-index", "--pre"})
 _VCS = re.compile(r"(git|hg|svn|bzr)\+")
 _ARCHIVES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".zip")
+# What a URL or host copied into requirements.txt, a pip command line or a compose file may
+# hold: one word of URL characters. No whitespace or control character (a second line: another
+# requirement or index option), no quote, '\\', '$' or '`' (pip's line joining and ${VAR}
+# expansion, the shell, compose interpolation).
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[A-Za-z0-9._~:/?#\[\]@!&()*+,;=%-]+")
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]+)?")
 
 
 # ----------------------------------------------------------------------------- gathering
@@ -247,20 +253,40 @@ def _split_option(line: str) -> tuple[str, str]:
 def _add_requirement(spec: str, where: str, requirements: list[str],
                      problems: list[str]) -> None:
     spec = spec.strip()
-    if "{{" in spec or "{%" in spec:
-        problems.append(f"{where}: '{spec}' is a Pebble expression, known only at run time: "
-                        "it cannot be installed ahead of the run")
-    elif "$" in spec or "`" in spec:
-        problems.append(f"{where}: '{spec}' is expanded by the shell at run time: it cannot "
-                        "be installed ahead of the run")
-    elif _is_url(spec):
+    problem = _requirement_problem(spec)
+    if problem is not None:
+        problems.append(f"{where}: '{spec}' {problem}")
+    elif _is_url(spec) or canonicalize_name(Requirement(spec).name) != "pip":
         requirements.append(spec)
-    else:
-        requirement = _parse(spec)
-        if requirement is None:
-            problems.append(f"{where}: '{spec}' is not a requirement specifier; add it by hand")
-        elif canonicalize_name(requirement.name) != "pip":
-            requirements.append(spec)
+
+
+def _requirement_problem(spec: str) -> str | None:
+    """Why `spec` is not written as one requirements.txt line, or None when it is."""
+    if "{{" in spec or "{%" in spec:
+        return "is a Pebble expression, known only at run time: it cannot be installed " \
+            "ahead of the run"
+    if "$" in spec or "`" in spec:
+        return "is expanded by the shell at run time: it cannot be installed ahead of the run"
+    odd = _control_character(spec)
+    if odd is not None:
+        return f"holds the unprintable character {odd!r}, which no requirement has: left out"
+    if _is_url(spec):
+        return None if _URL.fullmatch(spec) else "is not a URL of one word; add it by hand"
+    requirement = _parse(spec)
+    if requirement is None:
+        return "is not a requirement specifier; add it by hand"
+    option = next((word for word in spec.split() if word.startswith("-")), None)
+    if option is not None:
+        # pip reads a requirements line's words from the first '-' on as options.
+        return f"has the word '{option}', which pip reads as an option; add it by hand"
+    if requirement.url is not None and not _URL.fullmatch(requirement.url):
+        return f"has the URL '{requirement.url}', which is not one word; add it by hand"
+    return None
+
+
+def _control_character(text: str) -> str | None:
+    """The first character that is not printable (a line break, tab, NUL, ...), if any."""
+    return next((char for char in text if not char.isprintable()), None)
 
 
 def _add_option(name: str, value: str | None, where: str, options: list[str],
@@ -277,7 +303,22 @@ def _add_option(name: str, value: str | None, where: str, options: list[str],
     elif value and ("{{" in value or "{%" in value or "$" in value):
         problems.append(f"{where}: '{name} {value}' is known only at run time: add it by hand")
     elif value:
-        options.append(f"{canonical} {value}")
+        problem = _option_value_problem(canonical, value)
+        if problem is None:
+            options.append(f"{canonical} {value}")
+        else:
+            problems.append(f"{where}: '{name} {value}': {problem}")
+
+
+def _option_value_problem(option: str, value: str) -> str | None:
+    """Why `value` is not written after `option` in requirements.txt, or None when it is."""
+    odd = _control_character(value)
+    if odd is not None:
+        return f"the value holds the unprintable character {odd!r}: left out"
+    if option == "--trusted-host":
+        return None if _HOST.fullmatch(value) else \
+            "the value is not a host name with an optional port; add it by hand"
+    return None if _URL.fullmatch(value) else "the value is not a URL of one word; add it by hand"
 
 
 def _is_url(spec: str) -> bool:
@@ -326,6 +367,10 @@ def task_image(task: Task, target_version: tuple[int, int]) -> tuple[str | None,
         image = image.strip()
         if "{{" in image or "{%" in image:
             return None, f"{label} '{image}' is a Pebble expression, known only at run time"
+        problem = image_reference_problem(image)
+        if problem is not None:
+            # It would become the Dockerfile's FROM line: only a plain reference goes there.
+            return None, f"{label} '{image}' is not an image reference: {problem}"
         return image, label
     image = default_image(task, target_version)
     if image is None:
@@ -384,7 +429,8 @@ def build_image_contexts(paths: Iterable[str], target_version: tuple[int, int] =
         dockerfile = render_dockerfile(image, requests, directory, target_version)
         contexts[image] = ImageContext(image, directory, dockerfile, merged.text,
                                        tuple(request.task for request in requests))
-    return ImagePlan(contexts, problems)
+    # Problems quote values from the flow files: each stays one line where it is printed.
+    return ImagePlan(contexts, [visible(problem) for problem in problems])
 
 
 def _files_on_several_images(by_image: dict[str, list[TaskRequest]]) -> Iterator[str]:
@@ -400,6 +446,12 @@ def _files_on_several_images(by_image: dict[str, list[TaskRequest]]) -> Iterator
             yield (f"{path}: its tasks run on {len(images)} base images ({listed}); `flowlint "
                    "check --fix --strategy custom-image --image NAME` gives every flagged task "
                    "of a file the same image: fix this file's tasks one image at a time by hand")
+
+
+def visible(text: str) -> str:
+    """`text` with every character that is not printable escaped repr-style (a newline as
+    `\\n`): a value written into a comment or a message line cannot end that line."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def slug(image: str) -> str:
@@ -458,18 +510,22 @@ def render_dockerfile(image: str, requests: list[TaskRequest], directory: str,
     files = list(dict.fromkeys(request.task.path for request in requests))
     version = "" if target_version == (1, 0) else \
         f" --target-version {target_version[0]}.{target_version[1]}"
-    lines = ["# Built by `flowlint image`: the Python packages these tasks installed on every",
-             f"# execution, baked into their image '{image}':"]
-    lines += [f"#   {request.task} ({request.image_origin})" for request in requests]
+    comments = [
+        "# Built by `flowlint image`: the Python packages these tasks installed on every",
+        f"# execution, baked into their image '{image}':",
+        *(f"#   {request.task} ({request.image_origin})" for request in requests)]
     if family == "other":
-        lines.append("# This assumes the base image has pip; if it does not, install it first.")
-    lines += ["# Build it from this folder and push it (replace REGISTRY with your registry):",
-              f"#   docker build -t {name} .",
-              f"#   docker push {name}",
-              "# then point the tasks at it; the fix removes their install commands:",
-              f"#   flowlint check --fix --unsafe-fixes --strategy custom-image{version} "
-              f"--image {name} {' '.join(shlex.quote(path) for path in files)}",
-              f"FROM {image}"]
+        comments.append("# This assumes the base image has pip; if it does not, install it "
+                        "first.")
+    comments += ["# Build it from this folder and push it (replace REGISTRY with your registry):",
+                 f"#   docker build -t {name} .",
+                 f"#   docker push {name}",
+                 "# then point the tasks at it; the fix removes their install commands:",
+                 f"#   flowlint check --fix --unsafe-fixes --strategy custom-image{version} "
+                 f"--image {name} {' '.join(shlex.quote(path) for path in files)}"]
+    # Paths and ids come from the flow files: a line break in one would end the comment.
+    lines = [visible(comment) for comment in comments]
+    lines.append(f"FROM {image}")   # a valid reference: task_image refuses anything else
     if family in ("python", "other"):
         lines.append("COPY requirements.txt /tmp/requirements.txt")
     lines += _INSTALLS[family]
@@ -602,7 +658,8 @@ def _merge_group(wanted: list[_Wanted], scope: str,
         problems.append(f"conflicting requirements for '{name}'{scope}: '{line}' "
                         f"({supporters}) and '{other}' ({_refs(refs)}); the requirements "
                         f"keep '{line}'")
-        comments.append(f"# conflict: '{other}' is wanted by {_refs(refs)}; keeping '{line}'")
+        comments.append(visible(f"# conflict: '{other}' is wanted by {_refs(refs)}; "
+                                f"keeping '{line}'"))
     return line, comments
 
 
@@ -628,8 +685,8 @@ def _merge_options(option_refs: dict[str, list[TaskRef]], scope: str, problems: 
                 problems.append(f"conflicting index URLs{scope}: '{index_url}' "
                                 f"({_refs(option_refs[index_url])}) and '{option}' "
                                 f"({_refs(refs)}); the requirements keep '{index_url}'")
-                lines.append(f"# conflict: '{option}' is wanted by {_refs(refs)}; "
-                             f"keeping '{index_url}'")
+                lines.append(visible(f"# conflict: '{option}' is wanted by {_refs(refs)}; "
+                                     f"keeping '{index_url}'"))
                 continue
             index_url = option
         kept.append(option)

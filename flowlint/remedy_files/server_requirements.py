@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS as DEFAULT_INSTALLERS
-from flowlint.remedy_files.image_contexts import TaskRef, gather, merge_requirements
+from flowlint.remedy_files.image_contexts import TaskRef, gather, merge_requirements, visible
 from flowlint.source import DEFAULT_MAX_BYTES
 
 
@@ -33,7 +33,8 @@ class ServerRequirements:
         if not self.requirements_txt:
             return ("# flowlint found no Python package installs that run on every execution "
                     "(FL001, FL002, FL004) in these flows.\n")
-        listed = "".join(f"#   {task}\n" for task in self.tasks)
+        # Ids and paths come from the flow files: a line break in one would end the comment.
+        listed = "".join(f"#   {visible(str(task))}\n" for task in self.tasks)
         return (
             f"# The Python packages {len(self.tasks)} task(s) install on every execution:\n"
             f"{listed}"
@@ -58,7 +59,7 @@ def build_server_requirements(paths: Iterable[str], target_version: tuple[int, i
     gathering = gather(paths, target_version, every_runner=True, excludes=excludes,
                        max_bytes=max_bytes, installers=installers)
     merged = merge_requirements(gathering.requests)
-    problems = [*gathering.problems, *merged.problems]
+    problems = [visible(problem) for problem in (*gathering.problems, *merged.problems)]
     tasks = tuple(dict.fromkeys(request.task for request in gathering.requests))
     if not merged.requirements:
         return ServerRequirements((), "", "", "", tasks, problems)
@@ -76,8 +77,10 @@ def compose_snippet(pip_install: str, server: str) -> str:
     # The image's entrypoint writes KESTRA_CONFIGURATION to the config file before it
     # runs /app/kestra, so the shell hands over to it rather than to /app/kestra.
     # Ubuntu 24.04, under recent Kestra images, marks its Python as externally managed
-    # (PEP 668); older pip ignores the variable. No `$` can appear (gathering refuses shell
-    # expansions), so compose interpolation leaves the command alone.
+    # (PEP 668); older pip ignores the variable. No `$` can appear, so compose interpolation
+    # leaves the command alone: gathering refuses it in every requirement and index option
+    # value (images._requirement_problem, _add_option). json.dumps escapes every character
+    # that could end the YAML string, and shlex.quote every one the shell would read.
     script = f"PIP_BREAK_SYSTEM_PACKAGES=1 {pip_install} && exec docker-entrypoint.sh {server}"
     return (
         "services:\n"
