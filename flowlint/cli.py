@@ -281,19 +281,19 @@ def config_command(path: str, config_path: str | None, isolated: bool) -> None:
 @click.option("--output", "-o", "output", required=True, type=click.Path(file_okay=False),
               help="Folder to write one build context per base image into.")
 @click.option("--exclude", multiple=True, help="Glob of files or folders to skip.")
-@click.option("--target-version", default="1.0", show_default=True,
-              callback=lambda _c, _p, value: _target_version(value),
-              help="Kestra version (decides the default images).")
+@click.option("--target-version", callback=lambda _c, _p, value: _target_version(value),
+              help="Kestra version (decides the default images) [default: 1.0, or the config].")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Use this config file for every file (no discovery).")
+@click.option("--isolated", is_flag=True, help="Ignore all config files.")
 def image_command(paths: tuple[str, ...], output: str, exclude: tuple[str, ...],
-                  target_version: str) -> None:
+                  target_version: str | None, config_path: str | None, isolated: bool) -> None:
     """Write Dockerfiles and requirements.txt with the packages tasks install per run."""
-    from flowlint.remedy_files.image_contexts import (
-        ContextWriteError,
-        build_image_contexts,
-    )
+    from flowlint.remedy_files.image_contexts import ContextWriteError, build_image_contexts
 
-    plan = build_image_contexts(paths or (".",), parse_version(target_version),
-                                excludes=exclude)
+    settings = _settings_resolver(CommandLine(target_version=target_version), config_path,
+                                  isolated)
+    plan = build_image_contexts(paths or (".",), excludes=exclude, file_settings=settings)
     for problem in plan.problems:
         click.echo(f"flowlint: {problem}", err=True)
     try:
@@ -310,16 +310,21 @@ def image_command(paths: tuple[str, ...], output: str, exclude: tuple[str, ...],
 @main_group.command("server-requirements")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--exclude", multiple=True, help="Glob of files or folders to skip.")
-@click.option("--target-version", default="1.0", show_default=True,
-              callback=lambda _c, _p, value: _target_version(value),
-              help="Kestra version the flows run on.")
+@click.option("--target-version", callback=lambda _c, _p, value: _target_version(value),
+              help="Kestra version the flows run on [default: 1.0, or the config].")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Use this config file for every file (no discovery).")
+@click.option("--isolated", is_flag=True, help="Ignore all config files.")
 def server_requirements_command(paths: tuple[str, ...], exclude: tuple[str, ...],
-                                target_version: str) -> None:
+                                target_version: str | None, config_path: str | None,
+                                isolated: bool) -> None:
     """Print the packages to install at server start for the process-runner remedy."""
     from flowlint.remedy_files.server_requirements import build_server_requirements
 
-    requirements = build_server_requirements(paths or (".",), parse_version(target_version),
-                                             excludes=exclude)
+    settings = _settings_resolver(CommandLine(target_version=target_version), config_path,
+                                  isolated)
+    requirements = build_server_requirements(paths or (".",), excludes=exclude,
+                                             file_settings=settings)
     for problem in requirements.problems:
         click.echo(f"flowlint: {problem}", err=True)
     click.echo(requirements.text, nl=False)

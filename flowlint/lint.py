@@ -4,7 +4,7 @@ suppression comments, then plan fixes for the findings that are kept."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -78,7 +78,25 @@ def check_bytes(data: bytes, path: str, settings: Settings) -> FileResult:
     return check_source(source, settings)
 
 
+@dataclass
+class CheckedSource:
+    """A file's result, with each flow's facts and the findings the rules made of it."""
+
+    result: FileResult
+    flows: list[tuple[FlowFacts, list[Finding]]]
+    kept: set[int]   # ids of the findings (in `flows`) that suppressions kept
+
+    def kept_by_flow(self) -> Iterator[tuple[FlowFacts, list[Finding]]]:
+        """Each flow's facts and its findings that suppressions kept."""
+        for facts, findings in self.flows:
+            yield facts, [finding for finding in findings if id(finding) in self.kept]
+
+
 def check_source(source: Source, settings: Settings) -> FileResult:
+    return check_flows(source, settings).result
+
+
+def check_flows(source: Source, settings: Settings) -> CheckedSource:
     result = FileResult(source.path, source)
     documents, flows = parse_flows(source, settings, result)
     checked = [(FlowFacts(flow), []) for flow in flows]
@@ -88,10 +106,11 @@ def check_source(source: Source, settings: Settings) -> FileResult:
     result.flows = len(flows)
     if settings.use_suppressions and "flowlint" in source.text:
         _apply_suppressions(source, documents, flows, settings, result)
+    kept = {id(finding) for finding in result.findings}
     if settings.fix is not None:
         result.findings = _with_fixes(result.findings, checked, settings.fix)
     result.findings.sort(key=lambda finding: (finding.span.start, finding.rule))
-    return result
+    return CheckedSource(result, checked, kept)
 
 
 def check_flow(facts: FlowFacts, settings: Settings) -> list[Finding]:

@@ -1,6 +1,6 @@
 """`flowlint server-requirements`: the packages to install once where the worker runs.
 
-Remedy (c) of KESTRA.md section 6: the tasks move to the Process runner and the packages
+Remedy (c) of docs/kestra.md §6: the tasks move to the Process runner and the packages
 they installed on every execution (FL001, FL004 and FL002, whatever the runner, as they all
 end up on the worker) are installed when the server starts. The output holds the merged
 requirements.txt, the command line and a docker-compose form of it.
@@ -13,9 +13,15 @@ import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flowlint.facts.flow_facts import PYTHON_INSTALLERS as DEFAULT_INSTALLERS
-from flowlint.remedy_files.image_contexts import TaskRef, gather, merge_requirements, visible
-from flowlint.source import DEFAULT_MAX_BYTES
+from flowlint.lang.printable import visible
+from flowlint.remedy_files.gather import (
+    SERVER_RULES,
+    FileSettings,
+    FixedSettings,
+    TaskRef,
+    gather,
+)
+from flowlint.remedy_files.requirements_merge import merge_requirements
 
 
 @dataclass(frozen=True)
@@ -53,11 +59,12 @@ class ServerRequirements:
 
 def build_server_requirements(paths: Iterable[str], target_version: tuple[int, int] = (1, 0),
                               *, excludes: Iterable[str] = (),
-                              max_bytes: int = DEFAULT_MAX_BYTES,
-                              installers: Iterable[str] = DEFAULT_INSTALLERS,
+                              file_settings: FileSettings | None = None,
                               worker_threads: int = 16) -> ServerRequirements:
-    gathering = gather(paths, target_version, every_runner=True, excludes=excludes,
-                       max_bytes=max_bytes, installers=installers)
+    """What to install at server start for the flagged tasks under `paths` (`file_settings`
+    as for build_image_contexts)."""
+    file_settings = file_settings or FixedSettings.default(target_version)
+    gathering = gather(paths, file_settings, SERVER_RULES, excludes)
     merged = merge_requirements(gathering.requests)
     problems = [visible(problem) for problem in (*gathering.problems, *merged.problems)]
     tasks = tuple(dict.fromkeys(request.task for request in gathering.requests))
