@@ -15,7 +15,7 @@ from flowlint.checks.package_install_per_execution import (
 from flowlint.commands import LocatedInstall
 from flowlint.findings import Edit
 from flowlint.fixes import custom_image
-from flowlint.fixes.command_edits import _scalar_edit, rewrite_installs
+from flowlint.fixes.command_edits import _scalar_edit, in_flow_context, rewrite_installs
 from flowlint.fixes.plan import FixOptions, PlannedFix, TaskFixContext, require
 from flowlint.fixes.yamltext import Style, detect_style
 from flowlint.model import Flow, Task, effective_runner
@@ -45,7 +45,7 @@ def plan(flow: Flow, task: Task, options: FixOptions) -> PlannedFix:
         edits.extend(rewrite_installs(flow.source, task, commands, style))
     calls = [item for item in found if item.call is not None]
     if calls:
-        edits.extend(_cut_calls(flow.source, calls, style))
+        edits.extend(_cut_calls(flow.source, task, calls, style))
     return PlannedFix(planned.title, tuple(edits), safe=False, scope=planned.scope)
 
 
@@ -61,10 +61,12 @@ def _require_commands_left(task: Task, cut: dict[LocatedInstall, None]) -> None:
             f"removing the installs would leave '{task.id}' without `commands`")
 
 
-def _cut_calls(source: Source, calls: list[PackageInstall], style: Style) -> list[Edit]:
+def _cut_calls(source: Source, task: Task, calls: list[PackageInstall],
+               style: Style) -> list[Edit]:
     """Remove the lines of the install calls from the script."""
-    node = calls[0].call.command.node
-    require(calls[0].call.command.origin == "task",
+    command = calls[0].call.command
+    node = command.node
+    require(command.origin == "task",
             "the script comes from pluginDefaults; remove the install calls there")
     value: str = node.value
     cut: list[tuple[int, int]] = []
@@ -80,4 +82,4 @@ def _cut_calls(source: Source, calls: list[PackageInstall], style: Style) -> lis
     for start, end in sorted(set(cut), reverse=True):
         value = value[:start] + value[end:]
     require(bool(value.strip()), "removing the install calls would leave the script empty")
-    return [_scalar_edit(source, node, value, style)]
+    return [_scalar_edit(source, node, value, style, in_flow_context(task, command))]

@@ -188,7 +188,7 @@ def _use_venv_python(ctx: TaskFixContext) -> list[Edit]:
             "task whose commands call ./venv/bin/python; use the deps layout "
             "(fix.cache-layout = \"deps\") for a Script task")
     from flowlint import shell
-    from flowlint.fixes.command_edits import _scalar_edit
+    from flowlint.fixes.command_edits import _scalar_edit, in_flow_context
 
     edits = []
     for command in command_texts(ctx.task):
@@ -200,7 +200,8 @@ def _use_venv_python(ctx: TaskFixContext) -> list[Edit]:
                 word = simple.words[0]
                 value = value[:word.start] + "./venv/bin/python" + value[word.end:]
         if value != command.node.value:
-            edits.append(_scalar_edit(ctx.source, command.node, value, ctx.style))
+            edits.append(_scalar_edit(ctx.source, command.node, value, ctx.style,
+                                      in_flow_context(ctx.task, command)))
     return edits
 
 
