@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from ruamel.yaml.nodes import ScalarNode, SequenceNode
@@ -16,12 +17,15 @@ from flowlint.remedies.yaml_text import (
     content_end,
     line_end,
     line_start,
+    literal_block_text,
     node_start,
     quote_scalar,
 )
 from flowlint.source import Source
 
 _CUTTABLE = ("&&", ";", "\n", "")
+# A `|` header with an indentation indicator (after any anchor or tag): `|2`, `|-2`, `|2+`.
+_EXPLICIT_INDENT = re.compile(r"(?:[&!][^ \t\r\n]*[ \t]+)*\|(?:[+-]?[1-9]|[1-9][+-])")
 
 
 def rewrite_installs(source: Source, task: Task, replacements: dict[LocatedInstall, str | None],
@@ -41,8 +45,7 @@ def rewrite_installs(source: Source, task: Task, replacements: dict[LocatedInsta
     for command, changes in by_command.items():
         value = _new_value(command.node.value, changes)
         if value.strip():
-            container = task.prop(command.field)
-            in_flow = isinstance(container, SequenceNode) and bool(container.flow_style)
+            in_flow = in_flow_context(task, command)
             edit = scalar_edit(source, command.node, value, style, in_flow)
             if in_flow and command.index is not None:
                 rewritten_in_flow[command.field][command.index] = edit
@@ -57,6 +60,14 @@ def rewrite_installs(source: Source, task: Task, replacements: dict[LocatedInsta
         edits.extend(_remove_items(source, task, field_name, commands,
                                    {index: edit.text for index, edit in rewritten.items()}))
     return edits
+
+
+def in_flow_context(task: Task, command: CommandText) -> bool:
+    """Whether the command is inside `[...]` or `{...}` (an item of a flow list, or a value
+    of a task written in flow style), where , [ ] { } end a plain scalar."""
+    container = task.prop(command.field)
+    return bool(task.node.flow_style) or (isinstance(container, SequenceNode)
+                                          and bool(container.flow_style))
 
 
 def _new_value(value: str, changes: list[tuple[LocatedInstall, str | None]]) -> str:
@@ -115,14 +126,13 @@ def _literal_block_edit(source: Source, node: ScalarNode, value: str, style: Sty
     """Rewrite a `|` block's content lines; its header and indentation stay."""
     from flowlint.yamlnodes import block_content_lines
 
+    if _EXPLICIT_INDENT.match(source.text, node_start(source, node)):
+        raise FixRefused("the command sits in a block scalar with an indentation indicator "
+                         "that flowlint does not rewrite")
     first_line, indent = block_content_lines(source, node)
     start = source.line_starts[first_line]
     end = line_end(source.text, content_end(source, node) - 1)
-    lines = value.split("\n")
-    if value.endswith("\n"):
-        lines.pop()
-    text = "".join((" " * indent + line if line else "") + style.newline for line in lines)
-    return Edit(start, end, text)
+    return Edit(start, end, literal_block_text(value, indent, style.newline))
 
 
 def _remove_items(source: Source, task: Task, field_name: str, commands: list[CommandText],

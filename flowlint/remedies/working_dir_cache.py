@@ -197,7 +197,7 @@ def _use_venv_python(ctx: TaskFixContext) -> list[Edit]:
             "task whose commands call ./venv/bin/python; use the deps layout "
             "(fix.cache-layout = \"deps\") for a Script task")
     from flowlint.lang import shell
-    from flowlint.remedies.command_edits import scalar_edit
+    from flowlint.remedies.command_edits import scalar_edit, in_flow_context
 
     edits = []
     for command in command_texts(ctx.task):
@@ -209,7 +209,8 @@ def _use_venv_python(ctx: TaskFixContext) -> list[Edit]:
                 word = simple.words[0]
                 value = value[:word.start] + "./venv/bin/python" + value[word.end:]
         if value != command.node.value:
-            edits.append(scalar_edit(ctx.source, command.node, value, ctx.style))
+            edits.append(scalar_edit(ctx.source, command.node, value, ctx.style,
+                                     in_flow_context(ctx.task, command)))
     return edits
 
 

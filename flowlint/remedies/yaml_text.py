@@ -14,11 +14,31 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from flowlint.findings import Edit
 from flowlint.source import Source
 
-_PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./$(][^#\n]*$")
-_RESERVED_PLAIN = re.compile(
-    r"^(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|"
-    r"off|Off|OFF|y|Y|n|N|[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|0x[0-9a-fA-F]+|"
-    r"0o[0-7]+|\.inf|\.nan|[-+]?\.inf)$")
+# Plain scalars that read back as the same string in YAML 1.1 (PyYAML, SnakeYAML under
+# Kestra's Jackson) and 1.2 (ruamel), pure and C parsers alike. An allow-list: printable
+# ASCII starting with a letter, `_`, `/`, `$`, `(`, `.` before a space, `/` or a letter, or
+# `-` before a letter or `-` (no indicator, no digit: numbers, dates, `1:20` sexagesimals,
+# `.5`; no `~`, `=`, `<<`); no `#` (a comment after a space), no `: `, no end in `:` or a
+# space, no Pebble `{{`. Inside `[...]` or `{...}` also no `, [ ] { }`, no `?` (PyYAML)
+# and no `:` (libyaml, as in ruamel's C parser).
+_PLAIN_SAFE = re.compile(r"(?:[A-Za-z_/$(]|\.[ /A-Za-z]|-[A-Za-z-])[ -\"$-~]*")
+_PLAIN_UNSAFE_PART = re.compile(r": |:$| $|\{\{")
+_FLOW_INDICATORS = frozenset(",[]{}?:")
+# Words some resolver reads as a bool, null or float, in any case (YAML 1.1 has y/n/yes/no/
+# on/off).
+_RESERVED_PLAIN = re.compile(r"y|n|yes|no|on|off|true|false|null|\.inf|\.nan", re.IGNORECASE)
+# Quotes hold a character as it is only when Python deems it printable: controls, C1 (with
+# \x85), \u2028, \u2029, the BOM and unassigned code points go escaped, in double quotes,
+# and so do characters beyond the BMP (\UXXXXXXXX, which every YAML parser decodes, rather
+# than relying on each reader's handling of four-byte UTF-8).
+_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_DOUBLE_QUOTED = {"\\": "\\\\", '"': '\\"'}
+# What a block scalar cannot hold as it is: YAML's non-printable characters, the BOM, and
+# \r, \x85, \u2028, \u2029, which PyYAML, libyaml and ruamel alike read as line breaks.
+_BLOCK_UNSAFE = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                           "\U00010000-\U0010ffff]")
+# The longest implicit key the YAML spec (and PyYAML, SnakeYAML) allows.
+_MAX_KEY = 1024
 
 
 # A block scalar header with the keep indicator, after any anchor or tag: `&a |+`, `>2+`.
@@ -129,29 +149,84 @@ def read_style(source: Source, root: MappingNode) -> Style:
 
 def quote_scalar(value: str, style: Style, prefer: str | None = None,
                  in_flow: bool = False) -> str:
-    """A one-line YAML scalar for `value`: plain when that reads back the same, else quoted.
+    """A one-line YAML scalar for `value`: plain when every YAML parser reads it back the
+    same, else quoted (`prefer`, the node's quote style, else the file's); double quotes
+    when a character must be escaped.
 
     `in_flow`: the scalar goes inside `[...]` or `{...}`, where , [ ] { } end a plain one.
     """
-    if prefer is None and _PLAIN_SAFE.match(value) and not _RESERVED_PLAIN.match(value) \
-            and ": " not in value and not value.endswith((":", " ")) and "{{" not in value \
-            and not (in_flow and any(char in value for char in ",[]{}")):
+    if any("\ud800" <= char <= "\udfff" for char in value):
+        raise FixRefused(f"the value {value!r} holds a lone surrogate, which no YAML file "
+                         "can encode")
+    if prefer is None and _is_plain_safe(value, in_flow):
         return value
-    quote = prefer or style.quote
-    if quote == "'" and "\n" not in value:
+    if (prefer or style.quote) == "'" and all(_escape(char) == char for char in value):
         return "'" + value.replace("'", "''") + "'"
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'
+    return '"' + "".join(_DOUBLE_QUOTED.get(char) or _escape(char) for char in value) + '"'
 
 
-def rewrite_scalar(source: Source, node: ScalarNode, value: str, style: Style) -> Edit:
-    """Replace a one-line scalar by `value`, keeping its quote style where it had one."""
+def _is_plain_safe(value: str, in_flow: bool) -> bool:
+    return bool(_PLAIN_SAFE.fullmatch(value)) and not _PLAIN_UNSAFE_PART.search(value) \
+        and not _RESERVED_PLAIN.fullmatch(value) \
+        and not (in_flow and any(char in _FLOW_INDICATORS for char in value))
+
+
+def _escape(char: str) -> str:
+    """The escape of a character that quotes cannot hold as it is, else the character."""
+    if char in _ESCAPES:
+        return _ESCAPES[char]
+    code = ord(char)
+    if code > 0xFFFF:
+        return f"\\U{code:08X}"
+    if char.isprintable():
+        return char
+    return f"\\x{code:02X}" if code <= 0xFF else f"\\u{code:04X}"
+
+
+def quote_key(key: str, style: Style) -> str:
+    """A mapping key, quoted like a value when it needs to be; one line, at most 1024
+    characters, as an implicit key must be."""
+    text = quote_scalar(key, style)
+    if len(text) > _MAX_KEY:
+        raise FixRefused(f"the key {key[:40]!r}... is too long for a YAML implicit key")
+    return text
+
+
+def rewrite_scalar(source: Source, node: ScalarNode, value: str, style: Style,
+                   in_flow: bool = False) -> Edit:
+    """Replace a one-line scalar by `value`, keeping its quote style where it had one
+    (`in_flow`: the scalar is an item or value of a `[...]` or `{...}`)."""
     start = node_start(source, node)
     end = source.offset(node.end_mark.line, node.end_mark.column)
     if node.style in ("|", ">"):
         raise FixRefused("the command sits in a block scalar that cannot be rewritten safely")
     prefer = node.style if node.style in ("'", '"') else None
-    return Edit(start, end, quote_scalar(value, style, prefer))
+    return Edit(start, end, quote_scalar(value, style, prefer, in_flow))
+
+
+def literal_block_text(value: str, indent: int, newline: str) -> str:
+    """The content lines of a `|` block (no indentation indicator) that read back as
+    `value` under the block's own chomping, at `indent`.
+
+    Refused when no such lines exist: a first line that starts with a space would move the
+    indentation YAML detects (and end the block at the next line), libyaml rejects one that
+    starts with a tab, and the characters of _BLOCK_UNSAFE would read differently or not at
+    all. A `---` or `...` line is safe: it is never at column 0.
+    """
+    if indent < 1:
+        raise FixRefused("the block scalar is not indented; flowlint does not rewrite it")
+    bad = _BLOCK_UNSAFE.search(value)
+    if bad:
+        raise FixRefused(f"the block scalar would hold {bad.group()!r}, which YAML parsers "
+                         "read differently or reject; rewrite it by hand")
+    lines = value.split("\n")
+    if value.endswith("\n"):
+        lines.pop()
+    if next((line for line in lines if line), "").startswith((" ", "\t")):
+        raise FixRefused("the block scalar's first line would start with a space or a tab, "
+                         "which moves the indentation YAML detects (or, for a tab, libyaml "
+                         "rejects); rewrite it by hand")
+    return "".join((" " * indent + line if line else "") + newline for line in lines)
 
 
 def emit_value_lines(value: object, indent: int, style: Style) -> list[str]:
@@ -160,37 +235,50 @@ def emit_value_lines(value: object, indent: int, style: Style) -> list[str]:
     if isinstance(value, dict):
         lines = []
         for key, item in value.items():
-            if isinstance(item, (dict, list)):
-                lines.append(f"{pad}{key}:")
-                child = indent + (style.sequence_indent if isinstance(item, list) else style.indent)
-                lines.extend(emit_value_lines(item, child, style))
-            else:
-                lines.append(f"{pad}{key}: {quote_scalar(str(item), style)}")
+            lines.extend(_entry_lines(f"{pad}{quote_key(str(key), style)}:", item, indent,
+                                      style))
         return lines
     if isinstance(value, list):
         lines = []
         for item in value:
-            if isinstance(item, dict):
+            if isinstance(item, dict) and item:
                 inner = emit_value_lines(item, indent + 2, style)
                 lines.append(f"{pad}- {inner[0].lstrip()}")
                 lines.extend(inner[1:])
             else:
-                lines.append(f"{pad}- {quote_scalar(str(item), style)}")
+                lines.append(f"{pad}- {_inline(item, style)}")
         return lines
     return [f"{pad}{quote_scalar(str(value), style)}"]
 
 
 def emit_property(key: str, value: object, indent: int, style: Style) -> str:
     """`key: value` as block YAML at `indent`, ending with the file's newline."""
-    if isinstance(value, (dict, list)):
-        child = indent + (style.sequence_indent if isinstance(value, list) else style.indent)
-        lines = [f"{' ' * indent}{key}:"] + emit_value_lines(value, child, style)
-    else:
-        lines = [f"{' ' * indent}{key}: {quote_scalar(str(value), style)}"]
+    lines = _entry_lines(f"{' ' * indent}{quote_key(key, style)}:", value, indent, style)
     return "".join(line + style.newline for line in lines)
 
 
+def _entry_lines(head: str, value: object, indent: int, style: Style) -> list[str]:
+    """`key:` then a block collection below it, or `key: value` on one line."""
+    if isinstance(value, (dict, list)) and value:
+        child = indent + (style.sequence_indent if isinstance(value, list) else style.indent)
+        return [head] + emit_value_lines(value, child, style)
+    return [f"{head} {_inline(value, style)}"]
+
+
+def _inline(value: object, style: Style) -> str:
+    """A scalar, or an empty collection (which block style cannot write: `key:` is null)."""
+    if isinstance(value, (dict, list)) and not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    return quote_scalar(str(value), style)
+
+
 def indent_text(text: str, extra: int) -> str:
-    """Shift every non-blank line right; blank lines stay empty so block scalars keep."""
+    """Shift every line right but the empty ones, which stay empty.
+
+    A line of spaces inside a block scalar is shifted too: its spaces beyond the block's
+    indentation are part of the value. Lines end at "\n", as Source counts them:
+    str.splitlines would also split at \x85, \u2028 or \x0c and pad inside a line.
+    """
     pad = " " * extra
-    return "".join(pad + line if line.strip() else line for line in text.splitlines(True))
+    return "".join(pad + line if line.rstrip("\r\n") else line
+                   for line in re.findall(r"[^\n]*\n|[^\n]+", text))

@@ -17,7 +17,7 @@ from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Property, Task
 from flowlint.remedies.fix_context import FixRequest, PlannedFix, require
 from flowlint.remedies.task_edits import append_properties, own_entry, set_mapping_key
-from flowlint.remedies.yaml_text import Style, rewrite_scalar
+from flowlint.remedies.yaml_text import Style, quote_scalar, rewrite_scalar
 from flowlint.source import Source
 from flowlint.yamlnodes import get, get_text, node_span, scalar_text
 
@@ -196,14 +196,15 @@ def fix(request: FixRequest) -> PlannedFix:
 
 def _set_policy(source: Source, problem: PullProblem, style: Style) -> Edit:
     if problem.policy is not None:
-        return rewrite_scalar(source, problem.policy, POLICY, style)
+        return rewrite_scalar(source, problem.policy, POLICY, style,
+                              in_flow=bool(problem.holder.node.flow_style))
     mapping = problem.holder.node
     if mapping.flow_style:
-        return _add_to_flow_mapping(source, mapping)
+        return _add_to_flow_mapping(source, mapping, style)
     return set_mapping_key(source, mapping, "pullPolicy", POLICY, style)
 
 
-def _add_to_flow_mapping(source: Source, mapping: MappingNode) -> Edit:
+def _add_to_flow_mapping(source: Source, mapping: MappingNode, style: Style) -> Edit:
     """`{type: X}` becomes `{type: X, pullPolicy: IF_NOT_PRESENT}`."""
     end = source.offset(mapping.end_mark.line, mapping.end_mark.column)
     close = source.text.rfind("}", 0, end)
@@ -212,7 +213,7 @@ def _add_to_flow_mapping(source: Source, mapping: MappingNode) -> Edit:
         at -= 1
     require(close > 0 and "\n" not in source.text[at:close] and mapping.value,
             "the Docker settings are an empty or multi-line flow mapping")
-    return Edit(at, at, f", pullPolicy: {POLICY}")
+    return Edit(at, at, f", pullPolicy: {quote_scalar(POLICY, style, in_flow=True)}")
 
 
 def _add_settings(flow: Flow, task: Task, problem: PullProblem, style: Style) -> Edit:

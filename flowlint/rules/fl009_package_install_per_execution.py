@@ -25,7 +25,7 @@ from flowlint.kestra.working_directory import cache_patterns, patterns_cover
 from flowlint.lang import shell
 from flowlint.lang.installs import Install
 from flowlint.remedies import custom_image
-from flowlint.remedies.command_edits import rewrite_installs, scalar_edit
+from flowlint.remedies.command_edits import in_flow_context, rewrite_installs, scalar_edit
 from flowlint.remedies.fix_context import FixRequest, PlannedFix, require
 from flowlint.remedies.strategies import install_context
 from flowlint.remedies.yaml_text import Style
@@ -261,7 +261,7 @@ def fix(request: FixRequest) -> PlannedFix:
         edits.extend(rewrite_installs(flow.source, task, commands, style))
     calls = [item for item in found if item.call is not None]
     if calls:
-        edits.extend(_cut_calls(flow.source, calls, style))
+        edits.extend(_cut_calls(flow.source, task, calls, style))
     return PlannedFix(planned.title, tuple(edits), safe=False, scope=planned.scope)
 
 
@@ -277,10 +277,12 @@ def _require_commands_left(task: Task, cut: dict[LocatedInstall, None]) -> None:
             f"removing the installs would leave '{task.id}' without `commands`")
 
 
-def _cut_calls(source: Source, calls: list[PackageInstall], style: Style) -> list[Edit]:
+def _cut_calls(source: Source, task: Task, calls: list[PackageInstall],
+               style: Style) -> list[Edit]:
     """Remove the lines of the install calls from the script."""
-    node = calls[0].call.command.node
-    require(calls[0].call.command.origin == "task",
+    command = calls[0].call.command
+    node = command.node
+    require(command.origin == "task",
             "the script comes from pluginDefaults; remove the install calls there")
     value: str = node.value
     cut: list[tuple[int, int]] = []
@@ -296,4 +298,4 @@ def _cut_calls(source: Source, calls: list[PackageInstall], style: Style) -> lis
     for start, end in sorted(set(cut), reverse=True):
         value = value[:start] + value[end:]
     require(bool(value.strip()), "removing the install calls would leave the script empty")
-    return [scalar_edit(source, node, value, style)]
+    return [scalar_edit(source, node, value, style, in_flow_context(task, command))]
