@@ -289,7 +289,10 @@ def config_command(path: str, config_path: str | None, isolated: bool) -> None:
 def image_command(paths: tuple[str, ...], output: str, exclude: tuple[str, ...],
                   target_version: str | None, config_path: str | None, isolated: bool) -> None:
     """Write Dockerfiles and requirements.txt with the packages tasks install per run."""
-    from flowlint.remedy_files.image_contexts import ContextWriteError, build_image_contexts
+    from flowlint.remedy_files.image_contexts import (
+        ContextWriteError,
+        build_image_contexts,
+    )
 
     settings = _settings_resolver(CommandLine(target_version=target_version), config_path,
                                   isolated)

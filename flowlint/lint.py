@@ -11,11 +11,11 @@ from functools import cached_property
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Finding, Fix, FixOutcome
 from flowlint.kestra.flow import Flow, build_flow, is_flow
-from flowlint.remedies.fix_context import FixOptions, FixRequest, PlannedFix
+from flowlint.remedies.fix_context import FixOptions, FixRequest
 from flowlint.remedies.yaml_text import FixRefused, read_style
-from flowlint.rules import flow_rules, rule_module
 from flowlint.rules import fl000_invalid_yaml as invalid_yaml
 from flowlint.rules import fl900_unused_suppression as unused_suppression
+from flowlint.rules import flow_rules, rule_module
 from flowlint.source import DEFAULT_MAX_BYTES, Source, SourceError, decode
 from flowlint.suppressions import apply_inline_suppressions
 from flowlint.yamlnodes import compose, duplicate_keys
@@ -184,9 +184,8 @@ def _plan(request: FixRequest) -> tuple[Fix | None, FixOutcome]:
     module = rule_module(request.rule)
     default_name = getattr(module, "FIX_NAME", request.options.strategy)
     try:
-        fix: PlannedFix = module.fix(request)
+        fix: Fix = module.fix(request)
     except FixRefused as refusal:
         return None, FixOutcome(refusal.strategy or default_name, "", False, False, str(refusal))
     name = fix.strategy or default_name
-    return (Fix(fix.title, fix.edits, fix.safe, name, fix.scope),
-            FixOutcome(name, fix.title, fix.safe, True))
+    return dataclasses.replace(fix, strategy=name), FixOutcome(name, fix.title, fix.safe, True)

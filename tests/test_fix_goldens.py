@@ -43,7 +43,7 @@ def test_fix_matches_golden_and_is_verified(case: tuple[Path, str]) -> None:
     assert [finding for finding in result.findings if finding.rule == "FL000"] == []
     again = fix_source(fixed, settings_for(strategy), unsafe=True)
     assert again.text == fixed.text, "fixing the golden again changed it"
-    scope = set().union(*(applied.scope for applied in run.applied))
+    scope = set().union(*(applied.fix.scope for applied in run.applied))
     assert_changes_only_inside(run.source, run.text, scope)
 
 

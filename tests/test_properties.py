@@ -108,7 +108,7 @@ def test_fix_is_verified_and_idempotent(strategy: str) -> None:
         if layout.newline == "\r\n":
             assert run.text.count("\n") == run.text.count("\r\n")
         assert decode(source.encode(run.text), "x").bom == bom
-        scope = set().union(*(fix.scope for fix in run.applied))
+        scope = set().union(*(fixed.fix.scope for fixed in run.applied))
         assert_changes_only_inside(source, run.text, scope)
         # A script with no install in it is no fix's business.
         before, after = tasks_by_id(text), tasks_by_id(run.text)

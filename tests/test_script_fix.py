@@ -69,7 +69,7 @@ def test_standalone_call_goes_with_the_imports_only_it_used() -> None:
         "      print(pd.__version__)\n"
         "    dependencies:\n"
         "      - pandas\n")
-    assert [(fixed.rule, fixed.strategy) for fixed in run.applied] == [("FL003", "dependencies")]
+    assert [(fixed.rule, fixed.fix.strategy) for fixed in run.applied] == [("FL003", "dependencies")]
 
 
 def test_imports_used_elsewhere_stay() -> None:
@@ -371,12 +371,12 @@ def test_custom_image_and_process_runner_name_the_packages() -> None:
     image = fix(SIMPLE, "custom-image")
     assert image.text == HEAD + "    script: |\n      import pandas\n" \
         f"    containerImage: {IMAGE}\n"
-    assert image.applied[0].title == (f"use image '{IMAGE}' with the packages baked in; "
+    assert image.applied[0].fix.title == (f"use image '{IMAGE}' with the packages baked in; "
                                       "the script installed pandas==2.2.3")
     process = fix(SIMPLE, "process-runner")
     assert process.text == HEAD + "    script: |\n      import pandas\n" \
         "    taskRunner:\n      type: io.kestra.plugin.core.runner.Process\n"
-    assert process.applied[0].title.endswith("; the script installed pandas==2.2.3")
+    assert process.applied[0].fix.title.endswith("; the script installed pandas==2.2.3")
 
 
 # ----------------------------------------------------------------------------- with FL001

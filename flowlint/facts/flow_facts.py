@@ -12,7 +12,11 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from flowlint.facts.python_scripts import ScriptAnalysis, ScriptInstallSite, analyse_scripts
+from flowlint.facts.python_scripts import (
+    ScriptAnalysis,
+    ScriptInstallSite,
+    analyse_scripts,
+)
 from flowlint.kestra.flow import Flow, Runner, Task, effective_runner
 from flowlint.kestra.task_shell import LocatedInstall, task_installs
 from flowlint.kestra.working_directory import install_location, is_cached

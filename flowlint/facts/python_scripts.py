@@ -15,8 +15,8 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from flowlint.findings import Span
 from flowlint.kestra.flow import Flow, Task
-from flowlint.lang.python_code import analyse_code
 from flowlint.lang.installs import Install
+from flowlint.lang.python_code import analyse_code
 from flowlint.lang.python_shapes import CodeAnalysis, ScriptInstall
 from flowlint.source import Source
 from flowlint.yamlnodes import mapping_items, node_span, scalar_offset, scalar_text

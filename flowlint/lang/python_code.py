@@ -21,7 +21,11 @@ import re
 from functools import lru_cache
 
 from flowlint.lang.python_cst import Analyser
-from flowlint.lang.python_imports import MAY_RUN_PROGRAMS, imports_with_ast, pebble_outside_strings
+from flowlint.lang.python_imports import (
+    MAY_RUN_PROGRAMS,
+    imports_with_ast,
+    pebble_outside_strings,
+)
 from flowlint.lang.python_shapes import CodeAnalysis, ImportedModule, line_starts
 
 # libcst visits about 50,000 nodes a second: bigger scripts would make checking slow, and an

@@ -6,11 +6,13 @@ from string import Formatter
 
 from ruamel.yaml.nodes import MappingNode
 
-from flowlint.findings import Edit
+from flowlint.findings import Edit, Fix
 from flowlint.kestra import plugin_types
+from flowlint.kestra.flow import Flow, Task
+from flowlint.lang.image_reference import image_reference_problem
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import rewrite_installs
-from flowlint.remedies.fix_context import PlannedFix, TaskFixContext, require
+from flowlint.remedies.fix_context import TaskFixContext, require
 from flowlint.remedies.install_args import require_plain_packages
 from flowlint.remedies.task_edits import (
     append_properties,
@@ -19,8 +21,6 @@ from flowlint.remedies.task_edits import (
     set_mapping_key,
 )
 from flowlint.remedies.yaml_text import FixRefused
-from flowlint.lang.image_reference import image_reference_problem
-from flowlint.kestra.flow import Flow, Task
 from flowlint.yamlnodes import get, get_text
 
 NAME = "custom-image"
@@ -60,7 +60,7 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return "".join(filled)
 
 
-def plan(ctx: TaskFixContext) -> PlannedFix:
+def plan(ctx: TaskFixContext) -> Fix:
     image = image_name(ctx.options.image, ctx.flow, ctx.task)
     task = ctx.task
     require(not plugin_types.is_legacy_script(task.type), f"'{task.id}' has the legacy type "
@@ -73,7 +73,7 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
     edits.extend(_image_edits(ctx, image))
     edits.extend(_pull_policy_edits(ctx))
     title = f"use image '{image}' with the packages baked in"
-    return PlannedFix(title + script_edits.listed_packages(ctx), tuple(edits),
+    return Fix(title + script_edits.listed_packages(ctx), tuple(edits),
                       safe=False, scope=frozenset({task.id}))
 
 

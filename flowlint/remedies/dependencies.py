@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from flowlint.findings import Edit
+from flowlint.findings import Edit, Fix
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import rewrite_installs
 from flowlint.remedies.console_commands import commands_provided, console_commands_used
-from flowlint.remedies.fix_context import PlannedFix, TaskFixContext, require
+from flowlint.remedies.fix_context import TaskFixContext, require
 from flowlint.remedies.install_args import packages_of, require_plain_packages
 from flowlint.remedies.task_edits import append_properties, extend_sequence, own_entry
 from flowlint.yamlnodes import get_text, string_list
@@ -25,7 +25,7 @@ def image_python_version(image: str) -> str | None:
     return match.group(1) if match else None
 
 
-def plan(ctx: TaskFixContext) -> PlannedFix:
+def plan(ctx: TaskFixContext) -> Fix:
     task = ctx.task
     require(ctx.target >= (0, 23), "`dependencies` needs Kestra 0.23 or later "
             f"(target version {ctx.target[0]}.{ctx.target[1]})")
@@ -51,7 +51,7 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
                              ctx.style)
     edits.extend(script_edits.removal_edits(ctx))
     edits.extend(_dependency_edits(ctx, packages))
-    return PlannedFix(f"move {', '.join(packages) or 'the install'} to `dependencies`",
+    return Fix(f"move {', '.join(packages) or 'the install'} to `dependencies`",
                       tuple(edits), safe=True, scope=frozenset({task.id}))
 
 

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.facts.python_scripts import ScriptInstallSite
-from flowlint.findings import Edit, Finding
+from flowlint.findings import Finding
 from flowlint.kestra.flow import Flow, Runner, Task
 from flowlint.kestra.task_shell import LocatedInstall
 from flowlint.remedies.yaml_text import FixRefused, Style
@@ -89,15 +89,6 @@ class TaskFixContext:
     @property
     def source(self) -> Source:
         return self.flow.source
-
-
-@dataclass(frozen=True)
-class PlannedFix:
-    title: str
-    edits: tuple[Edit, ...]
-    safe: bool
-    scope: frozenset[str]   # ids of the tasks the edits touch (verification masks them)
-    strategy: str = ""      # the remedy it applies, when the rule has several
 
 
 def require(condition: bool, reason: str) -> None:

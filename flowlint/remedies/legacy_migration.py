@@ -11,13 +11,14 @@ import re
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from flowlint.findings import Edit
+from flowlint.findings import Edit, Fix
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Task
 from flowlint.lang.requirements import requirement_name
 from flowlint.remedies.command_edits import remove_property
+from flowlint.remedies.custom_image import image_name
 from flowlint.remedies.dependencies import image_python_version
-from flowlint.remedies.fix_context import FixOptions, PlannedFix, require
+from flowlint.remedies.fix_context import FixOptions, require
 from flowlint.remedies.task_edits import (
     append_properties,
     extend_sequence,
@@ -30,7 +31,6 @@ from flowlint.remedies.yaml_text import (
     node_start,
     quote_scalar,
 )
-from flowlint.remedies.custom_image import image_name
 from flowlint.yamlnodes import get_text, string_list
 
 NAME = "migrate"
@@ -43,7 +43,7 @@ _KNOWN_KEYS = frozenset({
 _VENV_PYTHON = re.compile(r"(^|\s)\./bin/python(\d[\d.]*)?(?=\s|$)")
 
 
-def plan(flow: Flow, task: Task, options: FixOptions, style: Style) -> PlannedFix:
+def plan(flow: Flow, task: Task, options: FixOptions, style: Style) -> Fix:
     unknown = sorted({key for key, _ in _own_keys(task)} - _KNOWN_KEYS)
     require(not unknown, f"'{task.id}' uses {', '.join(unknown)}, which the migration to "
             f"{NEW_TYPE} does not know how to carry over")
@@ -71,7 +71,7 @@ class _Migration:
         self.edits: list[Edit] = []
         self.added: dict[str, object] = {}
 
-    def plan(self, strategy: str, options: FixOptions) -> PlannedFix:
+    def plan(self, strategy: str, options: FixOptions) -> Fix:
         runner = plugin_types.runner_of_enum(get_text(self.task.node, "runner") or "PROCESS")
         image = get_text(self.task.prop("dockerOptions"), "image")
         self._retype()
@@ -156,7 +156,7 @@ class _Migration:
             self.added[key] = image if key == "containerImage" else {"image": image}
 
     def _working_dir_cache(self, runner: str, image: str | None,
-                           options: FixOptions) -> PlannedFix:
+                           options: FixOptions) -> Fix:
         require(all(_plain_requirement(spec) for spec in self.requirements),
                 "the requirements hold options, files or URLs; install them by hand")
         require(self.task.prop("env") is None, "`env` is set; add PYTHONPATH by hand")
@@ -177,7 +177,7 @@ class _Migration:
             from flowlint.remedies.working_dir_cache import extend_cache
 
             edits += extend_cache(self.source, working_directory, "deps", options.ttl, self.style)
-            return PlannedFix(f"migrate to {NEW_TYPE} (working-dir-cache)", tuple(edits),
+            return Fix(f"migrate to {NEW_TYPE} (working-dir-cache)", tuple(edits),
                               safe=False, scope=frozenset({self.task.id, working_directory.id}))
         ids = {task.id for task in self.flow.tasks}
         new_id = f"{self.task.id}_cached"
@@ -195,8 +195,8 @@ class _Migration:
             return list(self.edits)
         return [*self.edits, append_properties(self.source, self.task, self.added, self.style)]
 
-    def _planned(self, strategy: str, edits: list[Edit]) -> PlannedFix:
-        return PlannedFix(f"migrate to {NEW_TYPE} ({strategy})", tuple(edits), safe=False,
+    def _planned(self, strategy: str, edits: list[Edit]) -> Fix:
+        return Fix(f"migrate to {NEW_TYPE} ({strategy})", tuple(edits), safe=False,
                           scope=frozenset({self.task.id}))
 
 

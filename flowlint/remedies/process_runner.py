@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from flowlint.findings import Edit
+from flowlint.findings import Edit, Fix
 from flowlint.kestra import plugin_types
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import remove_property, rewrite_installs
-from flowlint.remedies.fix_context import PlannedFix, TaskFixContext, require
+from flowlint.remedies.fix_context import TaskFixContext, require
 from flowlint.remedies.install_args import require_plain_packages
 from flowlint.remedies.task_edits import append_properties, own_entry, replace_value
 
 NAME = "process-runner"
 
 
-def plan(ctx: TaskFixContext) -> PlannedFix:
+def plan(ctx: TaskFixContext) -> Fix:
     task = ctx.task
     for key in ("taskRunner", "runner"):
         prop = task.properties.get(key)
@@ -33,7 +33,7 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
     edits.extend(_runner_edits(ctx))
     title = "run on the Process runner; install the packages at server start " \
         "(flowlint server-requirements)"
-    return PlannedFix(title + script_edits.listed_packages(ctx), tuple(edits), safe=False,
+    return Fix(title + script_edits.listed_packages(ctx), tuple(edits), safe=False,
                       scope=frozenset({task.id}))
 
 

@@ -7,15 +7,22 @@ and push, packages on the workers), so they run only when asked for.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 
 from flowlint.facts.python_scripts import ScriptInstallSite
+from flowlint.findings import Fix
 from flowlint.kestra.task_shell import LocatedInstall
-from flowlint.remedies import custom_image, dependencies, process_runner, working_dir_cache
-from flowlint.remedies.fix_context import FixRequest, PlannedFix, TaskFixContext
+from flowlint.remedies import (
+    custom_image,
+    dependencies,
+    process_runner,
+    working_dir_cache,
+)
+from flowlint.remedies.fix_context import FixRequest, TaskFixContext
 from flowlint.remedies.yaml_text import FixRefused
 
-Strategy = Callable[[TaskFixContext], PlannedFix]
+Strategy = Callable[[TaskFixContext], Fix]
 STRATEGY_PLANS: dict[str, Strategy] = {
     dependencies.NAME: dependencies.plan,
     working_dir_cache.NAME: working_dir_cache.plan,
@@ -33,7 +40,7 @@ def install_context(request: FixRequest, installs: Sequence[LocatedInstall] = ()
                           request.rule, tuple(script_installs))
 
 
-def plan_with_strategy(context: TaskFixContext) -> PlannedFix:
+def plan_with_strategy(context: TaskFixContext) -> Fix:
     """The fix by the strategy the options name; for `auto`, the first that applies.
 
     Raises FixRefused naming the strategy (or every reason, for `auto`) when none applies.
@@ -47,7 +54,7 @@ def plan_with_strategy(context: TaskFixContext) -> PlannedFix:
         except FixRefused as refusal:
             reasons.append((name, str(refusal)))
             continue
-        return PlannedFix(planned.title, planned.edits, planned.safe, planned.scope, name)
+        return dataclasses.replace(planned, strategy=name)
     if strategy != "auto":
         raise FixRefused(reasons[0][1], strategy)
     raise FixRefused("; ".join(f"{name}: {reason}" for name, reason in reasons), "auto")

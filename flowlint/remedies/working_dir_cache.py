@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
-from flowlint.lang.python_shapes import UNKNOWN
-from flowlint.findings import Edit
+from flowlint.findings import Edit, Fix
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import LocatedInstall, command_texts
@@ -21,10 +20,11 @@ from flowlint.kestra.working_directory import (
     cache_patterns,
     patterns_cover,
 )
+from flowlint.lang.python_shapes import UNKNOWN
 from flowlint.lang.requirements import requirement_name
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import rewrite_installs
-from flowlint.remedies.fix_context import PlannedFix, TaskFixContext, require
+from flowlint.remedies.fix_context import TaskFixContext, require
 from flowlint.remedies.install_args import InstallSite, kept_options, packages_of
 from flowlint.remedies.task_edits import (
     append_properties,
@@ -45,7 +45,7 @@ _QUIET = frozenset({"-q", "--quiet", "-qq", "-v", "--verbose", "--no-cache-dir",
 _PYTHON_PROGRAM = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
 
 
-def plan(ctx: TaskFixContext) -> PlannedFix:
+def plan(ctx: TaskFixContext) -> Fix:
     task = ctx.task
     require(not task.in_trigger, f"'{task.id}' is a trigger; triggers cannot run inside a "
             "WorkingDirectory")
@@ -82,7 +82,7 @@ def plan(ctx: TaskFixContext) -> PlannedFix:
     # Kestra documents WorkingDirectory caching for the Process runner; with a container
     # runner it may fail ("Unable to execute WorkingDirectory post actions").
     safe = ctx.runner.kind == "process"
-    return PlannedFix(f"install into a cached {folder}/ folder of a WorkingDirectory",
+    return Fix(f"install into a cached {folder}/ folder of a WorkingDirectory",
                       tuple(edits), safe=safe, scope=frozenset(scope))
 
 
@@ -197,7 +197,7 @@ def _use_venv_python(ctx: TaskFixContext) -> list[Edit]:
             "task whose commands call ./venv/bin/python; use the deps layout "
             "(fix.cache-layout = \"deps\") for a Script task")
     from flowlint.lang import shell
-    from flowlint.remedies.command_edits import scalar_edit, in_flow_context
+    from flowlint.remedies.command_edits import in_flow_context, scalar_edit
 
     edits = []
     for command in command_texts(ctx.task):

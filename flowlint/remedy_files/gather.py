@@ -23,8 +23,8 @@ from flowlint.findings import Finding
 from flowlint.kestra.flow import Task
 from flowlint.kestra.images import task_image
 from flowlint.lang.installs import Install
-from flowlint.lint import Settings, check_flows
 from flowlint.lang.printable import visible
+from flowlint.lint import Settings, check_flows
 from flowlint.source import SourceError, decode
 from flowlint.yamlnodes import string_list
 

@@ -5,7 +5,7 @@ A rule module defines:
 - `check(facts, parameters) -> Iterator[Finding]` for a rule judged on each flow (FL000 and
   FL900 judge the file's YAML and its suppression comments instead, and are called by
   flowlint.lint at those steps);
-- `fix(request) -> PlannedFix` when the rule is fixable, reading the data its findings carry
+- `fix(request) -> Fix` when the rule is fixable, reading the data its findings carry
   (FL900's fix is known as soon as its finding is: it sets `FIX_WITH_FINDING` instead).
 
 The registry is read from the module file names, so adding a rule touches no list here, and

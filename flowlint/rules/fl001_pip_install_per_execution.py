@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts, TaskInstall
-from flowlint.findings import Finding
-from flowlint.remedies.fix_context import FixRequest, PlannedFix
+from flowlint.findings import Finding, Fix
+from flowlint.remedies.fix_context import FixRequest
 from flowlint.remedies.strategies import install_context, plan_with_strategy
 
 CODE = "FL001"
@@ -36,6 +36,6 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
         )
 
 
-def fix(request: FixRequest) -> PlannedFix:
+def fix(request: FixRequest) -> Fix:
     installs = [found.located for found in request.details(TaskInstall)]
     return plan_with_strategy(install_context(request, installs))

@@ -11,11 +11,11 @@ from collections.abc import Iterator, Mapping
 from ruamel.yaml.nodes import Node
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Finding, Span
+from flowlint.findings import Finding, Fix, Span
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.remedies import legacy_migration
-from flowlint.remedies.fix_context import FixRequest, PlannedFix
+from flowlint.remedies.fix_context import FixRequest
 from flowlint.source import Source
 from flowlint.yamlnodes import node_span, string_list
 
@@ -46,7 +46,7 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
         )
 
 
-def fix(request: FixRequest) -> PlannedFix:
+def fix(request: FixRequest) -> Fix:
     return legacy_migration.plan(request.flow, request.task, request.options, request.style)
 
 

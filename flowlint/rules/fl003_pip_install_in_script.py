@@ -10,11 +10,11 @@ from collections.abc import Iterator, Mapping
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts
 from flowlint.facts.python_scripts import ScriptAnalysis, ScriptInstallSite
-from flowlint.findings import Finding
+from flowlint.findings import Finding, Fix
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.lang.python_shapes import ScriptInstall
-from flowlint.remedies.fix_context import FixRequest, PlannedFix
+from flowlint.remedies.fix_context import FixRequest
 from flowlint.remedies.strategies import install_context, plan_with_strategy
 from flowlint.yamlnodes import scalar_text
 
@@ -44,7 +44,7 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
                 )
 
 
-def fix(request: FixRequest) -> PlannedFix:
+def fix(request: FixRequest) -> Fix:
     sites = [site for finding in request.findings for site in finding.detail]
     return plan_with_strategy(install_context(request, script_installs=sites))
 

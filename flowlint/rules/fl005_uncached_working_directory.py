@@ -13,13 +13,13 @@ from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts, TaskInstall
-from flowlint.findings import Edit, Finding
+from flowlint.findings import Edit, Finding, Fix
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import LocatedInstall
 from flowlint.kestra.working_directory import cache_patterns
 from flowlint.lang.installs import Install
 from flowlint.remedies.command_edits import rewrite_installs
-from flowlint.remedies.fix_context import FixRequest, PlannedFix, require
+from flowlint.remedies.fix_context import FixRequest, require
 from flowlint.remedies.working_dir_cache import extend_cache
 from flowlint.remedies.yaml_text import FixRefused
 
@@ -89,7 +89,7 @@ def problem_and_remedy(item: UncachedInstall) -> tuple[str, str]:
             f"add '{item.folder}/**' to the cache patterns of '{wd_id}'")
 
 
-def fix(request: FixRequest) -> PlannedFix:
+def fix(request: FixRequest) -> Fix:
     found = list(request.details(UncachedInstall))
     task = request.task
     for item in found:
@@ -106,7 +106,7 @@ def fix(request: FixRequest) -> PlannedFix:
                          request.style)
     edits.extend(_guards(request, found, folder))
     runner = request.facts.runner(task)
-    return PlannedFix(f"cache {folder}/ in WorkingDirectory '{working_directory.id}'",
+    return Fix(f"cache {folder}/ in WorkingDirectory '{working_directory.id}'",
                       tuple(edits), safe=runner.kind == "process",
                       scope=frozenset({working_directory.id, task.id}))
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Finding, Span
+from flowlint.findings import Finding, Fix, Span
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import CommandText, LocatedInstall, command_texts
 from flowlint.kestra.working_directory import cache_patterns, patterns_cover
@@ -23,7 +23,7 @@ from flowlint.lang import shell
 from flowlint.lang.installs import Install
 from flowlint.remedies.command_edits import rewrite_installs
 from flowlint.remedies.console_commands import commands_provided
-from flowlint.remedies.fix_context import FixRequest, PlannedFix, require
+from flowlint.remedies.fix_context import FixRequest, require
 from flowlint.source import Source
 from flowlint.yamlnodes import get, scalar_offset, scalar_text, string_list
 
@@ -198,14 +198,14 @@ _SHELL_TOOLS = frozenset(
     "tar unzip gzip gunzip zip git which du df env mktemp basename dirname".split())
 
 
-def fix(request: FixRequest) -> PlannedFix:
+def fix(request: FixRequest) -> Fix:
     task, source, style = request.task, request.source, request.style
     judged = list(request.details(FragileActivation))
     found = [item.activation for item in judged]
     if not any(item.cached for item in judged):
         replacements = {_as_located(a.command, a.simple): _dot_source(a) for a in found}
         edits = rewrite_installs(source, task, replacements, style)
-        return PlannedFix("spell `source` as `.`, which /bin/sh has", tuple(edits), safe=True,
+        return Fix("spell `source` as `.`, which /bin/sh has", tuple(edits), safe=True,
                           scope=frozenset({task.id}))
     venvs = {activation.venv for activation in activations(source, task)}
     require(len(venvs) == 1, f"'{task.id}' activates several venvs ({', '.join(sorted(venvs))})")
@@ -218,7 +218,7 @@ def fix(request: FixRequest) -> PlannedFix:
     prefix = venv if venv.startswith(("/", "./", "~", "$", "{{")) else f"./{venv}"
     replacements, safe = _by_path(request, found[0], prefix)
     edits = rewrite_installs(source, task, replacements, style)
-    return PlannedFix(f"call {prefix}/bin/python instead of activating the venv", tuple(edits),
+    return Fix(f"call {prefix}/bin/python instead of activating the venv", tuple(edits),
                       safe=safe, scope=frozenset({task.id}))
 
 

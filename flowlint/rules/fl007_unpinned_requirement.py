@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from ruamel.yaml.nodes import SequenceNode
 
+from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Finding, Span
 from flowlint.kestra import plugin_types
-from flowlint.facts.flow_facts import FlowFacts
 from flowlint.kestra.flow import Task
 from flowlint.lang.requirements import parse_requirement, requirement_name
 from flowlint.source import Source

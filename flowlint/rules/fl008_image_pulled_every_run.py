@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from ruamel.yaml.nodes import MappingNode, Node
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Edit, Finding, Span
+from flowlint.findings import Edit, Finding, Fix, Span
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Property, Task
-from flowlint.remedies.fix_context import FixRequest, PlannedFix, require
+from flowlint.remedies.fix_context import FixRequest, require
 from flowlint.remedies.task_edits import append_properties, own_entry, set_mapping_key
 from flowlint.remedies.yaml_text import Style, quote_scalar, rewrite_scalar
 from flowlint.source import Source
@@ -176,7 +176,7 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
 
 # ----------------------------------------------------------------------------- fix
 
-def fix(request: FixRequest) -> PlannedFix:
+def fix(request: FixRequest) -> Fix:
     flow, task, style = request.flow, request.task, request.style
     problem = next(request.details(PullProblem))
     if problem.holder is not None:
@@ -189,7 +189,7 @@ def fix(request: FixRequest) -> PlannedFix:
         edit = _add_settings(flow, task, problem, style)
     image = image_of(flow, task, problem) or ""
     moving = ":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")
-    return PlannedFix(f"set pullPolicy {POLICY}", (edit,),
+    return Fix(f"set pullPolicy {POLICY}", (edit,),
                       safe=not problem.explicit and not moving,
                       scope=frozenset({task.id}))
 

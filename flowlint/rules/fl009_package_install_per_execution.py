@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Edit, Finding, Span
+from flowlint.findings import Edit, Finding, Fix, Span
 from flowlint.kestra.flow import Runner, Task
 from flowlint.kestra.task_shell import (
     CommandText,
@@ -25,8 +25,12 @@ from flowlint.kestra.working_directory import cache_patterns, patterns_cover
 from flowlint.lang import shell
 from flowlint.lang.installs import Install
 from flowlint.remedies import custom_image
-from flowlint.remedies.command_edits import in_flow_context, rewrite_installs, scalar_edit
-from flowlint.remedies.fix_context import FixRequest, PlannedFix, require
+from flowlint.remedies.command_edits import (
+    in_flow_context,
+    rewrite_installs,
+    scalar_edit,
+)
+from flowlint.remedies.fix_context import FixRequest, require
 from flowlint.remedies.strategies import install_context
 from flowlint.remedies.yaml_text import Style
 from flowlint.source import Source
@@ -246,7 +250,7 @@ _LINE_PREFIX = {"r": re.compile(r"^\s*(?:if\s*\(.*\)\s*)?$"),
 _LINE_SUFFIX = re.compile(r"^\s*;?\s*(?:#.*)?$")
 
 
-def fix(request: FixRequest) -> PlannedFix:
+def fix(request: FixRequest) -> Fix:
     """Only the custom image can hold these packages: it sets the image (the Python
     strategies' custom-image remedy), and the installs this rule reported are cut here."""
     flow, task, style = request.flow, request.task, request.style
@@ -262,7 +266,7 @@ def fix(request: FixRequest) -> PlannedFix:
     calls = [item for item in found if item.call is not None]
     if calls:
         edits.extend(_cut_calls(flow.source, task, calls, style))
-    return PlannedFix(planned.title, tuple(edits), safe=False, scope=planned.scope)
+    return Fix(planned.title, tuple(edits), safe=False, scope=planned.scope)
 
 
 def _require_commands_left(task: Task, cut: dict[LocatedInstall, None]) -> None:

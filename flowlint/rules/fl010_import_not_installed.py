@@ -19,13 +19,13 @@ from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.facts.python_scripts import ScriptAnalysis
-from flowlint.lang.python_shapes import has_unknown_packages
 from flowlint.findings import Finding, Span
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import command_texts
 from flowlint.lang import distributions, shell
 from flowlint.lang.installs import Install, find_installs
+from flowlint.lang.python_shapes import has_unknown_packages
 from flowlint.lang.requirements import parse_requirement
 from flowlint.source import Source
 from flowlint.yamlnodes import (

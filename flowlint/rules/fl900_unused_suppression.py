@@ -9,7 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flowlint.findings import Edit, Finding, Fix, Span
-from flowlint.suppressions import Suppression, code_list_brackets, directive_start, split_codes
+from flowlint.suppressions import (
+    Suppression,
+    code_list_brackets,
+    directive_start,
+    split_codes,
+)
 
 CODE = "FL900"
 NAME = "unused-suppression"

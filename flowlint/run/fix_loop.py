@@ -13,20 +13,11 @@ from flowlint.source import Source
 MAX_FIXES_PER_FILE = 50
 
 
-@dataclass(frozen=True)
-class AppliedFix:
-    rule: str
-    task_id: str | None
-    title: str
-    strategy: str
-    scope: frozenset[str]
-
-
 @dataclass
 class FixRun:
     source: Source
     text: str
-    applied: list[AppliedFix] = field(default_factory=list)
+    applied: list[Finding] = field(default_factory=list)   # each with the fix applied
     failed: dict[tuple[str, str | None], str] = field(default_factory=dict)
     result: FileResult | None = None    # the check of the final text
 
@@ -68,8 +59,7 @@ def fix_source(source: Source, settings: Settings, unsafe: bool = False) -> FixR
             run.failed[(finding.rule, finding.task_id)] = fixed
             continue
         current, result = fixed
-        run.applied.append(AppliedFix(finding.rule, finding.task_id, finding.fix.title,
-                                      finding.fix.strategy, finding.fix.scope))
+        run.applied.append(finding)
     else:
         run.failed[("", None)] = f"fixes did not converge after {MAX_FIXES_PER_FILE} rounds"
     run.text, run.result = current.text, _with_failures(result, run.failed)

@@ -134,8 +134,8 @@ def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
         return FileOutcome(FileResult(path, error=str(error)))
     run = fix_source(source, settings, mode.unsafe)
     result = run.result
-    outcome = FileOutcome(result, applied=[f"{fix.rule} '{fix.task_id}': {fix.title}"
-                                           for fix in run.applied])
+    outcome = FileOutcome(result, applied=[f"{fixed.rule} '{fixed.task_id}': {fixed.fix.title}"
+                                           for fixed in run.applied])
     if not run.changed:
         return outcome
     outcome.fixed_text = run.text
