@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from string import Formatter
 
-from ruamel.yaml.nodes import MappingNode
+from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from flowlint.findings import Edit, Fix
 from flowlint.kestra import plugin_types
@@ -20,7 +20,7 @@ from flowlint.remedies.task_edits import (
     replace_value,
     set_mapping_key,
 )
-from flowlint.remedies.yaml_text import FixRefused
+from flowlint.remedies.yaml_text import FixRefused, rewrite_scalar
 from flowlint.yamlnodes import get, get_text
 
 NAME = "custom-image"
@@ -96,12 +96,9 @@ def _image_edits(ctx: TaskFixContext, image: str) -> list[Edit]:
 
 
 def _replace_in_mapping(ctx: TaskFixContext, mapping: MappingNode, key: str, value: str) -> Edit:
-    from flowlint.remedies.yaml_text import node_start, quote_scalar
-
     node = get(mapping, key)
-    start = node_start(ctx.source, node)
-    end = ctx.source.offset(node.end_mark.line, node.end_mark.column)
-    return Edit(start, end, quote_scalar(value, ctx.style))
+    require(isinstance(node, ScalarNode), f"`{key}` is not a plain value")
+    return rewrite_scalar(ctx.source, node, value, ctx.style, in_flow=bool(mapping.flow_style))
 
 
 def _pull_policy_edits(ctx: TaskFixContext) -> list[Edit]:

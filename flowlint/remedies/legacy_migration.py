@@ -29,7 +29,7 @@ from flowlint.remedies.yaml_text import (
     FixRefused,
     Style,
     node_start,
-    quote_scalar,
+    rewrite_scalar,
 )
 from flowlint.yamlnodes import get_text, string_list
 
@@ -96,10 +96,8 @@ class _Migration:
                 self.edits.append(self._scalar(value, NEW_TYPE))
 
     def _scalar(self, node: ScalarNode, value: str) -> Edit:
-        start = node_start(self.source, node)
-        end = self.source.offset(node.end_mark.line, node.end_mark.column)
-        prefer = node.style if node.style in ("'", '"') else None
-        return Edit(start, end, quote_scalar(value, self.style, prefer))
+        return rewrite_scalar(self.source, node, value, self.style,
+                              in_flow=bool(self.task.node.flow_style))
 
     def _commands(self) -> None:
         entry = own_entry(self.task, "commands")
