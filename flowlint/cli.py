@@ -8,8 +8,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from collections import Counter
-from collections.abc import Iterable
 
 import click
 
@@ -25,12 +23,21 @@ from flowlint.files import CACHE_DIR, discover
 from flowlint.kestra.plugin_types import parse_version
 from flowlint.lint import Settings
 from flowlint.remedies.fix_context import STRATEGIES
-from flowlint.report import FORMATS, Reported, render, reported
+from flowlint.report import FORMATS, render, reported
+from flowlint.report.summary import (
+    EXIT_CLEAN,
+    EXIT_ERROR,
+    collect,
+    error_lines,
+    exit_status,
+    skipped_lines,
+    statistics_text,
+    summary_lines,
+)
 from flowlint.run.pipeline import FileOutcome, Mode, process_file, process_files
 from flowlint.settings import CommandLine, SettingsResolver
 from flowlint.source import DEFAULT_MAX_BYTES
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 class DefaultToCheck(click.Group):
@@ -125,12 +132,12 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
         files = [path for path in discover(paths or ("."), exclude, force_exclude)
                  if (path in paths and not force_exclude) or not settings.excluded(path)]
         cache_root = None if no_cache or mode.fix else CACHE_DIR
-        outcomes, rows = _collect(process_files([(path, settings.for_path(path))
-                                                 for path in files], mode, cache_root,
-                                                jobs or os.cpu_count() or 1),
-                                  catalogue, keep_sources=output_format == "sarif")
+        outcomes, rows = collect(process_files([(path, settings.for_path(path))
+                                                for path in files], mode, cache_root,
+                                               jobs or os.cpu_count() or 1),
+                                 catalogue, keep_sources=output_format == "sarif")
         if verbose:
-            _print_skipped(outcomes)
+            _echo_lines(skipped_lines(outcomes))
     results = [outcome.result for outcome in outcomes]
     report = render(output_format, rows, results, catalogue)
     # The fixed flow (editor mode) or the diff owns stdout; the report goes to stderr then.
@@ -138,17 +145,17 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
                                                   not mode.write_files(paths, stdin_filename)))
     _emit(report, output_file, to_stderr)
     _print_fix_output(outcomes, mode, show_fixes, to_stderr)
-    for outcome in outcomes:
-        if outcome.result.error:
-            click.echo(f"{outcome.result.path}: error: {outcome.result.error}", err=True)
-        if outcome.write_error:
-            click.echo(f"{outcome.result.path}: error: not written: {outcome.write_error}",
-                       err=True)
+    _echo_lines(error_lines(outcomes))
     if statistics:
-        _print_statistics(rows)
+        click.echo(statistics_text(rows), nl=False)
     if not quiet and output_format in ("full", "concise"):
-        _print_summary(outcomes, rows, mode)
-    raise SystemExit(_exit_code(outcomes, rows, mode, exit_zero, exit_non_zero_on_fix))
+        _echo_lines(summary_lines(outcomes, rows, mode))
+    raise SystemExit(exit_status(outcomes, rows, mode, exit_zero, exit_non_zero_on_fix))
+
+
+def _echo_lines(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line, err=True)
 
 
 def _settings_resolver(command_line: CommandLine, config_path: str | None,
@@ -164,27 +171,6 @@ def _default_format() -> str:
 def _check_stdin(name: str, settings: Settings, mode: Mode) -> FileOutcome:
     data = sys.stdin.buffer.read()
     return process_file(name, settings, dataclasses.replace(mode, write=False), data)
-
-
-def _collect(outcomes: Iterable[FileOutcome], catalogue: dict, keep_sources: bool
-             ) -> tuple[list[FileOutcome], list[Reported]]:
-    """The outcomes and report rows; each file's text is let go once its rows hold the
-    lines they show (SARIF keeps them: its fixes are positioned from the text)."""
-    kept, rows = [], []
-    for outcome in outcomes:
-        rows.extend(reported([outcome.result], catalogue))
-        if not keep_sources:
-            outcome.result.source = None
-        kept.append(outcome)
-    return kept, rows
-
-
-def _print_skipped(outcomes: list[FileOutcome]) -> None:
-    for outcome in outcomes:
-        if outcome.result.other_documents:
-            click.echo(f"{outcome.result.path}: skipped {outcome.result.other_documents} YAML "
-                       "document(s) that are not Kestra flows (no id, namespace and tasks)",
-                       err=True)
 
 
 def _print_fix_output(outcomes: list[FileOutcome], mode: Mode, show_fixes: bool,
@@ -204,18 +190,6 @@ def _print_fix_output(outcomes: list[FileOutcome], mode: Mode, show_fixes: bool,
                 click.echo(f"{outcome.result.path}: fixed {line}", err=True)
 
 
-def _exit_code(outcomes: list[FileOutcome], rows: list, mode: Mode, exit_zero: bool,
-               exit_non_zero_on_fix: bool) -> int:
-    if any(outcome.result.error or outcome.write_error for outcome in outcomes):
-        return EXIT_ERROR
-    if mode.diff and any(outcome.diff for outcome in outcomes):
-        return EXIT_FINDINGS
-    fixed = any(outcome.fixed_text is not None for outcome in outcomes)
-    if exit_non_zero_on_fix and fixed:
-        return EXIT_FINDINGS
-    return EXIT_FINDINGS if rows and not exit_zero else EXIT_CLEAN
-
-
 def _catalogue() -> dict:
     try:
         return load_catalogue()
@@ -230,37 +204,6 @@ def _emit(text: str, output_file: str | None, to_stderr: bool = False) -> None:
             handle.write(text)
     elif text:
         click.echo(text, nl=False, err=to_stderr)
-
-
-def _print_statistics(rows: list) -> None:
-    counts = Counter((row.finding.rule, row.name) for row in rows)
-    for (code, name), count in sorted(counts.items()):
-        click.echo(f"{count:>5}  {code}  {name}")
-
-
-def _print_summary(outcomes: list[FileOutcome], rows: list, mode: Mode) -> None:
-    files = len(outcomes)
-    fixed = sum(len(outcome.applied) for outcome in outcomes)
-    if mode.fix and fixed:
-        verb = "Would fix" if mode.diff else "Fixed"
-        changed = sum(1 for outcome in outcomes if outcome.fixed_text is not None)
-        click.echo(f"{verb} {fixed} task(s) in {changed} file(s).", err=True)
-    unsafe = sum(1 for row in rows if row.finding.fix is not None and not row.finding.fix.safe)
-    if unsafe and not mode.unsafe:
-        click.echo(f"{unsafe} finding(s) have an unsafe fix: add --unsafe-fixes to apply it.",
-                   err=True)
-    failed = sum(1 for outcome in outcomes if outcome.result.error or outcome.write_error)
-    if failed:
-        click.echo(f"{failed} file(s) could not be checked or written (see the errors above).",
-                   err=True)
-    suppressed = sum(outcome.result.suppressed for outcome in outcomes)
-    note = f" ({suppressed} suppressed by `# flowlint: ignore`)" if suppressed else ""
-    if rows:
-        click.echo(f"Found {len(rows)} finding(s) in {files} file(s){note}.", err=True)
-    elif mode.diff:
-        return
-    elif not failed:
-        click.echo(f"All checks passed ({files} file(s)){note}.", err=True)
 
 
 @main_group.command("config")
