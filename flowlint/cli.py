@@ -18,7 +18,7 @@ from flowlint.catalogue import (
     render_rule_doc,
     rule_by_code_or_name,
 )
-from flowlint.config import ConfigError, ConfigResolver, effective_settings_text
+from flowlint.config import ConfigError
 from flowlint.files import CACHE_DIR, discover
 from flowlint.kestra.plugin_types import parse_version
 from flowlint.lint import Settings
@@ -35,9 +35,8 @@ from flowlint.report.summary import (
     summary_lines,
 )
 from flowlint.run.pipeline import FileOutcome, Mode, process_file, process_files
-from flowlint.settings import CommandLine, SettingsResolver
+from flowlint.settings import CommandLine, ConfigResolver, SettingsResolver
 from flowlint.source import DEFAULT_MAX_BYTES
-
 
 
 class DefaultToCheck(click.Group):
@@ -216,6 +215,8 @@ def config_command(path: str, config_path: str | None, isolated: bool) -> None:
     settings = _settings_resolver(CommandLine(), config_path, isolated)
     config = settings.configs.for_path(path)
     defaults = {code: dict(rule.parameters) for code, rule in settings.catalogue.items()}
+    from flowlint.report.settings_text import effective_settings_text
+
     click.echo(effective_settings_text(config, defaults), nl=False)
 
 

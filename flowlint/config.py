@@ -1,7 +1,7 @@
 """Configuration: `[tool.flowlint]` in pyproject.toml or the top level of `.flowlint.toml`.
 
-The nearest config file above a checked file wins, as in ruff: a folder of flows can carry its
-own settings. Files are validated against schemas/config.schema.json, and every problem is
+The nearest config file above a checked file wins, as in ruff (flowlint.settings finds it): a
+folder of flows can carry its own settings. Files are validated against schemas/config.schema.json, and every problem is
 reported with the file, the key path and what the key accepts.
 """
 
@@ -21,7 +21,6 @@ from types import MappingProxyType
 from typing import Any
 
 from flowlint.catalogue import frozen
-from flowlint.source import DEFAULT_MAX_BYTES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -162,7 +161,7 @@ def rule_parameters(config: Config, defaults: Mapping[str, Mapping[str, object]]
             expected = defaults[code][name]
             if _kind(value) != _kind(expected):
                 raise ConfigError(f"{config.path}: {shown}: expected {_kind(expected)} like "
-                                  f"{_toml_value(expected)}, got {_describe(value)}")
+                                  f"{toml_value(expected)}, got {_describe(value)}")
             parameters[code][name] = value
     return parameters
 
@@ -191,13 +190,13 @@ def load_config_file(path: Path | str) -> Config:
     explicitly (--config), where silently using the defaults would hide the mistake.
     """
     path = Path(path)
-    config = _read_config(path)
+    config = read_config(path)
     if config is None:
         raise ConfigError(f"{path}: no [tool.flowlint] table in this pyproject.toml")
     return config
 
 
-def _read_config(path: Path) -> Config | None:
+def read_config(path: Path) -> Config | None:
     """The config in `path`, or None for a pyproject.toml that does not configure flowlint."""
     try:
         data = path.read_bytes()
@@ -270,7 +269,7 @@ def _describe_error(prefix: tuple[str, ...], error: Any, path: Path) -> str:
         return "; ".join(_unknown_key(where, key, schema, path)
                          for key in value if key not in schema.get("properties", {}))
     if "propertyNames" in error.absolute_schema_path:
-        return (f"{_key_path(where)}: {_toml_value(value)} is not allowed as a key; "
+        return (f"{_key_path(where)}: {toml_value(value)} is not allowed as a key; "
                 f"expected {schema['x-expected']}")
     if error.validator == "enum":
         allowed = [str(option) for option in schema["enum"]]
@@ -332,111 +331,13 @@ def _describe(value: object) -> str:
 # Finding the config of a checked file
 
 
-class ConfigResolver:
-    """The config for each checked file: --config, --isolated, or the nearest config file."""
-
-    def __init__(self, explicit: Path | str | None = None, isolated: bool = False,
-                 cwd: Path | str | None = None) -> None:
-        if explicit is not None and isolated:
-            raise ConfigError("--config and --isolated cannot be used together")
-        self.cwd = Path(os.path.abspath(cwd if cwd is not None else os.getcwd()))
-        self._defaults = Config(path=None, root=self.cwd)
-        self._fixed: Config | None = None
-        if isolated:
-            self._fixed = self._defaults
-        elif explicit is not None:
-            self._fixed = load_config_file(self.cwd / explicit)
-        self._by_folder: dict[Path, Config] = {}
-        self._by_folder_text: dict[str, Config] = {}
-        self._by_file: dict[Path, Config | None] = {}
-
-    def for_path(self, path: Path | str) -> Config:
-        if self._fixed is not None:
-            return self._fixed
-        absolute = os.path.abspath(os.path.join(self.cwd, path))
-        folder_text = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
-        # Thousands of files share a few folders: answer by folder before building Paths.
-        known = self._by_folder_text.get(folder_text)
-        if known is not None:
-            return known
-        config = self._search(Path(folder_text))
-        self._by_folder_text[folder_text] = config
-        return config
-
-    def _search(self, folder: Path) -> Config:
-        visited: list[Path] = []
-        found: Config | None = None
-        for current in (folder, *folder.parents):
-            if current in self._by_folder:
-                found = self._by_folder[current]
-                break
-            visited.append(current)
-            found = self._config_in(current)
-            if found is not None:
-                break
-        config = found if found is not None else self._defaults
-        for current in visited:
-            self._by_folder[current] = config
-        return config
-
-    def _config_in(self, folder: Path) -> Config | None:
-        for name in (FLOWLINT_TOML, PYPROJECT):
-            candidate = folder / name
-            if candidate in self._by_file:
-                config = self._by_file[candidate]
-            elif candidate.is_file():
-                config = self._by_file[candidate] = _read_config(candidate)
-            else:
-                continue
-            if config is not None:
-                return config
-        return None
-
-
-# `flowlint config PATH`
-
-
-def effective_settings_text(config: Config,
-                            rule_defaults: Mapping[str, Mapping[str, object]] | None = None
-                            ) -> str:
-    """The settings that apply, as TOML: the file they come from and every key's value.
-
-    With `rule_defaults` (the catalogue's parameters) the rules section shows every option of
-    every rule, defaults included; without, only the options the config sets.
-    """
-    source = (f"# config file: {config.path}" if config.path is not None
-              else "# config file: none (defaults)")
-    lines = [source, f"# globs are relative to: {config.root}", ""]
-    top: list[tuple[str, object, str]] = [
-        ("select", config.select, "" if config.select else "the rules enabled by default"),
-        ("extend-select", config.extend_select, ""),
-        ("ignore", config.ignore, ""),
-        ("exclude", config.exclude, ""),
-        ("target-version", config.target_version, ""),
-        ("max-file-size", config.max_file_size or DEFAULT_MAX_BYTES,
-         "" if config.max_file_size else "the default"),
-    ]
-    for key, value, note in top:
-        lines.append(f"{key} = {_toml_value(value)}" + (f"  # {note}" if note else ""))
-    lines += ["", "[per-file-ignores]"]
-    lines += [f"{_toml_key(glob)} = {_toml_value(codes)}" for glob, codes in config.per_file_ignores]
-    lines += ["", "[fix]"]
-    for item in fields(FixConfig):
-        key, value = item.name.replace("_", "-"), getattr(config.fix, item.name)
-        lines.append(f"# {key} is not set" if value is None else f"{key} = {_toml_value(value)}")
-    options = (rule_parameters(config, rule_defaults) if rule_defaults is not None
-               else config.rule_options)
-    for code, values in options.items():
-        lines += ["", f"[rules.{code}]"]
-        lines += [f"{_toml_key(name)} = {_toml_value(value)}" for name, value in values.items()]
-    return "\n".join(lines) + "\n"
-
-
-def _toml_key(key: str) -> str:
+def toml_key(key: str) -> str:
+    """A TOML key: bare when it can be, else quoted."""
     return key if _BARE_KEY.match(key) else json.dumps(key)
 
 
-def _toml_value(value: object) -> str:
+def toml_value(value: object) -> str:
+    """A TOML value for a config value (also used to quote values in messages)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -445,8 +346,8 @@ def _toml_value(value: object) -> str:
         # JSON string escapes are valid TOML basic-string escapes.
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, Mapping):
-        inner = ", ".join(f"{_toml_key(key)} = {_toml_value(item)}" for key, item in value.items())
+        inner = ", ".join(f"{toml_key(key)} = {toml_value(item)}" for key, item in value.items())
         return f"{{ {inner} }}" if inner else "{}"
     if isinstance(value, Collection):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
     return json.dumps(str(value))

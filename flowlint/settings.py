@@ -1,11 +1,22 @@
-"""The Settings of each checked file: its config file, merged with command-line options."""
+"""The Settings of each checked file: the nearest config file, merged with command-line options."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from flowlint.catalogue import Rule
-from flowlint.config import Config, ConfigResolver, merged, rule_parameters
+from flowlint.config import (
+    FLOWLINT_TOML,
+    PYPROJECT,
+    Config,
+    ConfigError,
+    load_config_file,
+    merged,
+    read_config,
+    rule_parameters,
+)
 from flowlint.kestra.plugin_types import parse_version
 from flowlint.lint import Settings
 from flowlint.remedies.fix_context import FixOptions
@@ -77,3 +88,64 @@ class SettingsResolver:
         return Settings(rules, parse_version(config.target_version),
                         rule_parameters(config, self._parameters), fix=fix,
                         use_suppressions=self.command_line.use_suppressions, **kwargs)
+
+
+class ConfigResolver:
+    """The config for each checked file: --config, --isolated, or the nearest config file."""
+
+    def __init__(self, explicit: Path | str | None = None, isolated: bool = False,
+                 cwd: Path | str | None = None) -> None:
+        if explicit is not None and isolated:
+            raise ConfigError("--config and --isolated cannot be used together")
+        self.cwd = Path(os.path.abspath(cwd if cwd is not None else os.getcwd()))
+        self._defaults = Config(path=None, root=self.cwd)
+        self._fixed: Config | None = None
+        if isolated:
+            self._fixed = self._defaults
+        elif explicit is not None:
+            self._fixed = load_config_file(self.cwd / explicit)
+        self._by_folder: dict[Path, Config] = {}
+        self._by_folder_text: dict[str, Config] = {}
+        self._by_file: dict[Path, Config | None] = {}
+
+    def for_path(self, path: Path | str) -> Config:
+        if self._fixed is not None:
+            return self._fixed
+        absolute = os.path.abspath(os.path.join(self.cwd, path))
+        folder_text = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+        # Thousands of files share a few folders: answer by folder before building Paths.
+        known = self._by_folder_text.get(folder_text)
+        if known is not None:
+            return known
+        config = self._search(Path(folder_text))
+        self._by_folder_text[folder_text] = config
+        return config
+
+    def _search(self, folder: Path) -> Config:
+        visited: list[Path] = []
+        found: Config | None = None
+        for current in (folder, *folder.parents):
+            if current in self._by_folder:
+                found = self._by_folder[current]
+                break
+            visited.append(current)
+            found = self._config_in(current)
+            if found is not None:
+                break
+        config = found if found is not None else self._defaults
+        for current in visited:
+            self._by_folder[current] = config
+        return config
+
+    def _config_in(self, folder: Path) -> Config | None:
+        for name in (FLOWLINT_TOML, PYPROJECT):
+            candidate = folder / name
+            if candidate in self._by_file:
+                config = self._by_file[candidate]
+            elif candidate.is_file():
+                config = self._by_file[candidate] = read_config(candidate)
+            else:
+                continue
+            if config is not None:
+                return config
+        return None

@@ -10,13 +10,13 @@ import pytest
 from flowlint.config import (
     Config,
     ConfigError,
-    ConfigResolver,
     FixConfig,
-    effective_settings_text,
     load_config_file,
     merged,
     rule_parameters,
 )
+from flowlint.report.settings_text import effective_settings_text
+from flowlint.settings import ConfigResolver
 from flowlint.source import DEFAULT_MAX_BYTES
 
 if sys.version_info >= (3, 11):

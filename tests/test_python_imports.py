@@ -6,8 +6,8 @@ import pytest
 from helpers import FIXTURES
 
 from flowlint.facts import python_scripts
-from flowlint.lang import python_code
 from flowlint.kestra.flow import build_flow, is_flow
+from flowlint.lang import python_code
 from flowlint.lang.python_imports import MAY_RUN_PROGRAMS
 from flowlint.source import decode
 from flowlint.yamlnodes import compose

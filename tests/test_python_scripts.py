@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowlint.facts.python_scripts import analyse_scripts, python_scripts
-from flowlint.lang.python_code import analyse_code, pebble_regions
-from flowlint.lang.python_shapes import UNKNOWN, install_packages
 from flowlint.kestra.flow import Flow, build_flow
 from flowlint.lang import distributions
+from flowlint.lang.python_code import analyse_code, pebble_regions
+from flowlint.lang.python_shapes import UNKNOWN, install_packages
 from flowlint.lint import Settings, check_source
 from flowlint.source import Source
 from flowlint.yamlnodes import compose
