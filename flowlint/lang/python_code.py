@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from flowlint.lang.python_cst import Analyser
+from flowlint.lang.python_calls import Analyser
 from flowlint.lang.python_imports import (
     MAY_RUN_PROGRAMS,
     imports_with_ast,
