@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-import pickle
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from helpers import PANDAS_FLOW
+from helpers import FIXTURES, PANDAS_FLOW
 
+from flowlint import __version__
 from flowlint.cli import main
+from flowlint.lint import check_bytes
+from flowlint.report import FORMATS
 from flowlint.run import pipeline
 
 
@@ -30,7 +35,7 @@ def report(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, st
 
 
 def entries(project: Path) -> list[Path]:
-    return sorted((project / ".flowlint_cache").glob("*/*.pickle"))
+    return sorted((project / ".flowlint_cache").glob("*/*.json"))
 
 
 def test_warm_run_answers_from_the_cache(project, capsys, monkeypatch) -> None:
@@ -61,8 +66,7 @@ def test_corrupt_entries_are_ignored_and_rewritten(project, capsys) -> None:
         entry.write_bytes(b"\x80\x04garbage")
     assert report(["-j", "1", "flows"], capsys) == cold
     for entry in entries(project):
-        with open(entry, "rb") as handle:
-            pickle.load(handle)   # rewritten: loads again
+        json.loads(entry.read_bytes())   # rewritten: loads again
 
 
 def test_no_cache_writes_nothing_and_clean_removes_it(project, capsys) -> None:
@@ -84,3 +88,80 @@ def test_concurrent_runs_are_safe(project) -> None:
     assert len({out for out, _ in outputs}) == 1
     assert outputs[0][0].count("FL001") == 40
     assert not list((project / ".flowlint_cache").glob("*/*.tmp"))
+    # The folder is made once, with its marker, and no run took it for a foreign one.
+    assert len(entries(project)) == 40 and not list(project.glob(".flowlint_cache.*"))
+
+
+SUPPRESSED_FLOW = PANDAS_FLOW.replace("  - id: transform\n",
+                                      "  - id: transform  # flowlint: ignore[FL001] not yet\n")
+
+
+@pytest.fixture()
+def fixture_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every bad fixture (all rules, fixes and refusals, CRLF), a suppression, an error."""
+    (tmp_path / "flows").mkdir()
+    for path in sorted(FIXTURES.glob("*/bad-*")):
+        if ".fixed." not in path.name and path.suffix in (".yaml", ".yml"):
+            shutil.copy(path, tmp_path / "flows" / f"{path.parent.name}-{path.name}")
+    (tmp_path / "flows" / "suppressed.yaml").write_text(SUPPRESSED_FLOW)
+    (tmp_path / "flows" / "latin1.yaml").write_bytes(b"id: caf\xe9\n")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("select", [[], ["--select", "ALL"]], ids=["default", "all-rules"])
+def test_a_hit_renders_exactly_like_a_miss_in_every_format(fixture_project, capsys,
+                                                           monkeypatch, select) -> None:
+    def run(output_format: str, *extra: str) -> tuple[int, str, str]:
+        code = main(["check", "--format", output_format, "-j", "1", *select, *extra, "flows"])
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    misses = {output_format: run(output_format, "--no-cache") for output_format in FORMATS}
+    assert "  = fix (" in misses["full"][1] and "  = no fix (" in misses["full"][1]
+    assert '"fixes"' in misses["sarif"][1] and "suppressed by" in misses["full"][2]
+    assert "have an unsafe fix" in misses["full"][2] and "latin1.yaml: error" in misses["full"][2]
+    run("concise")   # fills the cache
+
+    def no_checking(*args: object) -> None:
+        raise AssertionError("a cached file was checked again")
+
+    monkeypatch.setattr(pipeline, "check_bytes", no_checking)
+    for output_format, miss in misses.items():
+        assert run(output_format) == miss, output_format
+
+
+def test_entries_hold_no_file_text_and_name_their_inputs(project, capsys) -> None:
+    (project / "flows" / "clean.yaml").write_text(PANDAS_FLOW.replace("pip install pandas",
+                                                                      "python -V"))
+    report(["flows"], capsys)
+    records = {}
+    for entry in entries(project):
+        record = json.loads(entry.read_text(encoding="ascii"))
+        records[record["inputs"]["path"]] = record
+        assert "namespace: company.team" not in entry.read_text()
+    flagged = records[os.path.join("flows", "f0.yaml")]
+    clean = records[os.path.join("flows", "clean.yaml")]
+    data = (project / "flows" / "f0.yaml").read_bytes()
+    assert flagged["inputs"]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert flagged["inputs"]["flowlint"] == __version__
+    assert [finding["rule"] for finding in flagged["result"]["findings"]] == ["FL001"]
+    assert clean["result"]["findings"] == [] and clean["result"]["flows"] == 1
+
+
+def test_a_cache_folder_flowlint_did_not_make_is_neither_read_nor_written(project, capsys,
+                                                                           monkeypatch) -> None:
+    cold = report(["flows"], capsys)
+    (project / ".flowlint_cache" / ".gitignore").unlink()   # as if it came from a commit
+    before = {entry: entry.stat().st_mtime_ns for entry in entries(project)}
+    checked = []
+    monkeypatch.setattr(pipeline, "check_bytes",
+                        lambda *args: checked.append(args[1]) or check_bytes(*args))
+    assert report(["-j", "1", "flows"], capsys) == cold
+    assert len(checked) == 40
+    assert {entry: entry.stat().st_mtime_ns for entry in entries(project)} == before
+    assert not (project / ".flowlint_cache" / ".gitignore").exists()
+    assert main(["clean"]) == 0
+    report(["-j", "1", "flows"], capsys)
+    assert (project / ".flowlint_cache" / ".gitignore").exists()
+    assert len(entries(project)) == 40

@@ -1,25 +1,58 @@
 """Results per file content, so an unchanged file is not parsed again.
 
-An entry is keyed by flowlint's version and code, the rule catalogue, the file's settings (rules,
-target version, options) and its path and bytes. Entries are written atomically (a
-temporary file renamed into place), so concurrent runs are safe; an entry that cannot be
-read back is ignored and written again.
+An entry is plain JSON, never code: loading one runs nothing, and one that does not match the
+exact schema (`_to_record`), or was made for other inputs, is a miss (checked again and
+rewritten). It holds what the reports show of a result, not the file's text: on a hit the text
+is decoded again from the bytes being checked. Each entry names its inputs inside it
+(flowlint's version and code, the rule catalogue, the file's settings, its path and the sha256
+of its bytes), so an entry copied to another entry's name, or made for another version, is a
+miss too.
+
+The cache is not a trust boundary: whoever can write into the folder can make an entry that
+hides a file's findings (the file name and the hashes are public), but no more. The folder is
+used only when flowlint made it (see `_is_flowlint_folder`).
+
+Entries are written atomically (a temporary file renamed into place), so concurrent runs are
+safe.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import hashlib
+import json
 import os
-import pickle
+import re
 import shutil
+import stat
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeGuard
 
 from flowlint import __version__
 from flowlint.files import CACHE_DIR
+from flowlint.findings import Edit, Finding, Fix, FixOutcome, Span
 from flowlint.lint import FileResult, Settings
+from flowlint.source import SourceError, decode
+
+MARKER = ".gitignore"
+SUFFIX = ".json"
+# Far above any real entry: a planted huge file is not read into memory.
+_MAX_ENTRY_BYTES = 64 * 1024 * 1024
+# A FIFO at an entry's path must not block the open; a symlink there is not ours to follow.
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+               | getattr(os, "O_BINARY", 0))
+_RULE_CODE = re.compile(r"FL[0-9]{3}")
+
+_ENTRY_KEYS = frozenset({"inputs", "result"})
+_RESULT_KEYS = frozenset({"flows", "other_documents", "suppressed", "error", "fixes",
+                          "findings"})
+_FINDING_KEYS = frozenset({"rule", "start", "end", "message", "task_id", "yaml_path", "fix",
+                           "fix_outcome"})
+_FIX_KEYS = frozenset({"title", "safe", "strategy", "scope", "edits"})
+_EDIT_KEYS = frozenset({"start", "end", "text"})
+_OUTCOME_KEYS = frozenset({"strategy", "title", "safe", "applicable", "reason"})
 
 
 @lru_cache(maxsize=1)
@@ -46,56 +79,257 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=64)
+def _settings_digest(cache_key: str) -> str:
+    return hashlib.sha256(cache_key.encode("utf-8")).hexdigest()
+
+
+def _inputs(path: str, data: bytes, settings: Settings) -> dict[str, str]:
+    """What a result depends on; stored in its entry and compared on load."""
+    return {
+        "flowlint": __version__,
+        "code": _code_digest(),
+        "catalogue": _catalogue_digest(),
+        "settings": _settings_digest(settings.cache_key),
+        "path": path,
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+
+
 class ResultCache:
     def __init__(self, root: str = CACHE_DIR) -> None:
         self.root = root
 
-    def _entry(self, path: str, data: bytes, settings: Settings) -> str:
-        digest = hashlib.sha256()
-        for part in (__version__, _code_digest(), _catalogue_digest(), settings.cache_key,
-                     path):
-            digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
-        digest.update(data)
-        name = digest.hexdigest()
-        return os.path.join(self.root, name[:2], f"{name}.pickle")
+    def _entry(self, inputs: dict[str, str]) -> str:
+        key = "\0".join(inputs.values()).encode("utf-8", "surrogatepass")
+        name = hashlib.sha256(key).hexdigest()
+        return os.path.join(self.root, name[:2], name + SUFFIX)
 
     def get(self, path: str, data: bytes, settings: Settings) -> FileResult | None:
-        entry = self._entry(path, data, settings)
+        if not _is_flowlint_folder(self.root):
+            return None
+        inputs = _inputs(path, data, settings)
+        raw = _read_entry(self._entry(inputs))
+        if raw is None:
+            return None
         try:
-            with open(entry, "rb") as handle:
-                result = pickle.load(handle)
-        except FileNotFoundError:
+            entry = json.loads(raw.decode("utf-8"))
+        except (ValueError, RecursionError):   # not UTF-8, not JSON, huge numbers, deep nesting
             return None
-        except Exception:  # noqa: BLE001 - a corrupt or foreign entry is simply recomputed
+        if not _has_keys(entry, _ENTRY_KEYS) or entry["inputs"] != inputs:
             return None
-        return result if isinstance(result, FileResult) else None
+        return _from_record(entry["result"], data, path, settings)
 
     def put(self, path: str, data: bytes, settings: Settings, result: FileResult) -> None:
-        entry = self._entry(path, data, settings)
-        if not result.findings:
-            # A clean file's text is never shown: do not store (and later load) it.
-            result = dataclasses.replace(result, source=None)
+        inputs = _inputs(path, data, settings)
+        entry = self._entry(inputs)
+        text = json.dumps({"inputs": inputs, "result": _to_record(result)},
+                          separators=(",", ":"))
         folder = os.path.dirname(entry)
         try:
+            if not os.path.lexists(self.root):
+                _create_root(self.root)
+            if not _is_flowlint_folder(self.root):
+                return
             os.makedirs(folder, exist_ok=True)
-            _write_gitignore(self.root)
             descriptor, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
-            with os.fdopen(descriptor, "wb") as handle:
-                pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, entry)
         except OSError:
-            pass  # a cache that cannot be written only costs speed
+            return  # a cache that cannot be written only costs speed
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(text.encode("ascii"))
+            os.replace(temporary, entry)   # replaces a file, a symlink or a pipe; not a folder
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
 
 
-def _write_gitignore(root: str) -> None:
-    marker = os.path.join(root, ".gitignore")
-    if not os.path.exists(marker):
-        with open(marker, "w", encoding="utf-8") as handle:
+def _is_flowlint_folder(root: str) -> bool:
+    """A real folder holding the `.gitignore` flowlint writes when it creates the cache.
+
+    Without the marker the folder was not made by flowlint: most likely it came with the
+    repository (the marker's `*` ignores the marker itself, so force-added entries arrive
+    without it) and its entries are anyone's. Such a folder is neither read nor written, and
+    `flowlint clean` resets it. A symlinked root could point anywhere, so it is not used
+    either. A committed folder that includes a marker passes this check: the README says not
+    to commit the cache and to run untrusted pull requests with --no-cache.
+    """
+    try:
+        return (stat.S_ISDIR(os.lstat(root).st_mode)
+                and stat.S_ISREG(os.stat(os.path.join(root, MARKER)).st_mode))
+    except OSError:
+        return False
+
+
+def _read_entry(entry: str) -> bytes | None:
+    """The bytes of a regular file at `entry`; None for anything else (missing, a symlink, a
+    folder, a FIFO, too large, unreadable)."""
+    try:
+        descriptor = os.open(entry, _OPEN_FLAGS)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_ENTRY_BYTES:
+            return None
+        # One read: entries are replaced by rename, never grown; a short read fails to parse.
+        return os.read(descriptor, info.st_size)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def _to_record(result: FileResult) -> dict[str, object]:
+    """What the reports use of a result, as JSON data. A finding's fix is stored once per
+    distinct Fix (a task's findings share theirs) and referenced by index."""
+    fixes: dict[Fix, int] = {}
+    findings = []
+    for finding in result.findings:
+        fix_index = None
+        if finding.fix is not None:
+            fix_index = fixes.setdefault(finding.fix, len(fixes))
+        outcome = finding.fix_outcome
+        findings.append({
+            "rule": finding.rule, "start": finding.span.start, "end": finding.span.end,
+            "message": finding.message, "task_id": finding.task_id,
+            "yaml_path": finding.yaml_path, "fix": fix_index,
+            "fix_outcome": None if outcome is None else {
+                "strategy": outcome.strategy, "title": outcome.title, "safe": outcome.safe,
+                "applicable": outcome.applicable, "reason": outcome.reason},
+        })
+    return {
+        "flows": result.flows, "other_documents": result.other_documents,
+        "suppressed": result.suppressed, "error": result.error,
+        "fixes": [{"title": fix.title, "safe": fix.safe, "strategy": fix.strategy,
+                   "scope": sorted(fix.scope),
+                   "edits": [{"start": edit.start, "end": edit.end, "text": edit.text}
+                             for edit in fix.edits]}
+                  for fix in fixes],
+        "findings": findings,
+    }
+
+
+def _from_record(record: object, data: bytes, path: str, settings: Settings
+                 ) -> FileResult | None:
+    """The result a record describes for these bytes, or None unless every field has
+    exactly its type and every offset lies in the text: never a partial result."""
+    if not _has_keys(record, _RESULT_KEYS):
+        return None
+    # No count can pass the file's size (an empty file is one document): this also keeps
+    # forged huge numbers out.
+    flows, others, suppressed = record["flows"], record["other_documents"], record["suppressed"]
+    most = len(data) + 1
+    if not (_is_int(flows, 0, most) and _is_int(others, 0, most)
+            and _is_int(suppressed, 0, most)):
+        return None
+    error, found, fix_records = record["error"], record["findings"], record["fixes"]
+    if not (_is_optional_str(error) and type(found) is list and type(fix_records) is list):
+        return None
+    if not found:
+        if fix_records:
+            return None
+        # A clean file needs no text: reports show nothing of it.
+        return FileResult(path, None, [], error, flows, others, suppressed)
+    if error is not None:
+        return None   # a file that could not be read has no findings
+    try:
+        source = decode(data, path, settings.max_bytes)
+    except SourceError:
+        return None
+    length = len(source.text)
+    fixes = [_fix(item, length) for item in fix_records]
+    findings = [_finding(item, length, fixes) for item in found]
+    if None in fixes or None in findings:
+        return None
+    return FileResult(path, source, findings, None, flows, others, suppressed)
+
+
+def _finding(record: object, length: int, fixes: list[Fix | None]) -> Finding | None:
+    if not _has_keys(record, _FINDING_KEYS):
+        return None
+    rule, start, end, fix = record["rule"], record["start"], record["end"], record["fix"]
+    if not (type(rule) is str and _RULE_CODE.fullmatch(rule)
+            and _is_int(start, 0, length) and _is_int(end, start, length)
+            and type(record["message"]) is str and _is_optional_str(record["task_id"])
+            and _is_optional_str(record["yaml_path"])
+            and (fix is None or _is_int(fix, 0, len(fixes) - 1))):
+        return None
+    outcome = record["fix_outcome"]
+    fix_outcome = None if outcome is None else _fix_outcome(outcome)
+    if outcome is not None and fix_outcome is None:
+        return None
+    return Finding(rule, Span(start, end), record["message"], record["task_id"],
+                   record["yaml_path"], None if fix is None else fixes[fix], fix_outcome)
+
+
+def _fix(record: object, length: int) -> Fix | None:
+    if not _has_keys(record, _FIX_KEYS):
+        return None
+    scope, edits = record["scope"], record["edits"]
+    if not (type(record["title"]) is str and type(record["safe"]) is bool
+            and type(record["strategy"]) is str and type(scope) is list
+            and all(type(task_id) is str for task_id in scope) and type(edits) is list):
+        return None
+    parsed = [_edit(item, length) for item in edits]
+    if None in parsed:
+        return None
+    return Fix(record["title"], tuple(parsed), record["safe"], record["strategy"],
+               frozenset(scope))
+
+
+def _edit(record: object, length: int) -> Edit | None:
+    if not _has_keys(record, _EDIT_KEYS):
+        return None
+    start, end, text = record["start"], record["end"], record["text"]
+    if not (_is_int(start, 0, length) and _is_int(end, start, length) and type(text) is str):
+        return None
+    return Edit(start, end, text)
+
+
+def _fix_outcome(record: object) -> FixOutcome | None:
+    if not _has_keys(record, _OUTCOME_KEYS):
+        return None
+    strategy, title, reason = record["strategy"], record["title"], record["reason"]
+    safe, applicable = record["safe"], record["applicable"]
+    if not (type(strategy) is str and type(title) is str and type(reason) is str
+            and type(safe) is bool and type(applicable) is bool):
+        return None
+    return FixOutcome(strategy, title, safe, applicable, reason)
+
+
+def _has_keys(value: object, keys: frozenset[str]) -> TypeGuard[dict[str, object]]:
+    return type(value) is dict and value.keys() == keys
+
+
+def _is_int(value: object, low: int, high: int) -> bool:
+    # `type(...) is int`: JSON true and false load as bools, which are ints to isinstance.
+    return type(value) is int and low <= value <= high
+
+
+def _is_optional_str(value: object) -> bool:
+    return value is None or type(value) is str
+
+
+def _create_root(root: str) -> None:
+    """The cache folder appears with its marker already inside (renamed into place), so a
+    concurrent run never sees it without one and takes it for a foreign folder."""
+    parent, name = os.path.split(os.path.abspath(root))
+    os.makedirs(parent, exist_ok=True)
+    staging = tempfile.mkdtemp(dir=parent, prefix=f"{name}.")
+    try:
+        with open(os.path.join(staging, MARKER), "w", encoding="utf-8") as handle:
             handle.write("# created by flowlint\n*\n")
+        os.rename(staging, root)
+    except OSError:   # another run made it first
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def clean(root: str = CACHE_DIR) -> bool:
     """Remove the cache folder; True when there was one."""
+    if os.path.islink(root):
+        os.unlink(root)   # the link, never what it points to
+        return True
     if not os.path.isdir(root):
         return False
     shutil.rmtree(root, ignore_errors=True)
