@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -272,3 +272,20 @@ def _main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(_main(sys.argv[1:]))
+
+
+def select_rules(known: Iterable[str], defaults: Iterable[str], select: Iterable[str] = (),
+                 ignore: Iterable[str] = ()) -> frozenset[str]:
+    """Codes enabled by --select/--ignore: codes or prefixes (FL0, ALL)."""
+    known = sorted(known)
+    chosen = set(_expand(select, known)) if select else set(defaults)
+    return frozenset(chosen - set(_expand(ignore, known)))
+
+
+def _expand(patterns: Iterable[str], known: list[str]) -> Iterable[str]:
+    for pattern in patterns:
+        pattern = pattern.strip().upper()
+        if pattern == "ALL":
+            yield from known
+        else:
+            yield from (code for code in known if code.startswith(pattern))

@@ -79,7 +79,7 @@ class Config:
         """The codes to check in this file: select (or the defaults), plus extend-select,
         minus ignore and the per-file-ignores that match the file."""
         # Imported here rather than at the top: the engine may come to import this module.
-        from flowlint.lint import select_rules
+        from flowlint.catalogue import select_rules
 
         known = list(known)
         ignored = [*self.ignore, *sorted(self.ignored_codes_for(path))]

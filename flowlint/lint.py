@@ -4,7 +4,7 @@ suppression comments, then plan fixes for the findings that are kept."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -51,23 +51,6 @@ class FileResult:
     flows: int = 0
     other_documents: int = 0
     suppressed: int = 0
-
-
-def select_rules(known: Iterable[str], defaults: Iterable[str], select: Iterable[str] = (),
-                 ignore: Iterable[str] = ()) -> frozenset[str]:
-    """Codes enabled by --select/--ignore: codes or prefixes (FL0, ALL)."""
-    known = sorted(known)
-    chosen = set(_expand(select, known)) if select else set(defaults)
-    return frozenset(chosen - set(_expand(ignore, known)))
-
-
-def _expand(patterns: Iterable[str], known: list[str]) -> Iterable[str]:
-    for pattern in patterns:
-        pattern = pattern.strip().upper()
-        if pattern == "ALL":
-            yield from known
-        else:
-            yield from (code for code in known if code.startswith(pattern))
 
 
 def check_bytes(data: bytes, path: str, settings: Settings) -> FileResult:

@@ -75,7 +75,7 @@ class SettingsResolver:
         return bool(config.exclude) and config.is_excluded(path)
 
     def _command_line_ignored(self) -> frozenset[str]:
-        from flowlint.lint import select_rules
+        from flowlint.catalogue import select_rules
 
         if not self.command_line.ignore:
             return frozenset()

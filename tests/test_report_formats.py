@@ -15,8 +15,9 @@ from flowlint import __version__
 from flowlint.catalogue import load_catalogue, render_rule_doc
 from flowlint.findings import Edit, Fix
 from flowlint.lint import FileResult, Settings, check_source
-from flowlint.report import FORMATS, render, reported
+from flowlint.report import FORMATS, render
 from flowlint.report.json_format import finding_record
+from flowlint.report.rows import reported
 from flowlint.source import Source
 
 CATALOGUE = load_catalogue()

@@ -2,49 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from flowlint.catalogue import Rule
-from flowlint.findings import Finding
 from flowlint.lint import FileResult
+from flowlint.report.rows import Reported
 
 FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
-
-
-@dataclass(frozen=True)
-class Reported:
-    """A finding with what every format needs: its file, 1-based positions, its rule."""
-
-    path: str
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    finding: Finding
-    rule: Rule | None
-    source_line: str
-
-    @property
-    def severity(self) -> str:
-        return self.rule.severity if self.rule else "error"
-
-    @property
-    def name(self) -> str:
-        return self.rule.name if self.rule else ""
-
-
-def reported(results: list[FileResult], catalogue: dict[str, Rule]) -> list[Reported]:
-    rows = []
-    for result in results:
-        source = result.source
-        for finding in result.findings:
-            if source is None:
-                continue
-            line, column = source.position(finding.span.start)
-            end_line, end_column = source.position(finding.span.end)
-            rows.append(Reported(result.path, line, column, end_line, end_column, finding,
-                                 catalogue.get(finding.rule), source.line_text(line)))
-    return rows
 
 
 def render(output_format: str, rows: list[Reported], results: list[FileResult],

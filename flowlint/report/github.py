@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flowlint.lint import FileResult
-from flowlint.report import Reported
+from flowlint.report.rows import Reported
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 

@@ -6,7 +6,7 @@ import json
 
 from flowlint import __version__
 from flowlint.lint import FileResult
-from flowlint.report import Reported
+from flowlint.report.rows import Reported
 
 
 def finding_record(row: Reported) -> dict[str, object]:

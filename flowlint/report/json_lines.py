@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from flowlint.report import Reported
 from flowlint.report.json_format import finding_record
+from flowlint.report.rows import Reported
 
 
 def render_json_lines(rows: list[Reported]) -> str:

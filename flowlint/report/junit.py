@@ -6,7 +6,7 @@ import re
 import xml.etree.ElementTree as ElementTree
 
 from flowlint.lint import FileResult
-from flowlint.report import Reported
+from flowlint.report.rows import Reported
 from flowlint.report.text import concise_line
 
 # Characters XML 1.0 cannot hold even as references; ElementTree would write them as they are

@@ -11,7 +11,7 @@ from flowlint import __version__
 from flowlint.catalogue import Rule, render_rule_doc
 from flowlint.findings import Fix
 from flowlint.lint import FileResult
-from flowlint.report import Reported
+from flowlint.report.rows import Reported
 from flowlint.source import Source
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

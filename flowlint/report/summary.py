@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from flowlint.catalogue import Rule
-from flowlint.report import Reported, reported
+from flowlint.report.rows import Reported, reported
 from flowlint.run.pipeline import FileOutcome, Mode
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

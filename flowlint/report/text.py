@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flowlint.report import Reported
+from flowlint.report.rows import Reported
 
 
 def concise_line(row: Reported) -> str:
