@@ -202,7 +202,7 @@ def _children(node: Node, path: str, parents: tuple[Task, ...],
 
 
 def effective_runner(task: Task, target_version: tuple[int, int] = (1, 0)) -> Runner:
-    """The runner a script task runs on, per KESTRA.md section 2."""
+    """The runner a script task runs on, per docs/kestra.md §2."""
     runner_prop = task.properties.get("runner")
     task_runner_prop = task.properties.get("taskRunner")
     by_enum = _runner_from_enum(runner_prop)

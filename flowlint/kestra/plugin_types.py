@@ -1,4 +1,4 @@
-"""What flowlint knows about Kestra types, runners and versions (see KESTRA.md)."""
+"""What flowlint knows about Kestra types, runners and versions (docs/kestra.md)."""
 
 from __future__ import annotations
 

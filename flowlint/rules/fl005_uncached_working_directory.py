@@ -10,7 +10,6 @@ reports the WorkingDirectory that fails to cache it, on any runner, and says wha
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts, TaskInstall
 from flowlint.findings import Edit, Finding, Fix
@@ -29,23 +28,12 @@ FIX_NAME = "cache-install-folder"
 _SEPARATE = ("", "\n", ";")
 
 
-@dataclass(frozen=True)
-class UncachedInstall:
-    found: TaskInstall
-    working_directory: Task
-
-    @property
-    def folder(self) -> str | None:
-        return self.found.folder
-
-
-def uncached_installs(facts: FlowFacts, installers: Collection[str]) -> Iterator[UncachedInstall]:
+def uncached_installs(facts: FlowFacts, installers: Collection[str]) -> Iterator[TaskInstall]:
+    """Installs inside a WorkingDirectory that its cache does not keep."""
     for found in facts.python_installs_by(installers):
-        working_directory = found.task.working_directory
-        if working_directory is None or not installs_something(found.located.install) \
-                or found.cached:
-            continue
-        yield UncachedInstall(found, working_directory)
+        if found.task.working_directory is not None and not found.cached \
+                and installs_something(found.located.install):
+            yield found
 
 
 def installs_something(install: Install) -> bool:
@@ -58,30 +46,36 @@ def installs_something(install: Install) -> bool:
 
 def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Finding]:
     installers = parameters.get("installers", PYTHON_INSTALLERS)
-    for item in uncached_installs(facts, installers):  # type: ignore[arg-type]
-        found = item.found
-        problem, remedy = problem_and_remedy(item)
+    for found in uncached_installs(facts, installers):  # type: ignore[arg-type]
+        problem, remedy = problem_and_remedy(found)
         yield Finding(
             CODE,
             found.located.span,
             f"{found.located.install.tool} install in {found.where} of "
             f"'{found.task.id}' is not cached by WorkingDirectory "
-            f"'{item.working_directory.id}' ({problem}): '{found.located.text}'; {remedy}",
+            f"'{_working_directory(found).id}' ({problem}): '{found.located.text}'; {remedy}",
             task_id=found.task.id,
             yaml_path=found.yaml_path,
-            detail=item,
+            detail=found,
         )
 
 
-def problem_and_remedy(item: UncachedInstall) -> tuple[str, str]:
-    wd_id = item.working_directory.id
+def _working_directory(found: TaskInstall) -> Task:
+    working_directory = found.task.working_directory
+    assert working_directory is not None   # uncached_installs keeps only those inside one
+    return working_directory
+
+
+def problem_and_remedy(item: TaskInstall) -> tuple[str, str]:
+    working_directory = _working_directory(item)
+    wd_id = working_directory.id
     if item.folder is None:
-        target = item.found.located.install.target
+        target = item.located.install.target
         where_to = f"into '{target}', outside the working directory" if target \
             else "into the system site-packages"
         return (f"it installs {where_to}",
                 "install with --target=deps, put deps on PYTHONPATH and cache deps/**")
-    patterns = cache_patterns(item.working_directory)
+    patterns = cache_patterns(working_directory)
     if not patterns:
         return ("it has no cache", f"add `cache: {{patterns: [{item.folder}/**]}}` to '{wd_id}'")
     listed = ", ".join(patterns)
@@ -90,18 +84,18 @@ def problem_and_remedy(item: UncachedInstall) -> tuple[str, str]:
 
 
 def fix(request: FixRequest) -> Fix:
-    found = list(request.details(UncachedInstall))
+    found = list(request.details(TaskInstall))
     task = request.task
     for item in found:
         if item.folder is None:
             problem, remedy = problem_and_remedy(item)
-            require(False, f"'{item.found.located.text}': {problem}, where no cache can keep "
+            require(False, f"'{item.located.text}': {problem}, where no cache can keep "
                     f"it; {remedy}")
     folders = sorted({item.folder for item in found if item.folder})
     require(len(folders) == 1, f"'{task.id}' installs into several folders "
             f"({', '.join(folders)}); extend the cache by hand")
     folder = folders[0]
-    working_directory = found[0].working_directory
+    working_directory = _working_directory(found[0])
     edits = extend_cache(request.source, working_directory, folder, request.options.ttl,
                          request.style)
     edits.extend(_guards(request, found, folder))
@@ -111,11 +105,11 @@ def fix(request: FixRequest) -> Fix:
                       scope=frozenset({working_directory.id, task.id}))
 
 
-def _guards(request: FixRequest, found: list[UncachedInstall], folder: str) -> list[Edit]:
+def _guards(request: FixRequest, found: list[TaskInstall], folder: str) -> list[Edit]:
     """`test -d deps ||` before `--target` installs, so a restored folder is not reinstalled."""
     replacements: dict[LocatedInstall, str | None] = {}
     for item in found:
-        located = item.found.located
+        located = item.located
         command = located.install.command
         words = command.words
         if located.install.target is None or located.command.origin != "task" \

@@ -2,7 +2,7 @@
 
 `source` is not a /bin/sh builtin on Debian and Ubuntu images (dash), so with Kestra's default
 interpreter the command fails with `source: not found` and every later pip or python runs
-outside the venv (core issue 8540). A venv restored from a WorkingDirectory cache is fragile
+outside the venv (docs/kestra.md §6). A venv restored from a WorkingDirectory cache is fragile
 when used through its activate script: the script holds the absolute path the venv was created
 at, Kestra runs each execution in a new folder, and the cache keeps neither file modes nor
 symlinks, so `python` may silently fall back to the system interpreter.

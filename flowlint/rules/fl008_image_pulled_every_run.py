@@ -27,7 +27,7 @@ FIX_NAME = "pull-if-not-present"
 POLICY = "IF_NOT_PRESENT"
 DOCKER_RUN = "io.kestra.plugin.docker.Run"
 DEFAULT_CHANGED = (0, 23)   # pullPolicy defaults to IF_NOT_PRESENT from this version on
-# Default images of script tasks, per KESTRA.md section 1.
+# Default images of script tasks, per docs/kestra.md §1.
 _DEFAULT_IMAGES = {"shell": "ubuntu", "node": "node", "r": "r-base", "julia": "julia"}
 
 

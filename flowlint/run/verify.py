@@ -1,4 +1,4 @@
-"""Checks a fixed text must pass before it may be written (DESIGN.md, promise 2)."""
+"""Checks a fixed text must pass before it may be written (CONTRIBUTING.md, promise 2)."""
 
 from __future__ import annotations
 
