@@ -350,3 +350,32 @@ def test_packages_installed_by_python_scripts_are_baked(tmp_path: Path) -> None:
     assert list(plan.contexts) == ["python:3.12-slim"]
     assert plan.contexts["python:3.12-slim"].requirements.splitlines()[-1] == "polars==1.2"
     assert "httpx" not in plan.contexts["python:3.12-slim"].requirements   # process runner
+
+
+def test_image_and_server_requirements_read_the_config(tmp_path: Path, monkeypatch,
+                                                       capsys) -> None:
+    """The extra commands read flows as `flowlint check` does: excludes, target version and
+    rule options come from the nearest config file."""
+    from flowlint.cli import main
+
+    project = tmp_path / "project"
+    project.mkdir()
+    folder = flows(project, a=PANDAS_PINNED.replace("pip install --upgrade pip",
+                                                    "uv pip install --system polars"),
+                   plot=ON_DEFAULT_IMAGE)
+    (folder / "skipped").mkdir()
+    (folder / "skipped" / "old.yaml").write_text(PANDAS_UNPINNED, encoding="utf-8")
+    (project / ".flowlint.toml").write_text(
+        'target-version = "0.20"\nexclude = ["skipped"]\n'
+        '[rules.FL001]\ninstallers = ["pip"]\n', encoding="utf-8")
+    monkeypatch.chdir(project)
+    assert main(["image", "flows", "--output", "out"]) == 0
+    capsys.readouterr()
+    contexts = sorted(path.name for path in (project / "out").iterdir())
+    # 0.20 runs python tasks on kestrapy by default; python:3.12-slim is the other flow's.
+    assert contexts == ["ghcr.io-kestra-io-kestrapy-latest", "python-3.12-slim"]
+    requirements = (project / "out" / "python-3.12-slim" / "requirements.txt").read_text()
+    assert requirements.split() == ["pandas==2.2", "requests"]   # no uv install, no old.yaml
+    assert main(["server-requirements", "flows"]) == 0
+    printed = capsys.readouterr().out
+    assert "polars" not in printed and "pandas==2.2" in printed and "'Pandas'" not in printed
