@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
+from collections.abc import Callable
 
 import click
 
@@ -221,16 +222,25 @@ def config_command(path: str, config_path: str | None, isolated: bool) -> None:
     click.echo(effective_settings_text(config, defaults), nl=False)
 
 
+def _reading_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options by which `image` and `server-requirements` read flows as `check` does."""
+    for option in reversed((
+        click.argument("paths", nargs=-1, type=click.Path()),
+        click.option("--exclude", multiple=True, help="Glob of files or folders to skip."),
+        click.option("--target-version", callback=lambda _c, _p, value: _target_version(value),
+                     help="Kestra version the flows run on [default: 1.0, or the config]."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                     help="Use this config file for every file (no discovery)."),
+        click.option("--isolated", is_flag=True, help="Ignore all config files."),
+    )):
+        command = option(command)
+    return command
+
+
 @main_group.command("image")
-@click.argument("paths", nargs=-1, type=click.Path())
+@_reading_options
 @click.option("--output", "-o", "output", required=True, type=click.Path(file_okay=False),
               help="Folder to write one build context per base image into.")
-@click.option("--exclude", multiple=True, help="Glob of files or folders to skip.")
-@click.option("--target-version", callback=lambda _c, _p, value: _target_version(value),
-              help="Kestra version (decides the default images) [default: 1.0, or the config].")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Use this config file for every file (no discovery).")
-@click.option("--isolated", is_flag=True, help="Ignore all config files.")
 def image_command(paths: tuple[str, ...], output: str, exclude: tuple[str, ...],
                   target_version: str | None, config_path: str | None, isolated: bool) -> None:
     """Write Dockerfiles and requirements.txt with the packages tasks install per run."""
@@ -256,13 +266,7 @@ def image_command(paths: tuple[str, ...], output: str, exclude: tuple[str, ...],
 
 
 @main_group.command("server-requirements")
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--exclude", multiple=True, help="Glob of files or folders to skip.")
-@click.option("--target-version", callback=lambda _c, _p, value: _target_version(value),
-              help="Kestra version the flows run on [default: 1.0, or the config].")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False),
-              help="Use this config file for every file (no discovery).")
-@click.option("--isolated", is_flag=True, help="Ignore all config files.")
+@_reading_options
 def server_requirements_command(paths: tuple[str, ...], exclude: tuple[str, ...],
                                 target_version: str | None, config_path: str | None,
                                 isolated: bool) -> None:

@@ -17,6 +17,7 @@ from flowlint.facts.python_scripts import (
     ScriptInstallSite,
     analyse_scripts,
 )
+from flowlint.findings import Finding
 from flowlint.kestra.flow import Flow, Runner, Task, effective_runner
 from flowlint.kestra.task_shell import LocatedInstall, task_installs
 from flowlint.kestra.working_directory import install_location, is_cached
@@ -48,6 +49,11 @@ class TaskInstall:
         if command.origin != "task":
             return f"{command.field} (from pluginDefaults)"
         return command.field
+
+    def finding(self, rule: str, message: str) -> Finding:
+        """A finding of `rule` at this install, carrying it as its detail."""
+        return Finding(rule, self.located.span, message, task_id=self.task.id,
+                       yaml_path=self.yaml_path, detail=self)
 
 
 class FlowFacts:

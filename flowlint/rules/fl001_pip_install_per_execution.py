@@ -23,17 +23,12 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
     for found in facts.python_installs_by(installers):  # type: ignore[arg-type]
         if not found.runner.starts_container or found.cached:
             continue
-        yield Finding(
+        yield found.finding(
             CODE,
-            found.located.span,
             f"{found.located.install.tool} install in {found.where} runs on every "
             f"execution of '{found.task.id}' ({found.runner.describe()}, a fresh container "
             f"each run): '{found.located.text}'; use `dependencies`, a cached "
-            f"WorkingDirectory or an image with the packages",
-            task_id=found.task.id,
-            yaml_path=found.yaml_path,
-            detail=found,
-        )
+            f"WorkingDirectory or an image with the packages")
 
 
 def fix(request: FixRequest) -> Fix:

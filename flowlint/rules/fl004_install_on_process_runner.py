@@ -16,14 +16,9 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
     for found in facts.python_installs_by(installers):  # type: ignore[arg-type]
         if found.runner.kind != "process" or found.cached:
             continue
-        yield Finding(
+        yield found.finding(
             CODE,
-            found.located.span,
             f"{found.located.install.tool} install in {found.where} runs on the "
             f"worker host at every execution of '{found.task.id}' ({found.runner.describe()}): "
             f"'{found.located.text}'; install the packages once at server start "
-            f"(`flowlint server-requirements`) and remove the command",
-            task_id=found.task.id,
-            yaml_path=found.yaml_path,
-            detail=found,
-        )
+            f"(`flowlint server-requirements`) and remove the command")

@@ -48,16 +48,11 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
     installers = parameters.get("installers", PYTHON_INSTALLERS)
     for found in uncached_installs(facts, installers):  # type: ignore[arg-type]
         problem, remedy = problem_and_remedy(found)
-        yield Finding(
+        yield found.finding(
             CODE,
-            found.located.span,
             f"{found.located.install.tool} install in {found.where} of "
             f"'{found.task.id}' is not cached by WorkingDirectory "
-            f"'{_working_directory(found).id}' ({problem}): '{found.located.text}'; {remedy}",
-            task_id=found.task.id,
-            yaml_path=found.yaml_path,
-            detail=found,
-        )
+            f"'{_working_directory(found).id}' ({problem}): '{found.located.text}'; {remedy}")
 
 
 def _working_directory(found: TaskInstall) -> Task:
