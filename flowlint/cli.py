@@ -23,7 +23,7 @@ from flowlint.config import ConfigError
 from flowlint.files import CACHE_DIR, discover
 from flowlint.kestra.plugin_types import parse_version
 from flowlint.lint import Settings
-from flowlint.remedies.fix_context import STRATEGIES
+from flowlint.remedies.fix_options import STRATEGIES
 from flowlint.report import FORMATS, render
 from flowlint.report.rows import reported
 from flowlint.report.summary import (

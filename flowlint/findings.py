@@ -1,4 +1,5 @@
-"""The shapes every part of flowlint passes around: spans, edits, fixes, findings."""
+"""The shapes every part of flowlint passes around: spans, edits, fixes, findings, and the
+refusal a fix raises when it cannot be written safely."""
 
 from __future__ import annotations
 
@@ -52,3 +53,18 @@ class Finding:
     # What the check judged (installs, spans, the task), typed by each rule; the rule's fix
     # reads it instead of finding the problem again.
     detail: object = field(default=None, compare=False, hash=False, repr=False)
+
+
+class FixRefused(Exception):
+    """The fix cannot be written safely here; the message is the reason users see, and
+    `strategy` the remedy that refused, when the rule has several."""
+
+    def __init__(self, reason: str, strategy: str = "") -> None:
+        super().__init__(reason)
+        self.strategy = strategy
+
+
+def require(condition: bool, reason: str) -> None:
+    """Refuse the fix with `reason` (what users read) unless `condition` holds."""
+    if not condition:
+        raise FixRefused(reason)

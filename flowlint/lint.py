@@ -7,18 +7,21 @@ import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Finding, Fix, FixOutcome
+from flowlint.findings import Finding, Fix, FixOutcome, FixRefused
 from flowlint.kestra.flow import Flow, build_flow, is_flow
-from flowlint.remedies.fix_context import FixOptions, FixRequest
-from flowlint.remedies.yaml_text import FixRefused, read_style
 from flowlint.rules import fl000_invalid_yaml as invalid_yaml
 from flowlint.rules import fl900_unused_suppression as unused_suppression
 from flowlint.rules import flow_rules, rule_module
 from flowlint.source import DEFAULT_MAX_BYTES, Source, SourceError, decode
 from flowlint.suppressions import apply_inline_suppressions
 from flowlint.yamlnodes import compose, duplicate_keys
+
+if TYPE_CHECKING:
+    from flowlint.remedies.fix_context import FixRequest
+from flowlint.remedies.fix_options import FixOptions
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,16 @@ def check_bytes(data: bytes, path: str, settings: Settings) -> FileResult:
     return check_source(source, settings)
 
 
+def drop_details(result: FileResult) -> FileResult:
+    """The result as reports and the result cache need it. A finding's detail holds the tasks
+    and nodes its fix was planned from: kept, it would hold every parsed flow in memory until
+    the report is written, and be pickled back from every worker process."""
+    result.findings = [dataclasses.replace(finding, detail=None)
+                       if finding.detail is not None else finding
+                       for finding in result.findings]
+    return result
+
+
 @dataclass
 class CheckedSource:
     """A file's result, with each flow's facts and the findings the rules made of it."""
@@ -90,7 +103,7 @@ def check_flows(source: Source, settings: Settings) -> CheckedSource:
     if settings.use_suppressions and "flowlint" in source.text:
         _apply_suppressions(source, documents, flows, settings, result)
     kept = {id(finding) for finding in result.findings}
-    if settings.fix is not None:
+    if settings.fix is not None and result.findings:
         result.findings = _with_fixes(result.findings, checked, settings.fix)
     result.findings.sort(key=lambda finding: (finding.span.start, finding.rule))
     return CheckedSource(result, checked, kept)
@@ -144,6 +157,10 @@ def _with_fixes(kept: list[Finding], checked: list[tuple[FlowFacts, list[Finding
     A rule's fix covers all of its kept findings on one task, so it is planned once per rule
     and task, from those findings alone: a suppressed finding is neither fixed nor re-found.
     """
+    # The fixing code loads only when there is something to fix.
+    from flowlint.remedies.fix_context import FixRequest
+    from flowlint.remedies.yaml_text import read_style
+
     kept_ids = {id(finding) for finding in kept}
     planned: dict[int, tuple[Fix | None, FixOutcome]] = {}
     for facts, findings in checked:

@@ -19,7 +19,7 @@ from flowlint.config import (
 )
 from flowlint.kestra.plugin_types import parse_version
 from flowlint.lint import Settings
-from flowlint.remedies.fix_context import FixOptions
+from flowlint.remedies.fix_options import FixOptions
 
 
 @dataclass(frozen=True)

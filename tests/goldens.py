@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flowlint.catalogue import load_catalogue
 from flowlint.lint import Settings
-from flowlint.remedies.fix_context import STRATEGIES, FixOptions
+from flowlint.remedies.fix_options import STRATEGIES, FixOptions
 from flowlint.rules import module_names, rule_module
 from flowlint.run.fix_loop import FixRun, fix_source
 from flowlint.source import decode

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from flowlint.cli import main
+from flowlint.findings import FixRefused
 from flowlint.remedies.yaml_text import (
-    FixRefused,
     Style,
     emit_property,
     indent_text,

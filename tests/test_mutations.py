@@ -19,7 +19,7 @@ from helpers import FIXTURES
 from flowlint.catalogue import load_catalogue
 from flowlint.cli import main
 from flowlint.lint import Settings
-from flowlint.remedies.fix_context import FixOptions
+from flowlint.remedies.fix_options import FixOptions
 from flowlint.run.pipeline import Mode, process_file
 from flowlint.source import Source, SourceError, decode
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from flowlint.catalogue import load_catalogue
 from flowlint.kestra.flow import is_flow
 from flowlint.lint import FileResult, Settings, check_bytes, check_source
-from flowlint.remedies.fix_context import FixOptions
+from flowlint.remedies.fix_options import FixOptions
 from flowlint.run.fix_loop import fix_source
 from flowlint.source import Source, decode
 from flowlint.yamlnodes import scalar_text

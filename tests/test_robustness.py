@@ -710,9 +710,8 @@ tasks:
 
 
 def test_overlapping_edits_inside_a_wrapped_task_are_refused() -> None:
-    from flowlint.findings import Edit
+    from flowlint.findings import Edit, FixRefused
     from flowlint.remedies.task_edits import apply_within
-    from flowlint.remedies.yaml_text import FixRefused
 
     with pytest.raises(FixRefused, match="overlap"):
         apply_within("0123456789", 0, 10, [Edit(2, 6, "x"), Edit(4, 5, "y")])

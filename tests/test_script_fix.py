@@ -6,7 +6,7 @@ import pytest
 
 from flowlint.catalogue import load_catalogue
 from flowlint.lint import Settings, check_source
-from flowlint.remedies.fix_context import FixOptions
+from flowlint.remedies.fix_options import FixOptions
 from flowlint.run.fix_loop import FixRun, fix_source
 from flowlint.source import Source
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from flowlint.lang.python_calls import Analyser
 from flowlint.lang.python_imports import (
     MAY_RUN_PROGRAMS,
     imports_with_ast,
@@ -109,6 +108,8 @@ def analyse_code(text: str) -> CodeAnalysis:
     if module is None:
         message, index = error
         return CodeAnalysis(error=message, error_index=index)
+    from flowlint.lang.python_calls import Analyser   # with libcst, which parsed `module`
+
     try:
         return Analyser(text, masked, module, pebble, notebook).run()
     except RecursionError:

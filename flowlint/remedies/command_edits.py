@@ -7,12 +7,11 @@ from collections import defaultdict
 
 from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
-from flowlint.findings import Edit
+from flowlint.findings import Edit, FixRefused
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import CommandText, LocatedInstall
 from flowlint.lang import shell
 from flowlint.remedies.yaml_text import (
-    FixRefused,
     Style,
     content_end,
     line_end,

@@ -6,13 +6,13 @@ from string import Formatter
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
-from flowlint.findings import Edit, Fix
+from flowlint.findings import Edit, Fix, FixRefused, require
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Task
 from flowlint.lang.image_reference import image_reference_problem
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import rewrite_installs
-from flowlint.remedies.fix_context import TaskFixContext, require
+from flowlint.remedies.fix_context import TaskFixContext
 from flowlint.remedies.install_args import require_plain_packages
 from flowlint.remedies.task_edits import (
     append_properties,
@@ -20,7 +20,7 @@ from flowlint.remedies.task_edits import (
     replace_value,
     set_mapping_key,
 )
-from flowlint.remedies.yaml_text import FixRefused, rewrite_scalar
+from flowlint.remedies.yaml_text import rewrite_scalar
 from flowlint.yamlnodes import get, get_text
 
 NAME = "custom-image"

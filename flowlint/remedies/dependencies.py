@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from flowlint.findings import Edit, Fix
+from flowlint.findings import Edit, Fix, require
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import rewrite_installs
 from flowlint.remedies.console_commands import commands_provided, console_commands_used
-from flowlint.remedies.fix_context import TaskFixContext, require
+from flowlint.remedies.fix_context import TaskFixContext
 from flowlint.remedies.install_args import packages_of, require_plain_packages
 from flowlint.remedies.task_edits import append_properties, extend_sequence, own_entry
 from flowlint.yamlnodes import get_text, string_list

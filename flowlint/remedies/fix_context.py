@@ -16,21 +16,11 @@ from flowlint.facts.python_scripts import ScriptInstallSite
 from flowlint.findings import Finding
 from flowlint.kestra.flow import Flow, Runner, Task
 from flowlint.kestra.task_shell import LocatedInstall
-from flowlint.remedies.yaml_text import FixRefused, Style
+from flowlint.remedies.fix_options import FixOptions
+from flowlint.remedies.yaml_text import Style
 from flowlint.source import Source
 
 Detail = TypeVar("Detail")
-
-STRATEGIES = ("dependencies", "working-dir-cache", "custom-image", "process-runner")
-
-
-@dataclass(frozen=True)
-class FixOptions:
-    strategy: str = "auto"          # 'auto' or one of STRATEGIES
-    image: str | None = None        # custom-image: name or template {namespace} {flow} {task}
-    cache_layout: str = "deps"      # working-dir-cache: 'deps' or 'venv'
-    ttl: str = "PT24H"
-
 
 @dataclass(frozen=True)
 class FixRequest:
@@ -90,8 +80,3 @@ class TaskFixContext:
     def source(self) -> Source:
         return self.flow.source
 
-
-def require(condition: bool, reason: str) -> None:
-    """Refuse the fix with `reason` (what users read) unless `condition` holds."""
-    if not condition:
-        raise FixRefused(reason)

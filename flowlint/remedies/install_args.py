@@ -6,9 +6,9 @@ import shlex
 from collections.abc import Sequence
 from typing import Protocol
 
+from flowlint.findings import require
 from flowlint.lang.installs import Install
 from flowlint.lang.requirements import requirement_name
-from flowlint.remedies.fix_context import require
 
 INDEX_OPTIONS = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links",
                            "--trusted-host", "-c", "--constraint", "--no-index"})

@@ -11,26 +11,21 @@ import re
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from flowlint.findings import Edit, Fix
+from flowlint.findings import Edit, Fix, FixRefused, require
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Task
 from flowlint.lang.requirements import requirement_name
 from flowlint.remedies.command_edits import remove_property
 from flowlint.remedies.custom_image import image_name
 from flowlint.remedies.dependencies import image_python_version
-from flowlint.remedies.fix_context import FixOptions, require
+from flowlint.remedies.fix_options import FixOptions
 from flowlint.remedies.task_edits import (
     append_properties,
     extend_sequence,
     own_entry,
     wrap_in_list_item,
 )
-from flowlint.remedies.yaml_text import (
-    FixRefused,
-    Style,
-    node_start,
-    rewrite_scalar,
-)
+from flowlint.remedies.yaml_text import Style, node_start, rewrite_scalar
 from flowlint.yamlnodes import get_text, string_list
 
 NAME = "migrate"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flowlint.findings import Edit, Fix
+from flowlint.findings import Edit, Fix, require
 from flowlint.kestra import plugin_types
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import remove_property, rewrite_installs
-from flowlint.remedies.fix_context import TaskFixContext, require
+from flowlint.remedies.fix_context import TaskFixContext
 from flowlint.remedies.install_args import require_plain_packages
 from flowlint.remedies.task_edits import append_properties, own_entry, replace_value
 

@@ -20,13 +20,13 @@ import re
 from dataclasses import dataclass
 
 from flowlint.facts.python_scripts import ScriptAnalysis
-from flowlint.findings import Edit
+from flowlint.findings import Edit, FixRefused, require
 from flowlint.kestra import plugin_types
 from flowlint.lang import shell
 from flowlint.lang.python_code import analyse_code, parse_script
 from flowlint.lang.python_shapes import UNKNOWN, ScriptInstall
-from flowlint.remedies.fix_context import TaskFixContext, require
-from flowlint.remedies.yaml_text import FixRefused, node_start
+from flowlint.remedies.fix_context import TaskFixContext
+from flowlint.remedies.yaml_text import node_start
 from flowlint.yamlnodes import block_content_lines
 
 # Modules an install call is written with: their import may go with the call.

@@ -11,7 +11,7 @@ import dataclasses
 from collections.abc import Callable, Sequence
 
 from flowlint.facts.python_scripts import ScriptInstallSite
-from flowlint.findings import Fix
+from flowlint.findings import Fix, FixRefused
 from flowlint.kestra.task_shell import LocatedInstall
 from flowlint.remedies import (
     custom_image,
@@ -20,7 +20,6 @@ from flowlint.remedies import (
     working_dir_cache,
 )
 from flowlint.remedies.fix_context import FixRequest, TaskFixContext
-from flowlint.remedies.yaml_text import FixRefused
 
 Strategy = Callable[[TaskFixContext], Fix]
 STRATEGY_PLANS: dict[str, Strategy] = {

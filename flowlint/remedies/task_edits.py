@@ -6,10 +6,9 @@ import re
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from flowlint.findings import Edit
+from flowlint.findings import Edit, FixRefused
 from flowlint.kestra.flow import Task
 from flowlint.remedies.yaml_text import (
-    FixRefused,
     Style,
     content_end,
     emit_property,

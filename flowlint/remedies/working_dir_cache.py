@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
-from flowlint.findings import Edit, Fix
+from flowlint.findings import Edit, Fix, FixRefused, require
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import LocatedInstall, command_texts
@@ -24,7 +24,7 @@ from flowlint.lang.python_shapes import UNKNOWN
 from flowlint.lang.requirements import requirement_name
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import rewrite_installs
-from flowlint.remedies.fix_context import TaskFixContext, require
+from flowlint.remedies.fix_context import TaskFixContext
 from flowlint.remedies.install_args import InstallSite, kept_options, packages_of
 from flowlint.remedies.task_edits import (
     append_properties,
@@ -33,7 +33,7 @@ from flowlint.remedies.task_edits import (
     set_mapping_key,
     wrap_in_list_item,
 )
-from flowlint.remedies.yaml_text import FixRefused, Style
+from flowlint.remedies.yaml_text import Style
 from flowlint.source import Source
 from flowlint.yamlnodes import get, get_text
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from flowlint.findings import Edit
+from flowlint.findings import Edit, FixRefused
 from flowlint.source import Source
 
 # Plain scalars that read back as the same string in YAML 1.1 (PyYAML, SnakeYAML under
@@ -35,23 +35,15 @@ _ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 _DOUBLE_QUOTED = {"\\": "\\\\", '"': '\\"'}
 # What a block scalar cannot hold as it is: YAML's non-printable characters, the BOM, and
 # \r, \x85, \u2028, \u2029, which PyYAML, libyaml and ruamel alike read as line breaks.
-_BLOCK_UNSAFE = re.compile("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
-                           "\U00010000-\U0010ffff]")
+# Compiled on first use: the character ranges take milliseconds to compile, and a check
+# that writes nothing never needs them.
+_BLOCK_UNSAFE = "[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 # The longest implicit key the YAML spec (and PyYAML, SnakeYAML) allows.
 _MAX_KEY = 1024
 
 
 # A block scalar header with the keep indicator, after any anchor or tag: `&a |+`, `>2+`.
 _KEEP_CHOMPING = re.compile(r"(?:[&!][^ \t\r\n]*[ \t]+)*[|>](?:[1-9]?\+|\+[1-9])")
-
-
-class FixRefused(Exception):
-    """The fix cannot be written safely here; the message is the reason users see, and
-    `strategy` the remedy that refused, when the rule has several."""
-
-    def __init__(self, reason: str, strategy: str = "") -> None:
-        super().__init__(reason)
-        self.strategy = strategy
 
 
 @dataclass(frozen=True)
@@ -215,7 +207,7 @@ def literal_block_text(value: str, indent: int, newline: str) -> str:
     """
     if indent < 1:
         raise FixRefused("the block scalar is not indented; flowlint does not rewrite it")
-    bad = _BLOCK_UNSAFE.search(value)
+    bad = re.search(_BLOCK_UNSAFE, value)
     if bad:
         raise FixRefused(f"the block scalar would hold {bad.group()!r}, which YAML parsers "
                          "read differently or reject; rewrite it by hand")

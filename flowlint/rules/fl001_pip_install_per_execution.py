@@ -7,11 +7,13 @@ on the task, and only those, move to `dependencies`, a cached folder, an image o
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts, TaskInstall
 from flowlint.findings import Finding, Fix
-from flowlint.remedies.fix_context import FixRequest
-from flowlint.remedies.strategies import install_context, plan_with_strategy
+
+if TYPE_CHECKING:
+    from flowlint.remedies.fix_context import FixRequest
 
 CODE = "FL001"
 NAME = "pip-install-per-execution"
@@ -32,5 +34,8 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
 
 
 def fix(request: FixRequest) -> Fix:
+    # Fixing code loads when a fix is planned: checking a clean flow never imports it.
+    from flowlint.remedies.strategies import install_context, plan_with_strategy
+
     installs = [found.located for found in request.details(TaskInstall)]
     return plan_with_strategy(install_context(request, installs))

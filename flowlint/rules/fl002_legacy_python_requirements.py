@@ -7,6 +7,7 @@ The fix migrates the task to python.Commands, its packages moved by the chosen s
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from ruamel.yaml.nodes import Node
 
@@ -14,14 +15,15 @@ from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Finding, Fix, Span
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
-from flowlint.remedies import legacy_migration
-from flowlint.remedies.fix_context import FixRequest
 from flowlint.source import Source
 from flowlint.yamlnodes import node_span, string_list
 
+if TYPE_CHECKING:
+    from flowlint.remedies.fix_context import FixRequest
+
 CODE = "FL002"
 NAME = "legacy-python-requirements"
-FIX_NAME = legacy_migration.NAME
+FIX_NAME = "migrate"
 FIXED_BY_STRATEGIES = True
 
 
@@ -47,6 +49,9 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
 
 
 def fix(request: FixRequest) -> Fix:
+    # Fixing code loads when a fix is planned: checking a clean flow never imports it.
+    from flowlint.remedies import legacy_migration
+
     return legacy_migration.plan(request.flow, request.task, request.options, request.style)
 
 

@@ -7,6 +7,7 @@ and their packages move where the strategy puts them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts
 from flowlint.facts.python_scripts import ScriptAnalysis, ScriptInstallSite
@@ -14,9 +15,10 @@ from flowlint.findings import Finding, Fix
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.lang.python_shapes import ScriptInstall
-from flowlint.remedies.fix_context import FixRequest
-from flowlint.remedies.strategies import install_context, plan_with_strategy
 from flowlint.yamlnodes import scalar_text
+
+if TYPE_CHECKING:
+    from flowlint.remedies.fix_context import FixRequest
 
 CODE = "FL003"
 NAME = "pip-install-in-script"
@@ -45,6 +47,9 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
 
 
 def fix(request: FixRequest) -> Fix:
+    # Fixing code loads when a fix is planned: checking a clean flow never imports it.
+    from flowlint.remedies.strategies import install_context, plan_with_strategy
+
     sites = [site for finding in request.findings for site in finding.detail]
     return plan_with_strategy(install_context(request, script_installs=sites))
 

@@ -10,17 +10,17 @@ reports the WorkingDirectory that fails to cache it, on any runner, and says wha
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts, TaskInstall
-from flowlint.findings import Edit, Finding, Fix
+from flowlint.findings import Edit, Finding, Fix, FixRefused, require
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import LocatedInstall
 from flowlint.kestra.working_directory import cache_patterns
 from flowlint.lang.installs import Install
-from flowlint.remedies.command_edits import rewrite_installs
-from flowlint.remedies.fix_context import FixRequest, require
-from flowlint.remedies.working_dir_cache import extend_cache
-from flowlint.remedies.yaml_text import FixRefused
+
+if TYPE_CHECKING:
+    from flowlint.remedies.fix_context import FixRequest
 
 CODE = "FL005"
 NAME = "uncached-working-directory"
@@ -79,6 +79,9 @@ def problem_and_remedy(item: TaskInstall) -> tuple[str, str]:
 
 
 def fix(request: FixRequest) -> Fix:
+    # Fixing code loads when a fix is planned: checking a clean flow never imports it.
+    from flowlint.remedies.working_dir_cache import extend_cache
+
     found = list(request.details(TaskInstall))
     task = request.task
     for item in found:
@@ -102,6 +105,8 @@ def fix(request: FixRequest) -> Fix:
 
 def _guards(request: FixRequest, found: list[TaskInstall], folder: str) -> list[Edit]:
     """`test -d deps ||` before `--target` installs, so a restored folder is not reinstalled."""
+    from flowlint.remedies.command_edits import rewrite_installs
+
     replacements: dict[LocatedInstall, str | None] = {}
     for item in found:
         located = item.located

@@ -13,19 +13,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Finding, Fix, Span
+from flowlint.findings import Finding, Fix, Span, require
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import CommandText, LocatedInstall, command_texts
 from flowlint.kestra.working_directory import cache_patterns, patterns_cover
 from flowlint.lang import shell
 from flowlint.lang.installs import Install
-from flowlint.remedies.command_edits import rewrite_installs
-from flowlint.remedies.console_commands import commands_provided
-from flowlint.remedies.fix_context import FixRequest, require
 from flowlint.source import Source
 from flowlint.yamlnodes import get, scalar_offset, scalar_text, string_list
+
+if TYPE_CHECKING:
+    from flowlint.remedies.fix_context import FixRequest
 
 CODE = "FL006"
 NAME = "fragile-venv-cache"
@@ -199,6 +200,9 @@ _SHELL_TOOLS = frozenset(
 
 
 def fix(request: FixRequest) -> Fix:
+    # Fixing code loads when a fix is planned: checking a clean flow never imports it.
+    from flowlint.remedies.command_edits import rewrite_installs
+
     task, source, style = request.task, request.source, request.style
     judged = list(request.details(FragileActivation))
     found = [item.activation for item in judged]
@@ -231,6 +235,8 @@ def _dot_source(activation: Activation) -> str:
 def _by_path(request: FixRequest, first: Activation,
              prefix: str) -> tuple[dict[LocatedInstall, str | None], bool]:
     """Edits for the activations and the commands after the first one; and whether safe."""
+    from flowlint.remedies.console_commands import commands_provided
+
     task = request.task
     packages = [spec for located in request.facts.installs(task)
                 for spec in located.install.packages]

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ruamel.yaml.nodes import MappingNode, Node
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Edit, Finding, Fix, Span
+from flowlint.findings import Edit, Finding, Fix, Span, require
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Property, Task
-from flowlint.remedies.fix_context import FixRequest, require
-from flowlint.remedies.task_edits import append_properties, own_entry, set_mapping_key
-from flowlint.remedies.yaml_text import Style, quote_scalar, rewrite_scalar
 from flowlint.source import Source
 from flowlint.yamlnodes import get, get_text, node_span, scalar_text
+
+if TYPE_CHECKING:
+    from flowlint.remedies.fix_context import FixRequest
+    from flowlint.remedies.yaml_text import Style
 
 CODE = "FL008"
 NAME = "image-pulled-every-run"
@@ -195,6 +197,10 @@ def fix(request: FixRequest) -> Fix:
 
 
 def _set_policy(source: Source, problem: PullProblem, style: Style) -> Edit:
+    # Fixing code loads when a fix is planned: checking a clean flow never imports it.
+    from flowlint.remedies.task_edits import set_mapping_key
+    from flowlint.remedies.yaml_text import rewrite_scalar
+
     if problem.policy is not None:
         return rewrite_scalar(source, problem.policy, POLICY, style,
                               in_flow=bool(problem.holder.node.flow_style))
@@ -206,6 +212,8 @@ def _set_policy(source: Source, problem: PullProblem, style: Style) -> Edit:
 
 def _add_to_flow_mapping(source: Source, mapping: MappingNode, style: Style) -> Edit:
     """`{type: X}` becomes `{type: X, pullPolicy: IF_NOT_PRESENT}`."""
+    from flowlint.remedies.yaml_text import quote_scalar
+
     end = source.offset(mapping.end_mark.line, mapping.end_mark.column)
     close = source.text.rfind("}", 0, end)
     at = close
@@ -218,6 +226,8 @@ def _add_to_flow_mapping(source: Source, mapping: MappingNode, style: Style) -> 
 
 def _add_settings(flow: Flow, task: Task, problem: PullProblem, style: Style) -> Edit:
     """Nothing written: the syntax of the target version for Kestra's default runner."""
+    from flowlint.remedies.task_edits import append_properties, own_entry
+
     require(own_entry(task, "docker") is None and own_entry(task, "taskRunner") is None,
             f"'{task.id}' has Docker settings flowlint cannot edit")
     require(not plugin_types.is_legacy_script(task.type), f"'{task.id}' is a legacy script task: "

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Edit, Finding, Fix, Span
+from flowlint.findings import Edit, Finding, Fix, Span, require
 from flowlint.kestra.flow import Runner, Task
 from flowlint.kestra.task_shell import (
     CommandText,
@@ -24,21 +25,16 @@ from flowlint.kestra.task_shell import (
 from flowlint.kestra.working_directory import cache_patterns, patterns_cover
 from flowlint.lang import shell
 from flowlint.lang.installs import Install
-from flowlint.remedies import custom_image
-from flowlint.remedies.command_edits import (
-    in_flow_context,
-    rewrite_installs,
-    scalar_edit,
-)
-from flowlint.remedies.fix_context import FixRequest, require
-from flowlint.remedies.strategies import install_context
-from flowlint.remedies.yaml_text import Style
 from flowlint.source import Source
 from flowlint.yamlnodes import scalar_offset
 
+if TYPE_CHECKING:
+    from flowlint.remedies.fix_context import FixRequest
+    from flowlint.remedies.yaml_text import Style
+
 CODE = "FL009"
 NAME = "package-install-per-execution"
-FIX_NAME = custom_image.NAME
+FIX_NAME = "custom-image"
 DEFAULT_ECOSYSTEMS = ("node", "system", "r", "julia")
 _R_INSTALL = re.compile(
     r"(?<![\w.:])(?:(?:utils::)?install\.packages|(?:remotes|devtools)::install_[a-z]+|"
@@ -253,6 +249,11 @@ _LINE_SUFFIX = re.compile(r"^\s*;?\s*(?:#.*)?$")
 def fix(request: FixRequest) -> Fix:
     """Only the custom image can hold these packages: it sets the image (the Python
     strategies' custom-image remedy), and the installs this rule reported are cut here."""
+    # Fixing code loads when a fix is planned: checking a clean flow never imports it.
+    from flowlint.remedies import custom_image
+    from flowlint.remedies.command_edits import rewrite_installs
+    from flowlint.remedies.strategies import install_context
+
     flow, task, style = request.flow, request.task, request.style
     require(request.options.strategy in ("auto", FIX_NAME), f"FL009 is fixed by the {FIX_NAME} "
             f"strategy only (--strategy {FIX_NAME} or auto, with --image)")
@@ -284,6 +285,8 @@ def _require_commands_left(task: Task, cut: dict[LocatedInstall, None]) -> None:
 def _cut_calls(source: Source, task: Task, calls: list[PackageInstall],
                style: Style) -> list[Edit]:
     """Remove the lines of the install calls from the script."""
+    from flowlint.remedies.command_edits import in_flow_context, scalar_edit
+
     command = calls[0].call.command
     node = command.node
     require(command.origin == "task",

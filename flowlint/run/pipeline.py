@@ -8,7 +8,7 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from flowlint.lint import FileResult, Settings, check_bytes
+from flowlint.lint import FileResult, Settings, check_bytes, drop_details
 from flowlint.source import SourceError, decode
 
 
@@ -47,8 +47,10 @@ def process_file(path: str, settings: Settings, mode: Mode, data: bytes | None =
         return FileOutcome(FileResult(path, error=f"cannot read: {error.strerror or error}"))
     try:
         if not mode.fix:
-            return FileOutcome(_check(path, data, settings, cache_root))
-        return _fix(path, data, settings, mode)
+            return FileOutcome(drop_details(_check(path, data, settings, cache_root)))
+        outcome = _fix(path, data, settings, mode)
+        drop_details(outcome.result)
+        return outcome
     except RecursionError:
         return FileOutcome(FileResult(path, error="nesting is too deep to check"))
     except Exception as error:  # noqa: BLE001 - promise 3: one bad file never stops the run
@@ -95,9 +97,12 @@ def _run(work: list[tuple[str, Settings, Mode, str | None]], workers: int
         return
     from concurrent.futures import ProcessPoolExecutor
 
+    # The first file is checked here, before the workers fork: the modules it loads (the
+    # rules, the script analysers) are then loaded once, not once in every worker.
+    yield _process_job(work[0])
     chunk = max(1, len(work) // (workers * 8))
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(_process_job, work, chunksize=chunk)
+        yield from pool.map(_process_job, work[1:], chunksize=chunk)
 
 
 def _cached(path: str, settings: Settings, cache_root: str) -> FileOutcome | None:
