@@ -38,3 +38,8 @@ def test_wheel_ships_the_catalogue(tmp_path: Path) -> None:
                             "print(c.rules_dir())"], cwd=tmp_path, capture_output=True,
                            text=True, check=True)
     assert where.stdout.startswith(str(env_dir)) and "_rules" in where.stdout
+    # The packages' metadata is data inside the package: the programs dbt-duckdb brings.
+    programs = subprocess.run([str(python), "-c", "from flowlint.lang import distributions as d; "
+                               "print(d.programs_of(['dbt-duckdb'])['dbt'])"], cwd=tmp_path,
+                              capture_output=True, text=True, check=True)
+    assert programs.stdout.strip() == "dbt-core"

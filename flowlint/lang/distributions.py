@@ -1,15 +1,20 @@
-"""Python distributions (what pip installs) and the modules they provide (what code imports).
+"""Python distributions (what pip installs): the modules they provide (what code imports), the
+programs they put on PATH and the distributions they bring along.
 
-Small, hand-kept tables for the common cases; everything else falls back to the rule that a
-distribution `foo-bar` provides the module `foo_bar`. A table here must only claim what is
-true for every current release of the package, because FL010 reports on its answers.
+The packages' own metadata (flowlint.lang.package_metadata) answers first. The small tables
+here cover what it cannot tell: packages it does not hold, namespace families, what images hold
+and what other libraries load by themselves. A table must only claim what is true for every
+current release of the package, because FL010 reports on its answers; an unknown distribution
+falls back to the rule that `foo-bar` provides the module `foo_bar`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
+from flowlint.lang.package_metadata import installed_with, metadata, program_sources
 from flowlint.lang.requirements import canonical_name
 
 # Distribution (canonical name) -> top-level modules, where they differ from the name.
@@ -76,28 +81,6 @@ _MODULES: dict[str, tuple[str, ...]] = {
 _NAMESPACE_PREFIXES = {"google-": "google", "azure-": "azure", "dbt-": "dbt",
                        "backports-": "backports", "jaraco-": "jaraco"}
 
-# Hard dependencies that every release installs along with the package, so importing them
-# works. Deliberately short: a missing entry costs a finding, a wrong one hides a real bug.
-_REQUIRES: dict[str, tuple[str, ...]] = {
-    "botocore": ("jmespath", "python-dateutil", "urllib3"),
-    "boto3": ("botocore", "jmespath", "s3transfer"),
-    "dlt": ("click", "fsspec", "gitpython", "humanize", "jsonpath-ng", "packaging", "pendulum",
-            "pytz", "pyyaml", "requests", "semver", "simplejson", "tomlkit"),
-    "flask": ("blinker", "click", "itsdangerous", "jinja2", "werkzeug"),
-    "httpx": ("anyio", "certifi", "httpcore", "idna"),
-    "jinja2": ("markupsafe",),
-    "kestra": ("amazon-ion", "python-dateutil", "requests"),
-    "matplotlib": ("contourpy", "cycler", "fonttools", "kiwisolver", "numpy", "packaging",
-                   "pillow", "pyparsing", "python-dateutil"),
-    "openai": ("anyio", "distro", "httpx", "pydantic", "sniffio", "tqdm", "typing-extensions"),
-    "pandas": ("numpy", "python-dateutil", "tzdata"),
-    "pydantic": ("annotated-types", "pydantic-core", "typing-extensions"),
-    "requests": ("certifi", "charset-normalizer", "idna", "urllib3"),
-    "scikit-learn": ("joblib", "numpy", "scipy", "threadpoolctl"),
-    "scipy": ("numpy",),
-    "seaborn": ("matplotlib", "numpy", "pandas"),
-    "statsmodels": ("numpy", "packaging", "pandas", "patsy", "scipy"),
-}
 
 # Packages that other libraries load by themselves: a parquet engine, an Excel reader, a
 # database driver named in a SQLAlchemy URL, a filesystem for `s3://` paths. Installing one
@@ -113,18 +96,9 @@ IMPLICITLY_USED = frozenset({
 })
 # Installers and build tools: installing or upgrading them says nothing about the script.
 TOOLING = frozenset({"pip", "setuptools", "wheel", "uv", "virtualenv", "pip-tools"})
-# Console commands whose name is not the distribution's.
-_COMMANDS: dict[str, tuple[str, ...]] = {
-    "awscli": ("aws",),
-    "csvkit": ("csvclean", "csvcut", "csvformat", "csvgrep", "csvjoin", "csvjson", "csvlook",
-               "csvsort", "csvsql", "csvstack", "csvstat", "in2csv", "sql2csv"),
-    "great-expectations": ("great_expectations", "gx"),
-    "httpie": ("http", "https"),
-    "huggingface-hub": ("huggingface-cli", "hf"),
-    "jupyter": ("jupyter",),
-    "jupyterlab": ("jupyter",),
-    "nbconvert": ("jupyter",),
-    "notebook": ("jupyter",),
+# Programs of packages whose metadata cannot be read from a wheel (they ship sources only).
+_PROGRAMS: dict[str, tuple[str, ...]] = {
+    "pyspark": ("pyspark", "spark-submit", "spark-shell", "spark-sql", "spark-class"),
 }
 
 # What an image holds beyond the standard library, keyed by repository without tag. Read from
@@ -148,6 +122,9 @@ def canonical(name: str) -> str:
 def modules_of(distribution: str) -> tuple[str, ...]:
     """Top-level modules a distribution provides (best knowledge)."""
     name = canonical(distribution)
+    known = metadata(name)
+    if known is not None and known.modules:
+        return known.modules
     if name in _MODULES:
         return _MODULES[name]
     for prefix, module in _NAMESPACE_PREFIXES.items():
@@ -165,22 +142,28 @@ def distribution_of(module: str) -> str:
 
 
 def with_requirements(distributions: set[str]) -> set[str]:
-    """The distributions plus the hard dependencies they bring (transitively)."""
-    found: set[str] = set()
-    pending = [canonical(name) for name in distributions]
-    while pending:
-        name = pending.pop()
-        if name not in found:
-            found.add(name)
-            pending.extend(_REQUIRES.get(name, ()))
+    """The distributions plus what installing them brings along (transitively)."""
+    return installed_with(distributions)
+
+
+def programs_of(distributions: Iterable[str]) -> dict[str, str]:
+    """Program -> distribution, for the programs installing `distributions` puts on PATH
+    (what their dependencies provide included). For a distribution the metadata does not
+    hold, the one guess is a program named like it (`papermill`)."""
+    names = {canonical(name) for name in distributions}
+    found = program_sources(names)
+    for name in sorted(installed_with(names)):
+        for program in _PROGRAMS.get(name, ()):
+            found.setdefault(program, name)
+    for name in sorted(names):
+        if metadata(name) is None and name not in _PROGRAMS:
+            found.setdefault(name, name)
     return found
 
 
 def provides_command(distribution: str, program: str) -> bool:
     """Whether running `program` uses the distribution: `dbt` for dbt-duckdb, `papermill`..."""
-    name, command = canonical(distribution), canonical(program)
-    return (command == name or name.startswith(command + "-")
-            or program in _COMMANDS.get(name, ()))
+    return program in programs_of([distribution])
 
 
 @lru_cache(maxsize=64)

@@ -108,7 +108,9 @@ def analyse_code(text: str) -> CodeAnalysis:
     if module is None:
         message, index = error
         return CodeAnalysis(error=message, error_index=index)
-    from flowlint.lang.python_calls import Analyser   # with libcst, which parsed `module`
+    from flowlint.lang.python_calls import (
+        Analyser,  # with libcst, which parsed `module`
+    )
 
     try:
         return Analyser(text, masked, module, pebble, notebook).run()
