@@ -19,6 +19,7 @@ from flowlint.facts.python_scripts import (
 )
 from flowlint.findings import Finding
 from flowlint.kestra.flow import Flow, Runner, Task, effective_runner
+from flowlint.kestra.images import TaskImage, task_image
 from flowlint.kestra.task_shell import LocatedInstall, task_installs
 from flowlint.kestra.working_directory import install_location, is_cached
 from flowlint.source import Source
@@ -78,6 +79,10 @@ class FlowFacts:
         if id(task) not in self._runners:
             self._runners[id(task)] = effective_runner(task, self.flow.target_version)
         return self._runners[id(task)]
+
+    def image(self, task: Task) -> TaskImage:
+        """The image the task's container starts from (whatever its runner)."""
+        return task_image(task, self.flow.target_version)
 
     def installs(self, task: Task) -> tuple[LocatedInstall, ...]:
         """Every install (any ecosystem) in the task's shell text, in order."""

@@ -1,15 +1,32 @@
-"""The image a script task runs in: the one it names, or Kestra's default (docs/kestra.md §1)."""
+"""The image a script task runs in: the one it names, or Kestra's default (docs/kestra.md §1).
+
+When a task writes a `docker:` block with an `image`, Kestra builds the Docker runner from those
+options and that image wins; `containerImage` only fills an empty `docker.image` (§2). Legacy
+script tasks take theirs from `dockerOptions.image`.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
-from flowlint.lang.image_reference import image_reference_problem
 from flowlint.yamlnodes import get_text, scalar_text
 
 
+@dataclass(frozen=True)
+class TaskImage:
+    reference: str | None   # None when it cannot be told (a Pebble expression, no default known)
+    origin: str             # where it comes from, or why it cannot be told
+    setting: str            # the key that sets it: docker, containerImage, dockerOptions, or ''
+
+    @property
+    def is_default(self) -> bool:
+        return self.setting == "" and self.reference is not None
+
+
 def default_image(task: Task, target_version: tuple[int, int]) -> str | None:
-    """The image Kestra runs a script task in when none is set (docs/kestra.md §1)."""
+    """The image Kestra runs a script task in when none is set."""
     kind = task.script_kind
     if kind is None:
         return None
@@ -23,11 +40,11 @@ def default_image(task: Task, target_version: tuple[int, int]) -> str | None:
         kind.language)
 
 
-def task_image(task: Task, target_version: tuple[int, int]) -> tuple[str | None, str]:
-    """(image, where it comes from); the image is None when it cannot be told."""
+def task_image(task: Task, target_version: tuple[int, int]) -> TaskImage:
+    """The image the task's container starts from, as the flow states it."""
     legacy = plugin_types.is_legacy_script(task.type)
     candidates = [("dockerOptions", "image")] if legacy else \
-        [("containerImage", None), ("docker", "image")]
+        [("docker", "image"), ("containerImage", None)]
     for key, inner in candidates:
         prop = task.properties.get(key)
         if prop is None:
@@ -40,14 +57,12 @@ def task_image(task: Task, target_version: tuple[int, int]) -> tuple[str | None,
             label += " from pluginDefaults"
         image = image.strip()
         if "{{" in image or "{%" in image:
-            return None, f"{label} '{image}' is a Pebble expression, known only at run time"
-        problem = image_reference_problem(image)
-        if problem is not None:
-            # It would become the Dockerfile's FROM line: only a plain reference goes there.
-            return None, f"{label} '{image}' is not an image reference: {problem}"
-        return image, label
+            return TaskImage(None, f"{label} '{image}' is a Pebble expression, known only at "
+                             "run time", key)
+        return TaskImage(image, label, key)
     image = default_image(task, target_version)
     if image is None:
-        return None, f"no image is set and Kestra's default for {task.type} is not known"
+        return TaskImage(None, f"no image is set and Kestra's default for {task.type} is not "
+                         "known", "")
     major, minor = target_version
-    return image, f"Kestra's default image on {major}.{minor}"
+    return TaskImage(image, f"Kestra's default image on {major}.{minor}", "")

@@ -18,6 +18,7 @@ class Word:
     text: str  # after quote removal
     start: int  # span of the raw word in the input, end exclusive
     end: int
+    expands: bool = False  # holds $VAR, ${..}, $(..), `..` or an unquoted glob: known at run time
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,14 @@ class SimpleCommand:
     end: int
     separator_before: str  # '' at the start of a list, else '&&', '||', ';', '|', '\n' or '&'
     separator_after: str
+    prefix: tuple[Word, ...] = ()  # the assignments (A=1) and wrappers (sudo -u x) before argv
+    negated: bool = False   # written after `!`: its exit status is inverted
+    nested: bool = False    # inside if/while/until/for/case, `{ }` or `( )`
+
+    @property
+    def assignments(self) -> tuple[Word, ...]:
+        """`NAME=value` words of the prefix: the environment the program runs with."""
+        return tuple(word for word in self.prefix if _ASSIGN_RE.match(word.text))
 
 
 
@@ -50,6 +59,34 @@ class _Tok:
     start: int
     end: int
     text: str  # unquoted word, normalised operator, or redirection target
+
+
+_PARAMETER_START = frozenset("{(@*#?$!-_" + "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def _expands(raw: str) -> bool:
+    """Whether the shell would expand part of a raw word: `$NAME`, `${..}`, `$(..)` or `..`
+    outside single quotes, or a glob character outside any quotes. Pebble is rendered by
+    Kestra before the shell runs, so it counts as text the flow states."""
+    for opening, closing in _PEBBLE.items():
+        raw = re.sub(re.escape(opening) + ".*?" + re.escape(closing), "", raw, flags=re.S)
+    quote, i = "", 0
+    while i < len(raw):
+        char = raw[i]
+        if char == "\\" and quote != "'":
+            i += 2
+            continue
+        if quote == "'":
+            quote = "" if char == "'" else quote
+        elif char == "`" or (char == "$" and raw[i + 1:i + 2] in _PARAMETER_START
+                             and raw[i + 1:i + 2] != ""):
+            return True
+        elif char in "'\"":
+            quote = "" if quote == char else (quote or char)
+        elif not quote and char in "*?[":
+            return True
+        i += 1
+    return False
 
 
 def _raw_unit_end(text: str, i: int, depth: int = 0) -> int:
@@ -245,10 +282,18 @@ def _strip_prefixes(words: list[_Tok], text: str) -> list[_Tok]:
     return words[i:]
 
 
-def _build_command(toks: list[_Tok], text: str, before: str, after: str) -> SimpleCommand:
-    argv = _strip_prefixes([t for t in toks if t.kind == "word"], text)
-    words = tuple(Word(t.text, t.start, t.end) for t in argv)
-    return SimpleCommand(words, toks[0].start, toks[-1].end, before, after)
+def _build_command(toks: list[_Tok], text: str, before: str, after: str, negated: bool,
+                   nested: bool) -> SimpleCommand:
+    all_words = [t for t in toks if t.kind == "word"]
+    argv = _strip_prefixes(all_words, text)
+    prefix = all_words[:len(all_words) - len(argv)]
+    words = tuple(_word(t, text) for t in argv)
+    return SimpleCommand(words, toks[0].start, toks[-1].end, before, after,
+                         tuple(_word(t, text) for t in prefix), negated, nested)
+
+
+def _word(tok: _Tok, text: str) -> Word:
+    return Word(tok.text, tok.start, tok.end, _expands(text[tok.start:tok.end]))
 
 
 def _is_reserved(tok: _Tok, text: str) -> bool:
@@ -265,28 +310,37 @@ def split_commands(text: str) -> tuple[SimpleCommand, ...]:
     return tuple(_split_commands(text))
 
 
+_OPENERS = frozenset({"if", "while", "until", "for", "case", "select", "{"})
+_CLOSERS = frozenset({"fi", "done", "esac", "}"})
+
+
 def _split_commands(text: str) -> list[SimpleCommand]:
     commands: list[SimpleCommand] = []
     current: list[_Tok] = []
-    before, in_header = "", False
+    before, in_header, negated, depth = "", False, False, 0
     for tok in _tokenize(text):
         if tok.kind == "op":
             grouping = tok.text in ("(", ")")
             if current:
-                commands.append(_build_command(current, text, before, "" if grouping else tok.text))
+                commands.append(_build_command(current, text, before,
+                                               "" if grouping else tok.text, negated, depth > 0))
             if grouping:
                 before = ""  # a subshell body is a fresh list
+                depth = max(depth + (1 if tok.text == "(" else -1), 0)
             elif current or tok.text != "\n":
                 before = tok.text  # a newline right after `&&`, `|`... is only a line break
-            current, in_header = [], False
+            current, in_header, negated = [], False, False
         elif in_header:
             continue
         elif not current and _is_reserved(tok, text):
             in_header = tok.text in _HEADERS
-            if tok.text != "!":
+            depth = max(depth + (tok.text in _OPENERS) - (tok.text in _CLOSERS), 0)
+            if tok.text == "!":
+                negated = not negated
+            else:
                 before = ""  # then/do/else/{ open a fresh list
         else:
             current.append(tok)
     if current:
-        commands.append(_build_command(current, text, before, ""))
+        commands.append(_build_command(current, text, before, "", negated, depth > 0))
     return commands

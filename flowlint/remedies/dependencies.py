@@ -11,7 +11,7 @@ from flowlint.remedies.console_commands import commands_provided, console_comman
 from flowlint.remedies.fix_context import TaskFixContext
 from flowlint.remedies.install_args import packages_of, require_plain_packages
 from flowlint.remedies.task_edits import append_properties, extend_sequence, own_entry
-from flowlint.yamlnodes import get_text, string_list
+from flowlint.yamlnodes import string_list
 
 NAME = "dependencies"
 
@@ -40,7 +40,8 @@ def plan(ctx: TaskFixContext) -> Fix:
                    & commands_provided(packages) - set(used))
     require(not used, f"the task runs {', '.join(repr(c) for c in used)}, a console command "
             "of the installed packages, which `dependencies` does not put on PATH")
-    image = task.prop_text("containerImage") or get_text(task.prop("docker"), "image")
+    stated = ctx.facts.image(task)
+    image = None if stated.is_default else stated.reference
     if image:
         require("alpine" not in image.lower(), f"image '{image}' is alpine (musl): "
                 "`dependencies` wheels may not install there")

@@ -21,7 +21,7 @@ from flowlint.facts.flow_facts import FlowFacts, TaskInstall
 from flowlint.files import discover, read_bytes
 from flowlint.findings import Finding
 from flowlint.kestra.flow import Task
-from flowlint.kestra.images import task_image
+from flowlint.lang.image_reference import image_reference_problem
 from flowlint.lang.installs import Install
 from flowlint.lang.printable import visible
 from flowlint.lint import Settings, check_flows
@@ -180,8 +180,20 @@ def _flow_requests(facts: FlowFacts, findings: list[Finding], every_runner: bool
         for install, text in installs.get(id(task), []):
             _install_requirements(install, text, ref, requirements, options, problems)
         if requirements or options:
-            image, origin = task_image(task, flow.target_version)
+            image, origin = _base_image(facts, task)
             yield TaskRequest(ref, tuple(requirements), tuple(options), image, origin)
+
+
+def _base_image(facts: FlowFacts, task: Task) -> tuple[str | None, str]:
+    """The image to build from, and where it comes from (or why there is none)."""
+    image = facts.image(task)
+    if image.reference is None:
+        return None, image.origin
+    problem = image_reference_problem(image.reference)
+    if problem is not None:
+        # It would become the Dockerfile's FROM line: only a plain reference goes there.
+        return None, f"{image.origin} '{image.reference}' is not an image reference: {problem}"
+    return image.reference, image.origin
 
 
 def _install_requirements(install: Install, text: str, ref: TaskRef, requirements: list[str],

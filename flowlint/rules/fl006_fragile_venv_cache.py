@@ -23,7 +23,7 @@ from flowlint.kestra.working_directory import cache_patterns, patterns_cover
 from flowlint.lang import shell
 from flowlint.lang.installs import Install
 from flowlint.source import Source
-from flowlint.yamlnodes import get, scalar_offset, scalar_text, string_list
+from flowlint.yamlnodes import scalar_offset, scalar_text, string_list
 
 if TYPE_CHECKING:
     from flowlint.remedies.fix_context import FixRequest
@@ -160,10 +160,7 @@ def _sh_has_source(facts: FlowFacts, task: Task) -> bool:
     runner = facts.runner(task)
     if not runner.starts_container:
         return False   # the worker host: Kestra's image is Ubuntu-based (dash)
-    image = scalar_text(task.prop("containerImage")) \
-        or scalar_text(get(task.prop("docker"), "image")) \
-        or scalar_text(get(task.prop("dockerOptions"), "image")) or ""
-    name = image.lower().rsplit("/", 1)[-1]
+    name = (facts.image(task).reference or "").lower().rsplit("/", 1)[-1]
     return any(marker in name for marker in _SOURCE_SH_IMAGES)
 
 

@@ -16,8 +16,9 @@ from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Edit, Finding, Fix, Span, require
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Property, Task
+from flowlint.kestra.images import task_image
 from flowlint.source import Source
-from flowlint.yamlnodes import get, get_text, node_span, scalar_text
+from flowlint.yamlnodes import get, node_span, scalar_text
 
 if TYPE_CHECKING:
     from flowlint.remedies.fix_context import FixRequest
@@ -29,8 +30,6 @@ FIX_NAME = "pull-if-not-present"
 POLICY = "IF_NOT_PRESENT"
 DOCKER_RUN = "io.kestra.plugin.docker.Run"
 DEFAULT_CHANGED = (0, 23)   # pullPolicy defaults to IF_NOT_PRESENT from this version on
-# Default images of script tasks, per docs/kestra.md §1.
-_DEFAULT_IMAGES = {"shell": "ubuntu", "node": "node", "r": "r-base", "julia": "julia"}
 
 
 @dataclass(frozen=True)
@@ -125,21 +124,8 @@ def _setting(flow: Flow, task: Task) -> str | None:
     return None
 
 
-def image_of(flow: Flow, task: Task, problem: PullProblem) -> str | None:
-    image = scalar_text(task.prop("containerImage"))
-    if problem.setting in ("docker", "dockerOptions") and problem.holder is not None:
-        image = get_text(problem.holder.node, "image") or image
-    if image:
-        return image
-    kind = task.script_kind
-    if kind is None:
-        return None
-    if kind.language == "python":
-        if flow.target_version >= (0, 23):
-            return "python:3.13-slim"
-        return "ghcr.io/kestra-io/kestrapy:latest" if flow.target_version >= (0, 16) \
-            else "python"
-    return _DEFAULT_IMAGES.get(kind.language)
+def image_of(flow: Flow, task: Task) -> str | None:
+    return task_image(task, flow.target_version).reference
 
 
 def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Finding]:
@@ -150,7 +136,7 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
             continue
         reported.add(problem.anchor)
         task = problem.task
-        image = image_of(flow, task, problem)
+        image = image_of(flow, task)
         image_label = f"image '{image}'" if image else "its image"
         origin = " (from pluginDefaults)" if problem.holder is not None \
             and problem.holder.origin != "task" else ""
@@ -189,7 +175,7 @@ def fix(request: FixRequest) -> Fix:
         edit = _set_policy(flow.source, problem, style)
     else:
         edit = _add_settings(flow, task, problem, style)
-    image = image_of(flow, task, problem) or ""
+    image = image_of(flow, task) or ""
     moving = ":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")
     return Fix(f"set pullPolicy {POLICY}", (edit,),
                       safe=not problem.explicit and not moving,

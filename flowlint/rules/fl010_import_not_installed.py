@@ -221,21 +221,13 @@ def _base(facts: FlowFacts, task: Task) -> tuple[frozenset[str] | None, str]:
     runner = facts.runner(task)
     if not runner.starts_container:
         return None, runner.describe()
-    image = scalar_text(task.prop("containerImage")) or scalar_text(get(task.prop("docker"),
-                                                                        "image"))
-    label = f"image '{image}' does not provide it"
-    if image is None:
-        image = _default_image(facts.target_version)
-        label = f"image '{image}', Kestra's default, does not provide it"
-    return distributions.image_distributions(image), label
+    image = facts.image(task)
+    if image.reference is None:
+        return None, image.origin
+    default = ", Kestra's default," if image.is_default else ""
+    label = f"image '{image.reference}'{default} does not provide it"
+    return distributions.image_distributions(image.reference), label
 
-
-def _default_image(version: tuple[int, int]) -> str:
-    if version >= (0, 23):
-        return "python:3.13-slim"
-    if version >= (0, 16):
-        return "ghcr.io/kestra-io/kestrapy:latest"
-    return "python"
 
 
 def _from_commands(facts: FlowFacts, task: Task, environment: Environment) -> None:
