@@ -235,3 +235,20 @@ def _install_from(cmd: SimpleCommand) -> Install | None:
 def find_installs(text: str) -> tuple[Install, ...]:
     """Every package install run by the shell string, in source order."""
     return tuple(inst for cmd in split_commands(text) if (inst := _install_from(cmd)))
+
+
+def as_install(command: SimpleCommand, ecosystem: str = "") -> Install:
+    """Any simple command in the shape of an install (`Rscript -e ...`, `apt-get update`,
+    `deactivate`), so that the command edits can cut or rewrite it like one."""
+    tool = command.words[0].text if command.words else ""
+    return Install(tool=tool, ecosystem=ecosystem, command=command, packages=(),
+                   requirement_files=(), constraint_files=(), editables=(), local_paths=(),
+                   urls=(), options=(), target=None, upgrades_pip_only=False)
+
+
+def refreshes_package_index(command: SimpleCommand) -> bool:
+    """`apt-get update`, `apt update`, `apk update`, `yum makecache`: part of a system
+    install, useless without one."""
+    words = [word.text for word in command.words if not word.text.startswith("-")]
+    return words[:2] in (["apt-get", "update"], ["apt", "update"], ["apk", "update"],
+                         ["yum", "makecache"], ["dnf", "makecache"])

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 
 from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
-from flowlint.findings import Edit, FixRefused
+from flowlint.findings import Edit, FixRefused, require
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import CommandText, LocatedInstall
 from flowlint.lang import shell
+from flowlint.lang.installs import find_installs
 from flowlint.remedies.yaml_text import (
     Style,
     content_end,
@@ -23,14 +25,33 @@ from flowlint.remedies.yaml_text import (
 from flowlint.source import Source
 
 _CUTTABLE = ("&&", ";", "\n", "")
+_LIST_JOINTS = ("&&", "||", "|")
+
+
+@dataclass(frozen=True)
+class Guarded:
+    """An install rewritten to run only when `guard` fails: `test -d deps || pip install ...`.
+
+    The guard goes before the whole command (its assignments and wrappers too, so `sudo` still
+    applies to the install, not to the test), and the two are grouped in `{ ...; }` when the
+    command is joined to others by `&&`, `||` or `|`, so that `cd x && pip install y` stays
+    `cd x && { test -d deps || pip install ...; }` and pip never runs after a failed `cd`.
+    """
+
+    guard: str    # a command list ending in `||` (or `&&`)
+    words: str    # the new program and arguments, in place of the old ones
 # A `|` header with an indentation indicator (after any anchor or tag): `|2`, `|-2`, `|2+`.
 _EXPLICIT_INDENT = re.compile(r"(?:[&!][^ \t\r\n]*[ \t]+)*\|(?:[+-]?[1-9]|[1-9][+-])")
 
 
-def rewrite_installs(source: Source, task: Task, replacements: dict[LocatedInstall, str | None],
+Replacement = str | Guarded | None
+
+
+def rewrite_installs(source: Source, task: Task, replacements: dict[LocatedInstall, Replacement],
                      style: Style) -> list[Edit]:
-    """Edits that replace each install's command by new text, or cut it when None."""
-    by_command: dict[CommandText, list[tuple[LocatedInstall, str | None]]] = defaultdict(list)
+    """Edits that replace each install's words by new text (its assignments, wrappers and
+    redirections stay), rewrite it behind a guard, or cut it when None."""
+    by_command: dict[CommandText, list[tuple[LocatedInstall, Replacement]]] = defaultdict(list)
     for located, new_text in replacements.items():
         if located.command.origin != "task":
             raise FixRefused(f"the install in {located.command.field} comes from pluginDefaults; "
@@ -69,13 +90,17 @@ def in_flow_context(task: Task, command: CommandText) -> bool:
                                           and bool(container.flow_style))
 
 
-def _new_value(value: str, changes: list[tuple[LocatedInstall, str | None]]) -> str:
+def _new_value(value: str, changes: list[tuple[LocatedInstall, Replacement]]) -> str:
     commands = shell.split_commands(value)
+    cut = {commands.index(located.install.command) for located, new in changes if new is None}
     spans = []
     for located, new_text in changes:
         index = commands.index(located.install.command)
         if new_text is None:
+            _require_removable(value, commands, index, cut)
             spans.append((*_cut_span(value, commands, index), ""))
+        elif isinstance(new_text, Guarded):
+            spans.append(_guarded_span(value, commands[index], new_text))
         else:
             # Replace the words only: assignments, sudo and redirects around them stay.
             words = located.install.command.words
@@ -83,6 +108,48 @@ def _new_value(value: str, changes: list[tuple[LocatedInstall, str | None]]) -> 
     for start, end, text in sorted(spans, reverse=True):
         value = value[:start] + text + value[end:]
     return value
+
+
+def _guarded_span(value: str, command: shell.SimpleCommand,
+                  rewrite: Guarded) -> tuple[int, int, str]:
+    words = command.words
+    require(not command.negated, f"'{_text(value, command)}' is negated with `!`; guarding it "
+            "would change what the `!` applies to")
+    new = (f"{rewrite.guard} {value[command.start:words[0].start]}{rewrite.words}"
+           f"{value[words[-1].end:command.end]}")
+    if command.separator_before in _LIST_JOINTS or command.separator_after in _LIST_JOINTS:
+        new = "{ " + new + "; }"
+    return command.start, command.end, new
+
+
+def _require_removable(value: str, commands: list[shell.SimpleCommand], index: int,
+                       cut: set[int]) -> None:
+    """Refuse to cut an install when the rest of the command line would mean something else:
+    what runs, when it runs, and with which environment, must not change. An install that
+    runs only after another one (`pip install a && pip install b`, `apt-get update && ...`)
+    may go when that one goes too, or is an install itself."""
+    command = commands[index]
+    quoted = f"'{_text(value, command)}'"
+    require(not command.negated, f"{quoted} is negated with `!`: cutting it would change "
+            "what runs next")
+    require(not command.nested, f"{quoted} sits inside an if, loop, case or group: cutting "
+            "it would change that block; move the install out of it by hand")
+    assignments = " ".join(word.text for word in command.assignments)
+    require(not assignments, f"{quoted} runs with {assignments} set, which the packages' "
+            "new home would not get; move the setting over by hand")
+    require(command.separator_before not in ("||", "|") and command.separator_after
+            not in ("||", "|", "&"), f"{quoted} is joined to other commands by "
+            f"'{command.separator_before or command.separator_after}': cutting it would "
+            "change what runs")
+    if command.separator_before == "&&" and index > 0:
+        previous = commands[index - 1]
+        require(index - 1 in cut or bool(find_installs(value[previous.start:previous.end])),
+                f"{quoted} runs only when '{_text(value, previous)}' succeeds: moved out of "
+                "the command line, the packages would be installed even when it fails")
+
+
+def _text(value: str, command: shell.SimpleCommand) -> str:
+    return " ".join(value[command.start:command.end].split())
 
 
 def _cut_span(value: str, commands: list[shell.SimpleCommand], index: int) -> tuple[int, int]:

@@ -21,7 +21,7 @@ from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import CommandText, LocatedInstall, command_texts
 from flowlint.kestra.working_directory import cache_patterns, patterns_cover
 from flowlint.lang import shell
-from flowlint.lang.installs import Install
+from flowlint.lang.installs import as_install
 from flowlint.source import Source
 from flowlint.yamlnodes import scalar_offset, scalar_text, string_list
 
@@ -266,8 +266,4 @@ def _by_path(request: FixRequest, first: Activation,
 
 def _as_located(command: CommandText, simple: shell.SimpleCommand) -> LocatedInstall:
     """A simple command in the shape the command edits take (they cut or replace installs)."""
-    install = Install(tool=simple.words[0].text if simple.words else "", ecosystem="",
-                            command=simple, packages=(), requirement_files=(),
-                            constraint_files=(), editables=(), local_paths=(), urls=(),
-                            options=(), target=None, upgrades_pip_only=False)
-    return LocatedInstall(install, command, Span(simple.start, simple.end))
+    return LocatedInstall(as_install(simple), command, Span(simple.start, simple.end))

@@ -24,7 +24,7 @@ from flowlint.kestra.task_shell import (
 )
 from flowlint.kestra.working_directory import cache_patterns, patterns_cover
 from flowlint.lang import shell
-from flowlint.lang.installs import Install
+from flowlint.lang.installs import Install, as_install, refreshes_package_index
 from flowlint.source import Source
 from flowlint.yamlnodes import scalar_offset
 
@@ -143,17 +143,10 @@ def _evaluated_installs(source: Source, task: Task,
             start = scalar_offset(source, command.node, simple.start)
             end = scalar_offset(source, command.node, max(simple.end - 1, simple.start)) + 1
             text = " ".join(command.node.value[simple.start:simple.end].split())
-            located = LocatedInstall(_as_install(program, ecosystem, simple), command,
+            located = LocatedInstall(as_install(simple, ecosystem), command,
                                      Span(start, max(start, end)))
             yield PackageInstall(task, ecosystem, program, located.span, text, located, None)
 
-
-def _as_install(program: str, ecosystem: str, simple: shell.SimpleCommand) -> Install:
-    """An evaluating command seen as an install, so the command edits can cut it."""
-    return Install(tool=program, ecosystem=ecosystem, command=simple, packages=(),
-                         requirement_files=(), constraint_files=(), editables=(),
-                         local_paths=(), urls=(), options=(), target=None,
-                         upgrades_pip_only=False)
 
 
 def _script_installs(source: Source, task: Task,
@@ -260,6 +253,7 @@ def fix(request: FixRequest) -> Fix:
     found = list(request.details(PackageInstall))
     planned = custom_image.plan(install_context(request))
     commands = {item.located: None for item in found if item.located is not None}
+    commands.update(dict.fromkeys(_index_refreshes(request.facts.source, commands)))
     _require_commands_left(task, commands)
     edits = list(planned.edits)
     if commands:
@@ -268,6 +262,24 @@ def fix(request: FixRequest) -> Fix:
     if calls:
         edits.extend(_cut_calls(flow.source, task, calls, style))
     return Fix(planned.title, tuple(edits), safe=False, scope=planned.scope)
+
+
+def _index_refreshes(source: Source, cut: dict[LocatedInstall, None]) -> list[LocatedInstall]:
+    """`apt-get update` (or `apk update`...) run just before a system install that is cut:
+    without the install it only costs time, so it goes too."""
+    found = []
+    for located in cut:
+        if located.install.ecosystem != "system":
+            continue
+        commands = shell.split_commands(located.command.node.value)
+        index = commands.index(located.install.command)
+        if index > 0 and refreshes_package_index(commands[index - 1]) \
+                and located.install.command.separator_before in ("&&", ";", "\n"):
+            previous = commands[index - 1]
+            start = scalar_offset(source, located.command.node, previous.start)
+            found.append(LocatedInstall(as_install(previous, "system"), located.command,
+                                        Span(start, start)))
+    return found
 
 
 def _require_commands_left(task: Task, cut: dict[LocatedInstall, None]) -> None:
