@@ -111,7 +111,7 @@ def test_target_version_below_023_falls_back_to_a_cached_working_directory(flow,
     code, out, _ = run(["check", "--diff", "--unsafe-fixes", "--target-version", "0.22",
                         str(flow)], capsys)
     assert "+    type: io.kestra.plugin.core.flow.WorkingDirectory" in out
-    assert "test -d deps || pip install --target=deps pandas requests" in out
+    assert "set -- pandas requests && [" in out and '--target=deps "$@"' in out
 
 
 def test_config_file_sets_strategy_and_per_file_ignores(tmp_path, capsys, monkeypatch) -> None:

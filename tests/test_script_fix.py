@@ -21,6 +21,13 @@ tasks:
 """
 
 
+
+def cached(packages: str, program: str = "pip install") -> str:
+    """The cached install the working-dir-cache strategy writes."""
+    return (f'set -- {packages} && [ "$*" = "$(cat deps/.installed 2>/dev/null)" ] || '
+            f'{{ rm -rf deps && {program} --target=deps "$@" && '
+            f"printf '%s\\n' \"$*\" > deps/.installed; }}")
+
 def settings(strategy: str) -> Settings:
     return Settings(frozenset(load_catalogue()), (1, 0), {},
                     fix=FixOptions(strategy=strategy, image=IMAGE))
@@ -325,7 +332,7 @@ def test_working_dir_cache_adds_a_guarded_install() -> None:
         "        script: |\n"
         "          import pandas\n"
         "        beforeCommands:\n"
-        "          - test -d deps || pip install --target=deps pandas==2.2.3\n"
+        f"          - {cached('pandas==2.2.3')}\n"
         "        env:\n"
         "          PYTHONPATH: deps\n")
 
@@ -355,7 +362,7 @@ def test_working_dir_cache_extends_the_enclosing_one() -> None:
         "        type: io.kestra.plugin.scripts.python.Script\n"
         "        beforeCommands:\n"
         "          - echo start\n"
-        "          - test -d deps || uv pip install --target=deps polars==1.12.0\n"
+        f"          - {cached('polars==1.12.0', 'uv pip install')}\n"
         "        env:\n"
         "          MODE: batch\n"
         "          PYTHONPATH: deps\n"
@@ -414,7 +421,7 @@ def test_both_rules_converge_on_one_cached_install(order: str) -> None:
         else "pandas==2.2.3 requests==2.32.3"
     task = ["        script: |\n          import pandas, requests\n",
             "        beforeCommands:\n"
-            f"          - test -d deps || pip install --target=deps {packages}\n"]
+            f"          - {cached(packages)}\n"]
     if order == "before-commands-first":
         task.reverse()
     assert run.text == (

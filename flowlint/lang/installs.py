@@ -199,10 +199,10 @@ def _only_pip(packages: tuple[str, ...]) -> bool:
     return bool(packages) and all(requirement_name(p) == "pip" for p in packages)
 
 
-def _install_from(cmd: SimpleCommand) -> Install | None:
+def _install_from(cmd: SimpleCommand, positional: list[str] | None = None) -> Install | None:
     if not cmd.words:
         return None
-    tool, args = _program([w.text for w in cmd.words])
+    tool, args = _program(_argv(cmd, positional))
     spec = _TOOLS.get(tool)
     if spec is None or args is None:
         return None
@@ -233,8 +233,31 @@ def _install_from(cmd: SimpleCommand) -> Install | None:
 
 @lru_cache(maxsize=8192)
 def find_installs(text: str) -> tuple[Install, ...]:
-    """Every package install run by the shell string, in source order."""
-    return tuple(inst for cmd in split_commands(text) if (inst := _install_from(cmd)))
+    """Every package install run by the shell string, in source order.
+
+    `set -- a b` sets the positional parameters that a later `"$@"` stands for: the cached
+    installs flowlint writes list their requirements that way (one list, read both by the
+    install and by the stamp that tells whether the cached folder holds them).
+    """
+    found, positional = [], None
+    for command in split_commands(text):
+        words = [word.text for word in command.words]
+        if words[:2] == ["set", "--"]:
+            positional = words[2:]
+        elif (install := _install_from(command, positional)) is not None:
+            found.append(install)
+    return tuple(found)
+
+
+def _argv(command: SimpleCommand, positional: list[str] | None) -> list[str]:
+    """The command's words, with `"$@"` replaced by the positional parameters when known."""
+    argv = []
+    for word in command.words:
+        if positional is not None and word.text in ("$@", "${@}"):
+            argv.extend(positional)
+        else:
+            argv.append(word.text)
+    return argv
 
 
 def as_install(command: SimpleCommand, ecosystem: str = "") -> Install:

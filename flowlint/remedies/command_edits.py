@@ -30,16 +30,18 @@ _LIST_JOINTS = ("&&", "||", "|")
 
 @dataclass(frozen=True)
 class Guarded:
-    """An install rewritten to run only when `guard` fails: `test -d deps || pip install ...`.
+    """An install rewritten inside a command list: `before` + the install + `after`, as a
+    cached install is (`... || { rm -rf deps && pip install ... && printf ...; }`).
 
-    The guard goes before the whole command (its assignments and wrappers too, so `sudo` still
-    applies to the install, not to the test), and the two are grouped in `{ ...; }` when the
-    command is joined to others by `&&`, `||` or `|`, so that `cd x && pip install y` stays
-    `cd x && { test -d deps || pip install ...; }` and pip never runs after a failed `cd`.
+    The install keeps its assignments, wrappers and redirections (`sudo` still applies to pip,
+    not to the test before it), and the whole is grouped in `{ ...; }` when the command is
+    joined to others by `&&`, `||` or `|`, so `cd x && pip install y` becomes
+    `cd x && { ... }` and nothing runs after a failed `cd` that did not before.
     """
 
-    guard: str    # a command list ending in `||` (or `&&`)
+    before: str   # commands that run first, ending in an operator (`&& `, `|| { `)
     words: str    # the new program and arguments, in place of the old ones
+    after: str    # what follows the install (` && printf ...; }`)
 # A `|` header with an indentation indicator (after any anchor or tag): `|2`, `|-2`, `|2+`.
 _EXPLICIT_INDENT = re.compile(r"(?:[&!][^ \t\r\n]*[ \t]+)*\|(?:[+-]?[1-9]|[1-9][+-])")
 
@@ -115,8 +117,8 @@ def _guarded_span(value: str, command: shell.SimpleCommand,
     words = command.words
     require(not command.negated, f"'{_text(value, command)}' is negated with `!`; guarding it "
             "would change what the `!` applies to")
-    new = (f"{rewrite.guard} {value[command.start:words[0].start]}{rewrite.words}"
-           f"{value[words[-1].end:command.end]}")
+    new = (f"{rewrite.before}{value[command.start:words[0].start]}{rewrite.words}"
+           f"{value[words[-1].end:command.end]}{rewrite.after}")
     if command.separator_before in _LIST_JOINTS or command.separator_after in _LIST_JOINTS:
         new = "{ " + new + "; }"
     return command.start, command.end, new

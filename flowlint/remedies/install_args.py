@@ -12,6 +12,8 @@ from flowlint.lang.requirements import requirement_name
 
 INDEX_OPTIONS = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links",
                            "--trusted-host", "-c", "--constraint", "--no-index"})
+# Options that read what to install from a file: listed with the install's sources.
+_READ_FROM_FILES = frozenset({"-r", "--requirement", "-e", "--editable"})
 # Options that only say where to install: strategies choose that themselves.
 LOCATION_OPTIONS = frozenset({"-t", "--target", "--prefix", "--user", "--system", "--root",
                               "--break-system-packages"})
@@ -79,8 +81,8 @@ def kept_options(installs: Sequence[InstallSite]) -> list[str]:
     rendered: list[str] = []
     for located in installs:
         for name, value in located.install.options:
-            if name in LOCATION_OPTIONS or name in ("-U", "--upgrade"):
-                continue
+            if name in LOCATION_OPTIONS or name in _READ_FROM_FILES or name in ("-U", "--upgrade"):
+                continue   # where to install is the strategy's; files are listed as sources
             if value is None:
                 text = name
             elif name.startswith("--"):

@@ -15,6 +15,7 @@ from flowlint.findings import Edit, Fix, FixRefused, require
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Task
 from flowlint.lang.requirements import requirement_name
+from flowlint.remedies.cached_install import CachedInstall
 from flowlint.remedies.command_edits import remove_property
 from flowlint.remedies.custom_image import image_name
 from flowlint.remedies.dependencies import image_python_version
@@ -155,8 +156,8 @@ class _Migration:
         require(self.task.prop("env") is None, "`env` is set; add PYTHONPATH by hand")
         self._drop("requirements")
         self._runner(runner, image)
-        packages = " ".join(_quote_word(spec) for spec in self.requirements)
-        install = f"test -d deps || pip install --target=deps {packages}"
+        packages = tuple(_quote_word(spec) for spec in self.requirements)
+        install = CachedInstall("deps", "pip install", packages).text()
         existing = own_entry(self.task, "beforeCommands")
         if existing is None:
             self.added["beforeCommands"] = [install]

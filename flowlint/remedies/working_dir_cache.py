@@ -1,8 +1,9 @@
 """Strategy `working-dir-cache`: install into a cached folder of a WorkingDirectory.
 
-The install runs only when the restored cache lacks the folder (`test -d deps ||`), so a
-cache hit costs no download; pip --target builds in a temporary folder and moves it at
-the end, so a failed install leaves no half folder behind for the next run to trust.
+The install (flowlint.remedies.cached_install) runs only when the restored folder does not hold
+what the line asks for, so a cache hit costs no download, and an edited package list is
+installed at the next run. The task's Python finds the packages through PYTHONPATH, and its
+shell finds their programs through PATH when it runs any.
 """
 
 from __future__ import annotations
@@ -20,10 +21,18 @@ from flowlint.kestra.working_directory import (
     cache_patterns,
     patterns_cover,
 )
+from flowlint.lang import shell
+from flowlint.lang.installs import as_install
 from flowlint.lang.python_shapes import UNKNOWN
 from flowlint.lang.requirements import requirement_name
 from flowlint.remedies import script_edits
+from flowlint.remedies.cached_install import (
+    CachedInstall,
+    program_words,
+    stamped_set_command,
+)
 from flowlint.remedies.command_edits import rewrite_installs
+from flowlint.remedies.console_commands import commands_provided, console_commands_used
 from flowlint.remedies.fix_context import TaskFixContext
 from flowlint.remedies.install_args import InstallSite, kept_options, packages_of
 from flowlint.remedies.task_edits import (
@@ -54,20 +63,24 @@ def plan(ctx: TaskFixContext) -> Fix:
                 f"{located.install.tool}; {NAME} rewrites pip and uv pip installs only")
         require(not located.install.editables, f"'{located.text}' installs in editable mode")
     folder = "venv" if ctx.options.cache_layout == "venv" else "deps"
+    require(len(ctx.installs) < 2 or not any(located.install.command.assignments
+                                               for located in ctx.installs),
+            "an install sets environment variables for itself; merging it with the task's "
+            "other installs would give them those too")
     replacements: dict = {located: None for located in ctx.installs}
-    guarded = _guarded_install(ctx, folder)
-    if guarded is not None:
+    stamped = _stamped_install(ctx, folder)
+    if stamped is not None:
         # An earlier fix (of FL001 or FL003) wrote the cached install: the packages join it.
-        extended = _extended_install(ctx, guarded)
+        extended = _extended_arguments(ctx, stamped)
         if extended is not None:
-            replacements[guarded] = extended
+            replacements[stamped] = extended
     elif ctx.installs:
-        replacements[ctx.installs[0]] = _install_command(ctx, folder)
+        replacements[ctx.installs[0]] = _cached_install(ctx, folder).rewrite()
     edits = rewrite_installs(ctx.source, task, replacements, ctx.style)
     edits.extend(script_edits.removal_edits(ctx))
     added: dict[str, object] = {}   # new properties of the task, written in one insertion
-    if guarded is None and not ctx.installs:
-        edits.extend(_add_before_command(ctx, _install_command(ctx, folder), added))
+    if stamped is None and not ctx.installs:
+        edits.extend(_add_before_command(ctx, _cached_install(ctx, folder).text(), added))
     edits.extend(_environment_edits(ctx, folder, added))
     if added:
         edits.append(append_properties(ctx.source, task, added, ctx.style))
@@ -86,22 +99,24 @@ def plan(ctx: TaskFixContext) -> Fix:
                       tuple(edits), safe=safe, scope=frozenset(scope))
 
 
-def _install_command(ctx: TaskFixContext, folder: str) -> str:
+def _cached_install(ctx: TaskFixContext, folder: str) -> CachedInstall:
     installs = ctx.all_installs
-    first = installs[0].install
-    words = [word.text for word in first.command.words]
-    if first.tool == "uv":
-        prefix = ["uv", "pip", "install"]
-    elif len(words) > 1 and words[1] == "-m" and UNKNOWN not in words[0]:
-        prefix = [words[0], "-m", "pip", "install"]
-    else:
-        prefix = ["pip", "install"]
     arguments = kept_options(installs) + _sources(installs)
     arguments += [_shell_word(spec) for spec in packages_of(installs)]
-    if folder == "venv":
-        pip = " ".join(["./venv/bin/pip", "install", *arguments])
-        return f"test -d venv || (python -m venv venv && {pip})"
-    return f"test -d deps || {' '.join([*prefix, '--target=deps', *arguments])}"
+    files = tuple(path for site in installs for path in site.install.requirement_files)
+    first = installs[0].install
+    program = program_words(first) if UNKNOWN not in first.command.words[0].text \
+        else "pip install"
+    return CachedInstall(folder, program, tuple(arguments), files,
+                         _runs_programs_of(ctx, packages_of(installs)))
+
+
+def _runs_programs_of(ctx: TaskFixContext, packages: list[str]) -> bool:
+    """Whether the task runs a program the packages put on PATH (dbt, papermill...), which
+    the folder's bin holds once they are installed there."""
+    provided = commands_provided(packages)
+    used = console_commands_used(ctx.task, ctx.installs, packages)
+    return bool(used) or bool(ctx.facts.programs_run_by_scripts(ctx.task) & provided)
 
 
 def _sources(installs: Sequence[InstallSite]) -> list[str]:
@@ -113,41 +128,41 @@ def _sources(installs: Sequence[InstallSite]) -> list[str]:
     return arguments
 
 
-def _guarded_install(ctx: TaskFixContext, folder: str) -> LocatedInstall | None:
-    """The task's `test -d <folder> || ... install` command, as this strategy writes it."""
-    guard = re.compile(rf"test -d (?:\./)?{re.escape(folder)}/?\s*\|\|\s*"
-                       rf"(?:\(\s*[^()]*&&\s*)?$")
+def _stamped_install(ctx: TaskFixContext, folder: str) -> LocatedInstall | None:
+    """The `set -- ...` of the cached install an earlier fix wrote into beforeCommands."""
     for found in ctx.facts.python_installs:
         located = found.located
         if found.task is not ctx.task or located.command.field != "beforeCommands" \
                 or located in ctx.installs or found.folder != folder:
             continue
-        before = located.command.node.value[:located.install.command.start]
-        if guard.search(before[before.rfind("\n") + 1:]):
-            return located
+        commands = shell.split_commands(located.command.node.value)
+        command = stamped_set_command(commands, located.install.command, folder)
+        if command is not None:
+            return LocatedInstall(as_install(command), located.command, located.span)
     return None
 
 
-def _extended_install(ctx: TaskFixContext, guarded: LocatedInstall) -> str | None:
-    """The guarded install's words with the packages it lacks added; None if it lacks none."""
+def _extended_arguments(ctx: TaskFixContext, stamped: LocatedInstall) -> str | None:
+    """The `set --` words with the requirements the cached install lacks added; None when it
+    lacks none."""
+    value = stamped.command.node.value
+    words = stamped.install.command.words
+    present_words = [value[word.start:word.end] for word in words[2:]]
     installs = ctx.all_installs
-    extra_options = set(kept_options(installs)) - set(kept_options((guarded,))) - _QUIET
-    require(not extra_options, f"'{guarded.text}' installs without "
+    present_options = {word for word in present_words if word.startswith("-")}
+    extra_options = set(kept_options(installs)) - present_options - _QUIET
+    require(not extra_options, f"the cached install runs without "
             f"{', '.join(sorted(extra_options))}; merge these installs into it by hand")
-    present = {requirement_name(spec) or spec: spec for spec in guarded.install.packages}
-    missing = []
+    present = {requirement_name(word.text) or word.text: word.text for word in words[2:]}
+    missing = [argument for argument in _sources(installs) if argument not in present_words]
     for spec in packages_of(installs):
         name = requirement_name(spec) or spec
         require(present.get(name, spec) == spec, f"'{name}' is installed twice with different "
                 f"specifiers ('{present.get(name)}' and '{spec}')")
         if name not in present:
             missing.append(_shell_word(spec))
-    have = set(_sources((guarded,)))
-    missing = [argument for argument in _sources(installs) if argument not in have] + missing
     if not missing:
         return None
-    words = guarded.install.command.words
-    value = guarded.command.node.value
     return " ".join([value[words[0].start:words[-1].end], *missing])
 
 
@@ -196,7 +211,6 @@ def _use_venv_python(ctx: TaskFixContext) -> list[Edit]:
     require(kind is not None and kind.shape == "commands", "the venv layout needs a Commands "
             "task whose commands call ./venv/bin/python; use the deps layout "
             "(fix.cache-layout = \"deps\") for a Script task")
-    from flowlint.lang import shell
     from flowlint.remedies.command_edits import in_flow_context, scalar_edit
 
     edits = []

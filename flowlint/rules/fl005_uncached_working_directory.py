@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 CODE = "FL005"
 NAME = "uncached-working-directory"
 FIX_NAME = "cache-install-folder"
-_SEPARATE = ("", "\n", ";")
 
 
 def uncached_installs(facts: FlowFacts, installers: Collection[str]) -> Iterator[TaskInstall]:
@@ -104,20 +103,25 @@ def fix(request: FixRequest) -> Fix:
 
 
 def _guards(request: FixRequest, found: list[TaskInstall], folder: str) -> list[Edit]:
-    """`test -d deps ||` before `--target` installs, so a restored folder is not reinstalled."""
+    """`--target` installs rewritten to install only when the restored folder does not hold
+    what they ask for (flowlint.remedies.cached_install), with the folder's programs on PATH
+    when the task runs them."""
+    from flowlint.remedies.cached_install import CachedInstall, arguments_of, program_words
     from flowlint.remedies.command_edits import rewrite_installs
+    from flowlint.remedies.console_commands import commands_provided, console_commands_used
 
-    replacements: dict[LocatedInstall, str | None] = {}
+    replacements: dict[LocatedInstall, object] = {}
     for item in found:
         located = item.located
-        command = located.install.command
-        words = command.words
-        if located.install.target is None or located.command.origin != "task" \
-                or command.start != words[0].start or command.separator_before not in _SEPARATE \
-                or command.separator_after not in _SEPARATE:
+        install = located.install
+        if install.target is None or located.command.origin != "task":
             continue
-        value = located.command.node.value
-        replacements[located] = f"test -d {folder} || " + value[words[0].start:words[-1].end]
+        arguments = arguments_of(install, located.command.node.value)
+        used = console_commands_used(request.task, (located,), list(install.packages)) or \
+            request.facts.programs_run_by_scripts(request.task) \
+            & commands_provided(list(install.packages))
+        replacements[located] = CachedInstall(folder, program_words(install), tuple(arguments),
+                                              install.requirement_files, bool(used)).rewrite()
     if not replacements:
         return []
     try:
