@@ -20,7 +20,7 @@ from flowlint.catalogue import (
     rule_by_code_or_name,
 )
 from flowlint.config import ConfigError
-from flowlint.files import CACHE_DIR, discover
+from flowlint.files import CACHE_DIR, files_to_read
 from flowlint.kestra.plugin_types import parse_version
 from flowlint.lint import Settings
 from flowlint.remedies.fix_options import STRATEGIES
@@ -130,8 +130,7 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
         outcomes = [_check_stdin(name, settings.for_path(name), mode)]
         rows = reported([outcomes[0].result], catalogue)
     else:
-        files = [path for path in discover(paths or ("."), exclude, force_exclude)
-                 if (path in paths and not force_exclude) or not settings.excluded(path)]
+        files = files_to_read(paths, exclude, force_exclude, settings.excluded)
         cache_root = None if no_cache or mode.fix else CACHE_DIR
         outcomes, rows = collect(process_files([(path, settings.for_path(path))
                                                 for path in files], mode, cache_root,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+import stat
+from collections.abc import Callable, Iterable, Iterator
 
 YAML_SUFFIXES = (".yml", ".yaml")
 CACHE_DIR = ".flowlint_cache"   # the result cache (flowlint.cache), skipped when walking
@@ -63,5 +63,25 @@ def _display(path: str) -> str:
     return path[2:] if path.startswith("./") else path
 
 
+def files_to_read(paths: Iterable[str], excludes: Iterable[str], force_exclude: bool,
+                  excluded: Callable[[str], bool]) -> list[str]:
+    """The files a run reads: those under `paths`, minus what `excludes` (the command line) or
+    `excluded` (the config file of each file) leave out; a file named on the command line is
+    read anyway, unless `force_exclude`."""
+    given = tuple(paths) or (".",)
+    return [path for path in discover(given, excludes, force_exclude)
+            if (path in given and not force_exclude) or not excluded(path)]
+
+
+class NotARegularFile(OSError):
+    def __str__(self) -> str:
+        return "not a regular file (a pipe, socket or device); not read"
+
+
 def read_bytes(path: str) -> bytes:
-    return Path(path).read_bytes()
+    """The file's bytes. Raises OSError for what cannot be read, NotARegularFile for anything
+    that is not a regular file: opening a FIFO would block the run forever."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise NotARegularFile()
+    with open(path, "rb") as handle:
+        return handle.read()

@@ -19,22 +19,25 @@ def plan(ctx: TaskFixContext) -> Fix:
         prop = task.properties.get(key)
         require(prop is None or prop.origin != "forced-default", f"a forced pluginDefaults "
                 f"entry sets `{key}` of '{task.id}'; change the runner there")
-    shell_installs = ctx.installs
     if ctx.script_installs and ctx.runner.kind != "process":
         # Once on the Process runner, the task's shell installs would run on the worker at
-        # every execution (FL004, which has no fix): they move to the server start as well.
-        shell_installs = tuple(found.located for found in ctx.facts.python_installs
-                               if found.task is task and not found.cached)
+        # every execution (FL004, which has no fix). Fixing the shell installs (FL001) with
+        # this strategy first moves them; this fix moves only what its findings name.
+        left = [found.located.text for found in ctx.facts.python_installs
+                if found.task is task and not found.cached]
+        require(not left, f"'{task.id}' also runs {', '.join(repr(text) for text in left)}, "
+                "which would then run on the worker at every execution: fix those installs "
+                "(FL001) with --strategy process-runner first")
     # The packages must be listed where they move to (an image, the server's start).
-    require_plain_packages((*shell_installs, *ctx.script_installs), NAME, allow_index=True)
-    edits = rewrite_installs(ctx.source, task, {located: None for located in shell_installs},
+    require_plain_packages(ctx.all_installs, NAME, allow_index=True)
+    edits = rewrite_installs(ctx.source, task, {located: None for located in ctx.installs},
                              ctx.style)
     edits.extend(script_edits.removal_edits(ctx))
     edits.extend(_runner_edits(ctx))
     title = "run on the Process runner; install the packages at server start " \
         "(flowlint server-requirements)"
     return Fix(title + script_edits.listed_packages(ctx), tuple(edits), safe=False,
-                      scope=frozenset({task.id}))
+               scope=frozenset({task.id}))
 
 
 def _runner_edits(ctx: TaskFixContext) -> list[Edit]:

@@ -18,7 +18,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from flowlint.facts.flow_facts import FlowFacts, TaskInstall
-from flowlint.files import discover, read_bytes
+from flowlint.files import NotARegularFile, files_to_read, read_bytes
 from flowlint.findings import Finding
 from flowlint.kestra.flow import Task
 from flowlint.lang.image_reference import image_reference_problem
@@ -112,9 +112,7 @@ def gather(paths: Iterable[str], file_settings: FileSettings, rules: frozenset[s
     Unreadable files and what cannot be installed ahead of time become problems.
     """
     gathering = Gathering()
-    for path in discover(tuple(paths) or (".",), excludes):
-        if path not in paths and file_settings.excluded(path):
-            continue
+    for path in files_to_read(paths, excludes, False, file_settings.excluded):
         settings = file_settings.for_path(path)
         chosen = Settings(settings.rules & rules | {"FL000"}, settings.target_version,
                           settings.parameters, settings.max_bytes,
@@ -134,6 +132,9 @@ def _file_requests(path: str, settings: Settings, every_runner: bool,
                    problems: list[str]) -> Iterator[TaskRequest]:
     try:
         source = decode(read_bytes(path), path, settings.max_bytes)
+    except NotARegularFile as error:
+        problems.append(f"{visible(path)}: error: {error}")
+        return
     except OSError as error:
         problems.append(f"{visible(path)}: error: cannot read: {error.strerror or error}")
         return

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import difflib
-import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from flowlint.files import NotARegularFile, read_bytes
 from flowlint.lint import FileResult, Settings, check_bytes, drop_details
 from flowlint.source import SourceError, decode
 
@@ -37,12 +36,9 @@ def process_file(path: str, settings: Settings, mode: Mode, data: bytes | None =
                  cache_root: str | None = None) -> FileOutcome:
     try:
         if data is None:
-            if not stat.S_ISREG(os.stat(path).st_mode):
-                # Opening a FIFO would block the run forever; devices and sockets are not flows.
-                return FileOutcome(FileResult(path, error="not a regular file (a pipe, socket "
-                                                          "or device); not read"))
-            with open(path, "rb") as handle:
-                data = handle.read()
+            data = read_bytes(path)
+    except NotARegularFile as error:
+        return FileOutcome(FileResult(path, error=str(error)))
     except OSError as error:
         return FileOutcome(FileResult(path, error=f"cannot read: {error.strerror or error}"))
     try:
@@ -109,10 +105,7 @@ def _cached(path: str, settings: Settings, cache_root: str) -> FileOutcome | Non
     from flowlint.run.result_cache import ResultCache
 
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None   # never open a pipe: the full path reports it
-        with open(path, "rb") as handle:
-            data = handle.read()
+        data = read_bytes(path)
     except OSError:
         return None   # the full path reports the error
     result = ResultCache(cache_root).get(path, data, settings)
