@@ -1,8 +1,9 @@
 """Configuration: `[tool.flowlint]` in pyproject.toml or the top level of `.flowlint.toml`.
 
 The nearest config file above a checked file wins, as in ruff (flowlint.settings finds it): a
-folder of flows can carry its own settings. Files are validated against schemas/config.schema.json, and every problem is
-reported with the file, the key path and what the key accepts.
+folder of flows can carry its own settings. Files are validated against
+schemas/config.schema.json, and every problem is reported with the file, the key path and
+what the key accepts.
 """
 
 from __future__ import annotations

@@ -101,7 +101,6 @@ class ScriptAnalysis:
 _last_analysis: list[tuple[Flow, list[ScriptAnalysis]]] = []
 
 
-
 def analyse_scripts(flow: Flow) -> list[ScriptAnalysis]:
     """The analyses of every Python script of the flow, in flow order."""
     return [ScriptAnalysis(flow.source, script, analyse_code(script.text))
@@ -175,7 +174,6 @@ def _block_indent(text: str, start: int, end: int) -> int:
 def _escape_length(text: str, p: int) -> int:
     kind = text[p + 1:p + 2]
     return 2 + {"x": 2, "u": 4, "U": 8}.get(kind, 0)
-
 
 
 @dataclass(frozen=True)

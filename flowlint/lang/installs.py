@@ -30,7 +30,6 @@ class Install:
     upgrades_pip_only: bool
 
 
-
 @dataclass(frozen=True)
 class _Tool:
     ecosystem: str

@@ -88,7 +88,8 @@ class _RemoteFile(io.RawIOBase):
         if self.position >= self.size or not len(buffer):
             return 0
         end = min(self.position + len(buffer), self.size) - 1
-        request = urllib.request.Request(self.url, headers={"Range": f"bytes={self.position}-{end}"})
+        wanted = {"Range": f"bytes={self.position}-{end}"}
+        request = urllib.request.Request(self.url, headers=wanted)
         with urllib.request.urlopen(request, timeout=60) as response:
             data = response.read()
         buffer[:len(data)] = data

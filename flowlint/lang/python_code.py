@@ -87,7 +87,6 @@ def _notebook_regions(masked: str) -> list[tuple[int, int]]:
     return regions
 
 
-
 # ----------------------------------------------------------------------------- parsing
 
 @lru_cache(maxsize=256)
@@ -217,4 +216,3 @@ def _too_deep(code: str) -> tuple[str, int] | None:
 
 
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
-

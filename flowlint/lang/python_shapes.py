@@ -54,7 +54,6 @@ class CodeAnalysis:
     error_index: int = 0
 
 
-
 def install_packages(install: ScriptInstall) -> list[str]:
     """Package specifiers the install names, without the parts computed at run time."""
     return [package for found in install.installs for package in found.packages

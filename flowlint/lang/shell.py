@@ -38,7 +38,6 @@ class SimpleCommand:
         return tuple(word for word in self.prefix if _ASSIGN_RE.match(word.text))
 
 
-
 # ----------------------------------------------------------------------------- lexer
 
 _META = frozenset(" \t\n;&|<>()")

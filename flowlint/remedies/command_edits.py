@@ -42,6 +42,8 @@ class Guarded:
     before: str   # commands that run first, ending in an operator (`&& `, `|| { `)
     words: str    # the new program and arguments, in place of the old ones
     after: str    # what follows the install (` && printf ...; }`)
+
+
 # A `|` header with an indentation indicator (after any anchor or tag): `|2`, `|-2`, `|2+`.
 _EXPLICIT_INDENT = re.compile(r"(?:[&!][^ \t\r\n]*[ \t]+)*\|(?:[+-]?[1-9]|[1-9][+-])")
 

@@ -74,7 +74,7 @@ def plan(ctx: TaskFixContext) -> Fix:
     edits.extend(_pull_policy_edits(ctx))
     title = f"use image '{image}' with the packages baked in"
     return Fix(title + script_edits.listed_packages(ctx), tuple(edits),
-                      safe=False, scope=frozenset({task.id}))
+           safe=False, scope=frozenset({task.id}))
 
 
 def _image_edits(ctx: TaskFixContext, image: str) -> list[Edit]:

@@ -53,7 +53,7 @@ def plan(ctx: TaskFixContext) -> Fix:
     edits.extend(script_edits.removal_edits(ctx))
     edits.extend(_dependency_edits(ctx, packages))
     return Fix(f"move {', '.join(packages) or 'the install'} to `dependencies`",
-                      tuple(edits), safe=True, scope=frozenset({task.id}))
+           tuple(edits), safe=True, scope=frozenset({task.id}))
 
 
 def _dependency_edits(ctx: TaskFixContext, packages: list[str]) -> list[Edit]:

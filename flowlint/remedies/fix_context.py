@@ -22,6 +22,7 @@ from flowlint.source import Source
 
 Detail = TypeVar("Detail")
 
+
 @dataclass(frozen=True)
 class FixRequest:
     """One rule's kept findings on one task, and what a fix of them may use."""
@@ -79,4 +80,3 @@ class TaskFixContext:
     @property
     def source(self) -> Source:
         return self.flow.source
-

@@ -195,7 +195,6 @@ class _Migration:
 
 
 def _plain_requirement(spec: str) -> bool:
-    
 
     return requirement_name(spec) is not None and not spec.lstrip().startswith("-")
 

@@ -96,7 +96,7 @@ def plan(ctx: TaskFixContext) -> Fix:
     # runner it may fail ("Unable to execute WorkingDirectory post actions").
     safe = ctx.runner.kind == "process"
     return Fix(f"install into a cached {folder}/ folder of a WorkingDirectory",
-                      tuple(edits), safe=safe, scope=frozenset(scope))
+           tuple(edits), safe=safe, scope=frozenset(scope))
 
 
 def _cached_install(ctx: TaskFixContext, folder: str) -> CachedInstall:

@@ -37,7 +37,8 @@ _DOUBLE_QUOTED = {"\\": "\\\\", '"': '\\"'}
 # \r, \x85, \u2028, \u2029, which PyYAML, libyaml and ruamel alike read as line breaks.
 # Compiled on first use: the character ranges take milliseconds to compile, and a check
 # that writes nothing never needs them.
-_BLOCK_UNSAFE = "[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+_BLOCK_UNSAFE = ("[^\t\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd"
+                 "\U00010000-\U0010ffff]")
 # The longest implicit key the YAML spec (and PyYAML, SnakeYAML) allows.
 _MAX_KEY = 1024
 

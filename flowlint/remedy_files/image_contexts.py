@@ -225,5 +225,3 @@ def _write_new(path: Path, text: str) -> None:
         except OSError:
             pass
         raise ContextWriteError(f"{path}: cannot write it: {error.strerror or error}") from None
-
-

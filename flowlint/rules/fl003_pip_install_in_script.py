@@ -89,4 +89,3 @@ def _fresh_virtualenv(task: Task) -> bool:
     if task.type != plugin_types.LEGACY_PYTHON:
         return False
     return (scalar_text(task.prop("virtualEnv")) or "true").strip().lower() != "false"
-

@@ -98,8 +98,8 @@ def fix(request: FixRequest) -> Fix:
     edits.extend(_guards(request, found, folder))
     runner = request.facts.runner(task)
     return Fix(f"cache {folder}/ in WorkingDirectory '{working_directory.id}'",
-                      tuple(edits), safe=runner.kind == "process",
-                      scope=frozenset({working_directory.id, task.id}))
+           tuple(edits), safe=runner.kind == "process",
+           scope=frozenset({working_directory.id, task.id}))
 
 
 def _guards(request: FixRequest, found: list[TaskInstall], folder: str) -> list[Edit]:

@@ -207,7 +207,9 @@ def fix(request: FixRequest) -> Fix:
         replacements = {_as_located(a.command, a.simple): _dot_source(a) for a in found}
         edits = rewrite_installs(source, task, replacements, style)
         return Fix("spell `source` as `.`, which /bin/sh has", tuple(edits), safe=True,
-                          scope=frozenset({task.id}))
+                   scope=frozenset({task.id}))
+    # Calling the venv by path means no command of the task activates it any more: every
+    # activation goes, the ones judged fragile and those of the same venv besides.
     venvs = {activation.venv for activation in activations(source, task)}
     require(len(venvs) == 1, f"'{task.id}' activates several venvs ({', '.join(sorted(venvs))})")
     kind = task.script_kind
@@ -220,7 +222,7 @@ def fix(request: FixRequest) -> Fix:
     replacements, safe = _by_path(request, found[0], prefix)
     edits = rewrite_installs(source, task, replacements, style)
     return Fix(f"call {prefix}/bin/python instead of activating the venv", tuple(edits),
-                      safe=safe, scope=frozenset({task.id}))
+               safe=safe, scope=frozenset({task.id}))
 
 
 def _dot_source(activation: Activation) -> str:

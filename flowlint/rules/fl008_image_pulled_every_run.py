@@ -178,8 +178,8 @@ def fix(request: FixRequest) -> Fix:
     image = image_of(flow, task) or ""
     moving = ":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")
     return Fix(f"set pullPolicy {POLICY}", (edit,),
-                      safe=not problem.explicit and not moving,
-                      scope=frozenset({task.id}))
+           safe=not problem.explicit and not moving,
+           scope=frozenset({task.id}))
 
 
 def _set_policy(source: Source, problem: PullProblem, style: Style) -> Edit:

@@ -148,7 +148,6 @@ def _evaluated_installs(source: Source, task: Task,
             yield PackageInstall(task, ecosystem, program, located.span, text, located, None)
 
 
-
 def _script_installs(source: Source, task: Task,
                      ecosystems: set[str]) -> Iterator[PackageInstall]:
     kind = task.script_kind

@@ -229,7 +229,6 @@ def _base(facts: FlowFacts, task: Task) -> tuple[frozenset[str] | None, str]:
     return distributions.image_distributions(image.reference), label
 
 
-
 def _from_commands(facts: FlowFacts, task: Task, environment: Environment) -> None:
     for located in facts.installs(task):
         install = located.install
@@ -325,4 +324,3 @@ def _named_by_commands(task: Task) -> set[str]:
                     if stem.isidentifier():
                         names.add(stem)
     return names
-

@@ -45,6 +45,8 @@ def findings(unused: Iterable[Suppression], text: str) -> list[Finding]:
                       (_without_codes(comment, suppression, brackets),), safe=True)
         found.append(Finding(CODE, suppression.span, message, fix=fix))
     return found
+
+
 def _removal(text: str, span: Span) -> Edit:
     """Delete the comment: its whole line when it is alone on it, else it and the blanks
     before it. Line endings are never rewritten, so CRLF files stay CRLF."""
