@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
-from flowlint.catalogue import frozen
+from flowlint.catalogue import frozen, select_rules
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -79,9 +79,6 @@ class Config:
                       defaults: Iterable[str]) -> frozenset[str]:
         """The codes to check in this file: select (or the defaults), plus extend-select,
         minus ignore and the per-file-ignores that match the file."""
-        # Imported here rather than at the top: the engine may come to import this module.
-        from flowlint.catalogue import select_rules
-
         known = list(known)
         ignored = [*self.ignore, *sorted(self.ignored_codes_for(path))]
         chosen = select_rules(known, defaults, self.select, ignored)

@@ -8,7 +8,7 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 
 YAML_SUFFIXES = (".yml", ".yaml")
-CACHE_DIR = ".flowlint_cache"   # the result cache (flowlint.cache), skipped when walking
+CACHE_DIR = ".flowlint_cache"   # the result cache (flowlint.run.result_cache), not walked
 SKIPPED_DIRS = frozenset({
     ".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
     ".mypy_cache", ".pytest_cache", ".ruff_cache", CACHE_DIR, ".hypothesis",

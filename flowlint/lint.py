@@ -187,5 +187,11 @@ def _plan(request: FixRequest) -> tuple[Fix | None, FixOutcome]:
         fix: Fix = module.fix(request)
     except FixRefused as refusal:
         return None, FixOutcome(refusal.strategy or default_name, "", False, False, str(refusal))
+    except RecursionError:
+        raise   # the whole file is too deep: reported for the file, not for one fix
+    except Exception as error:  # noqa: BLE001 - a bug in one fix must not hide the findings
+        return None, FixOutcome(default_name, "", False, False,
+                                f"internal error in the fix ({type(error).__name__}: {error}); "
+                                "please report it with this file")
     name = fix.strategy or default_name
     return dataclasses.replace(fix, strategy=name), FixOutcome(name, fix.title, fix.safe, True)

@@ -252,7 +252,7 @@ def test_fl003_records_packages_and_statement() -> None:
         result = subprocess.run(["pip", "install", "polars"])
         subprocess.run(["pip", "install", "duckdb"]); print(1)
         """)
-    first, second, third = (finding.detail[0] for finding in findings(text, "FL003"))
+    first, second, third = (finding.detail.sites[0] for finding in findings(text, "FL003"))
     assert install_packages(first.found) == ["pandas==2.2", "{{ inputs.p }}"]
     span = first.analysis.span(*first.found.statement)
     assert text[span.start:span.end].startswith("subprocess.check_call(")

@@ -1,9 +1,7 @@
 """What a flow's tasks run, computed once per flow and shared by every rule and fix.
 
-Rules used to call the finders themselves (the installs of a task were parsed once per rule,
-the script analyses were kept in a module-level "last flow" slot). FlowFacts holds them instead:
-each fact is computed on first use and kept for the flow, so a rule that needs no script
-analysis never pays for one, and no two rules see different answers.
+Each fact is computed on first use and kept for the flow: a rule that needs no script analysis
+never pays for one, and no two rules see different answers.
 """
 
 from __future__ import annotations
@@ -12,11 +10,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from flowlint.facts.python_scripts import (
-    ScriptAnalysis,
-    ScriptInstallSite,
-    analyse_scripts,
-)
+from flowlint.facts.python_scripts import ScriptAnalysis, ScriptCall, analyse_scripts
 from flowlint.findings import Finding
 from flowlint.kestra.flow import Flow, Runner, Task, effective_runner
 from flowlint.kestra.images import TaskImage, task_image
@@ -117,12 +111,11 @@ class FlowFacts:
     def analyses_of(self, task: Task) -> list[ScriptAnalysis]:
         return [analysis for analysis in self.script_analyses if analysis.script.task is task]
 
-    def script_install_sites(self, task: Task) -> list[ScriptInstallSite]:
-        """The Python installs the task's parsed scripts run, call by call."""
-        return [ScriptInstallSite(analysis, found, install)
-                for analysis in self.analyses_of(task) if analysis.parses
-                for found in analysis.code.installs
-                for install in found.installs if install.ecosystem == "python"]
+    @cached_property
+    def script_install_calls(self) -> tuple[ScriptCall, ...]:
+        """The calls of the flow's parsed scripts that install packages, in flow order."""
+        return tuple(ScriptCall(analysis, found) for analysis in self.script_analyses
+                     if analysis.parses for found in analysis.code.installs)
 
     def programs_run_by_scripts(self, task: Task) -> set[str]:
         """Programs the task's Python scripts run (subprocess, os.system)."""

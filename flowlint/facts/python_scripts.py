@@ -79,6 +79,7 @@ class ScriptAnalysis:
 
     @property
     def error_offset(self) -> int:
+        """Where the script stops parsing, in the file (for a message that points at it)."""
         return self.offset(self.code.error_index)
 
     def offset(self, index: int) -> int:
@@ -98,7 +99,6 @@ class ScriptAnalysis:
         return _align(self.source, self.script.node)
 
 
-_last_analysis: list[tuple[Flow, list[ScriptAnalysis]]] = []
 
 
 def analyse_scripts(flow: Flow) -> list[ScriptAnalysis]:
@@ -188,6 +188,24 @@ class ScriptInstallSite:
     @property
     def text(self) -> str:
         return self.found.shown(80)
+
+    @property
+    def span(self) -> Span:
+        return self.analysis.span(self.found.start, self.found.end)
+
+
+@dataclass(frozen=True)
+class ScriptCall:
+    """A call (or notebook line) of a script that installs packages when it runs."""
+
+    analysis: ScriptAnalysis
+    found: ScriptInstall
+
+    @property
+    def sites(self) -> tuple[ScriptInstallSite, ...]:
+        """The Python installs the call runs (`pip install a && uv pip install b` runs two)."""
+        return tuple(ScriptInstallSite(self.analysis, self.found, install)
+                     for install in self.found.installs if install.ecosystem == "python")
 
     @property
     def span(self) -> Span:

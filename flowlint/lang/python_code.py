@@ -11,8 +11,8 @@ a valid string body inside quotes and becomes an identifier outside them. Notebo
 same way, and reported when the parse confirms they stand where a statement would.
 
 A script that does not parse even so, or that is too large or too deeply nested for libcst to
-parse safely, is not analysed: its ScriptAnalysis carries `error` and `error_offset` (for the
-engine to report if it wants) and the checks skip it. No rule code is spent on it.
+parse safely, is not analysed: its CodeAnalysis carries `error` (and where), and the rules
+make no claim about it.
 """
 
 from __future__ import annotations

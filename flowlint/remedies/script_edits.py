@@ -38,8 +38,8 @@ _STYLES = {">": "a folded (>) block", "'": "a single-quoted string",
 
 
 def listed_packages(ctx: TaskFixContext) -> str:
-    """The packages of the script installs, to end a fix title with: `flowlint image` and
-    `flowlint server-requirements` read shell installs only, so the title names them."""
+    """The packages of the script installs, to end a fix title with: once the calls are cut,
+    the flow no longer says which packages the image or the worker must hold."""
     from flowlint.remedies.install_args import packages_of
 
     packages = packages_of(ctx.script_installs)

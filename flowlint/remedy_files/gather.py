@@ -18,6 +18,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from flowlint.facts.flow_facts import FlowFacts, TaskInstall
+from flowlint.facts.python_scripts import ScriptCall
 from flowlint.files import NotARegularFile, files_to_read, read_bytes
 from flowlint.findings import Finding
 from flowlint.kestra.flow import Task
@@ -163,8 +164,8 @@ def _flow_requests(facts: FlowFacts, findings: list[Finding], every_runner: bool
                                                              detail.located.text))
         elif isinstance(detail, Task):   # FL002: the legacy task and its `requirements`
             legacy.add(id(detail))
-        elif isinstance(detail, tuple):  # FL003: the installs one script call runs
-            for site in detail:
+        elif isinstance(detail, ScriptCall):   # FL003: the installs one script call runs
+            for site in detail.sites:
                 task = site.analysis.script.task
                 # An image serves the tasks that run in a container; the server serves all.
                 if every_runner or facts.runner(task).starts_container:

@@ -52,7 +52,8 @@ def fix(request: FixRequest) -> Fix:
     # Fixing code loads when a fix is planned: checking a clean flow never imports it.
     from flowlint.remedies import legacy_migration
 
-    return legacy_migration.plan(request.flow, request.task, request.options, request.style)
+    task = next(request.details(Task))
+    return legacy_migration.plan(request.flow, task, request.options, request.style)
 
 
 def _key_span(source: Source, task: Task, value_node: Node) -> Span:

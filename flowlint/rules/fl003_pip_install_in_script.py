@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts
-from flowlint.facts.python_scripts import ScriptAnalysis, ScriptInstallSite
+from flowlint.facts.python_scripts import ScriptAnalysis, ScriptCall
 from flowlint.findings import Finding, Fix
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
@@ -27,30 +27,25 @@ FIXED_BY_STRATEGIES = True
 
 def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Finding]:
     installers = set(parameters.get("installers", PYTHON_INSTALLERS))  # type: ignore[arg-type]
-    for analysis in facts.script_analyses:
-        if not analysis.parses:
-            continue   # nothing to say about code we could not read (see python_scripts)
-        task = analysis.script.task
-        for found in analysis.code.installs:
-            sites = tuple(ScriptInstallSite(analysis, found, install)
-                          for install in found.installs if install.ecosystem == "python")
-            tools = [site.install.tool for site in sites if site.install.tool in installers]
-            if tools:
-                yield Finding(
-                    CODE,
-                    analysis.span(found.start, found.end),
-                    _message(facts, analysis, task, found, tools[0]),
-                    task_id=task.id,
-                    yaml_path=f"{task.path}.{analysis.script.label}",
-                    detail=sites,
-                )
+    for call in facts.script_install_calls:
+        tools = [site.install.tool for site in call.sites if site.install.tool in installers]
+        if tools:
+            task = call.analysis.script.task
+            yield Finding(
+                CODE,
+                call.span,
+                _message(facts, call.analysis, task, call.found, tools[0]),
+                task_id=task.id,
+                yaml_path=f"{task.path}.{call.analysis.script.label}",
+                detail=call,
+            )
 
 
 def fix(request: FixRequest) -> Fix:
     # Fixing code loads when a fix is planned: checking a clean flow never imports it.
     from flowlint.remedies.strategies import install_context, plan_with_strategy
 
-    sites = [site for finding in request.findings for site in finding.detail]
+    sites = [site for call in request.details(ScriptCall) for site in call.sites]
     return plan_with_strategy(install_context(request, script_installs=sites))
 
 

@@ -106,9 +106,16 @@ def _guards(request: FixRequest, found: list[TaskInstall], folder: str) -> list[
     """`--target` installs rewritten to install only when the restored folder does not hold
     what they ask for (flowlint.remedies.cached_install), with the folder's programs on PATH
     when the task runs them."""
-    from flowlint.remedies.cached_install import CachedInstall, arguments_of, program_words
+    from flowlint.remedies.cached_install import (
+        CachedInstall,
+        arguments_of,
+        program_words,
+    )
     from flowlint.remedies.command_edits import rewrite_installs
-    from flowlint.remedies.console_commands import commands_provided, console_commands_used
+    from flowlint.remedies.console_commands import (
+        commands_provided,
+        console_commands_used,
+    )
 
     replacements: dict[LocatedInstall, object] = {}
     for item in found:
