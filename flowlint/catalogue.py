@@ -257,23 +257,6 @@ def _update_readme(readme: Path) -> bool:
     return True
 
 
-def _main(argv: list[str]) -> int:
-    if argv == ["--update-readme"]:
-        readme = Path(flowlint.__file__).resolve().parent.parent / "README.md"
-        changed = _update_readme(readme)
-        print(f"{readme}: {'rule table updated' if changed else 'rule table already current'}")
-        return 0
-    if not argv:
-        sys.stdout.write(render_rule_table(load_catalogue()))
-        return 0
-    print("usage: python -m flowlint.catalogue [--update-readme]", file=sys.stderr)
-    return 2
-
-
-if __name__ == "__main__":
-    raise SystemExit(_main(sys.argv[1:]))
-
-
 def select_rules(known: Iterable[str], defaults: Iterable[str], select: Iterable[str] = (),
                  ignore: Iterable[str] = ()) -> frozenset[str]:
     """Codes enabled by --select/--ignore: codes or prefixes (FL0, ALL)."""
@@ -289,3 +272,20 @@ def _expand(patterns: Iterable[str], known: list[str]) -> Iterable[str]:
             yield from known
         else:
             yield from (code for code in known if code.startswith(pattern))
+
+
+def _main(argv: list[str]) -> int:
+    if argv == ["--update-readme"]:
+        readme = Path(flowlint.__file__).resolve().parent.parent / "README.md"
+        changed = _update_readme(readme)
+        print(f"{readme}: {'rule table updated' if changed else 'rule table already current'}")
+        return 0
+    if not argv:
+        sys.stdout.write(render_rule_table(load_catalogue()))
+        return 0
+    print("usage: python -m flowlint.catalogue [--update-readme]", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))

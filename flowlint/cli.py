@@ -1,4 +1,5 @@
-"""The command line: `flowlint check`, `flowlint rules`, `flowlint rule CODE`.
+"""The command line: `check` (also the default), `rules`, `rule`, `config`, `image`,
+`server-requirements` and `clean`. It parses arguments and calls the layers below.
 
 Exit codes: 0 no findings, 1 findings, 2 usage, config or internal error.
 """

@@ -3,6 +3,7 @@ refusal a fix raises when it cannot be written safely."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -53,6 +54,20 @@ class Finding:
     # What the check judged (installs, spans, the task), typed by each rule; the rule's fix
     # reads it instead of finding the problem again.
     detail: object = field(default=None, compare=False, hash=False, repr=False)
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str | None:
+    """The text with edits applied; None when two edits overlap.
+
+    Insertions at the same offset are kept in the order the fix listed them.
+    """
+    ordered = sorted(edits, key=lambda edit: (edit.start, edit.end))
+    for first, second in zip(ordered, ordered[1:]):
+        if second.start < first.end:
+            return None
+    for edit in reversed(ordered):
+        text = text[:edit.start] + edit.text + text[edit.end:]
+    return text
 
 
 class FixRefused(Exception):

@@ -423,14 +423,21 @@ def test_a_bad_image_template_is_a_refusal_not_a_crash(tmp_path: Path, capsys, f
 
 
 @pytest.mark.parametrize("flow", [LEGACY, MODERN], ids=["legacy", "modern"])
-def test_a_flow_id_with_capitals_makes_no_image_docker_refuses(tmp_path: Path, capsys,
-                                                               flow: str) -> None:
+def test_a_flow_id_with_capitals_is_lowercased_in_the_image(tmp_path: Path, capsys,
+                                                             flow: str) -> None:
+    """Docker refuses capitals in a repository: the ids filled in are lowercased, and a
+    template whose own text has capitals is refused."""
     text = flow.replace("id: etl", "id: MyFlow").replace('id: "etl"', 'id: "MyFlow"')
     path = write(tmp_path, "flow.yaml", text)
     main(["check", "--fix", "--unsafe-fixes", "--strategy", "custom-image",
           "--image", "reg/{namespace}/{flow}:1", str(path)])
+    capsys.readouterr()
+    assert "reg/company.team/myflow:1" in path.read_text()
+    path.write_text(text)
+    main(["check", "--fix", "--unsafe-fixes", "--strategy", "custom-image",
+          "--image", "Reg/{namespace}/{flow}:1", str(path)])
     out = capsys.readouterr().out
-    assert "image 'reg/company.team/MyFlow:1' (from --image 'reg/{namespace}/{flow}:1') " \
+    assert "image 'Reg/company.team/myflow:1' (from --image 'Reg/{namespace}/{flow}:1') " \
            "is not an image reference" in out
     assert path.read_text() == text
 

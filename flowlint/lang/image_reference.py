@@ -2,8 +2,9 @@
 
 Whatever flowlint writes as an image (a Dockerfile's `FROM`, a fixed task's containerImage)
 must be exactly one reference: a value copied from a flow file could otherwise carry a second
-Dockerfile instruction, or name an image Docker refuses to pull. The grammar is the one of
-github.com/distribution/reference, with the digest limited to sha256.
+Dockerfile instruction, or name an image Docker refuses to pull. The grammar is Docker's
+reference grammar (lowercase path components separated by `.`, `_`, `__` or dashes; a tag of
+word characters, dots and dashes), with the digest limited to sha256.
 """
 
 from __future__ import annotations

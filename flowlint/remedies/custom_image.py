@@ -28,12 +28,13 @@ NAME = "custom-image"
 
 def image_name(template: str | None, flow: Flow, task: Task) -> str:
     """The --image template filled in for `task`; refused unless the result is an image
-    reference, so a fix never writes an image Docker cannot pull (a flow id with capitals,
-    a task id with a line break)."""
+    reference, so a fix never writes an image Docker cannot pull (a task id with a line
+    break). Ids are lowercased: Docker takes `saleswarehouse` for a flow `salesWarehouse`."""
     if not template:
         raise FixRefused("custom-image needs an image name: pass --image NAME (or set "
                          "fix.image in the config; {namespace}, {flow} and {task} are filled in)")
-    image = _fill(template, {"namespace": flow.namespace, "flow": flow.id, "task": task.id})
+    image = _fill(template, {"namespace": flow.namespace.lower(), "flow": flow.id.lower(),
+                             "task": task.id.lower()})
     problem = image_reference_problem(image)
     require(problem is None, f"image '{image}' (from --image '{template}') is not an image "
             f"reference: {problem}")

@@ -6,7 +6,7 @@ import re
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from flowlint.findings import Edit, FixRefused
+from flowlint.findings import Edit, FixRefused, apply_edits
 from flowlint.kestra.flow import Task
 from flowlint.remedies.yaml_text import (
     Style,
@@ -152,14 +152,12 @@ def wrap_in_list_item(source: Source, task: Task, wrapper: dict[str, object],
 
 
 def apply_within(text: str, start: int, end: int, edits: list[Edit]) -> str:
-    """text[start:end] with edits (file offsets inside that region) applied; insertions at
-    the same offset keep the order they are listed in, as fixes/engine.apply_edits does."""
-    region = text[start:end]
-    ordered = sorted(edits, key=lambda item: (item.start, item.end))
-    if any(second.start < first.end for first, second in zip(ordered, ordered[1:])):
+    """text[start:end] with edits (file offsets inside that region) applied, as
+    findings.apply_edits applies them to a whole text."""
+    if any(edit.start < start or edit.end > end for edit in edits):
+        raise FixRefused("an edit of the task falls outside it")
+    region = apply_edits(text[start:end], (Edit(edit.start - start, edit.end - start, edit.text)
+                                           for edit in edits))
+    if region is None:
         raise FixRefused("two edits of the task overlap")
-    for edit in reversed(ordered):
-        if edit.start < start or edit.end > end:
-            raise FixRefused("an edit of the task falls outside it")
-        region = region[:edit.start - start] + edit.text + region[edit.end - start:]
     return region

@@ -41,7 +41,7 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
             key_span,
             f"legacy task '{task.id}' ({task.raw_type}) creates a fresh virtualenv and "
             f"pip-installs its requirements {packages} on every execution; migrate it to "
-            f"io.kestra.plugin.scripts.python.Script with `dependencies`",
+            f"io.kestra.plugin.scripts.python.Commands with `dependencies`",
             task_id=task.id,
             yaml_path=f"{task.path}.requirements",
             detail=task,

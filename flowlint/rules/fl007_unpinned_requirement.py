@@ -1,10 +1,9 @@
 """FL007: a Python requirement installed without an exact version (`==` or `===`).
 
-What is not a finding, as in hadolint's DL3013 once its known false positives are fixed:
-option values (`-i URL`), installs under a constraints file (`-c`, or PIP_CONSTRAINT in the
-task's env), requirement files (`-r`: flowlint cannot see inside), local paths and wheels,
-URLs of archives, Pebble expressions, and pip itself. A VCS URL counts as pinned when it names a
-ref (`@v1.2`, `@<commit>`), except the usual branch names.
+What is not a finding: option values (`-i URL`), installs under a constraints file (`-c`, or
+PIP_CONSTRAINT in the task's env), requirement files (`-r`: flowlint cannot see inside), local
+paths and wheels, URLs of archives, Pebble expressions, and pip itself. A VCS URL counts as
+pinned when it names a ref (`@v1.2`, `@<commit>`), except the usual branch names.
 """
 
 from __future__ import annotations

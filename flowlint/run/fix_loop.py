@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from flowlint.findings import Edit, Finding, Fix, FixOutcome
+from flowlint.findings import Finding, Fix, FixOutcome, apply_edits
 from flowlint.lint import FileResult, Settings, check_source
 from flowlint.run.verify import verify_fixed_text
 from flowlint.source import Source
@@ -24,20 +24,6 @@ class FixRun:
     @property
     def changed(self) -> bool:
         return self.text != self.source.text
-
-
-def apply_edits(text: str, edits: tuple[Edit, ...]) -> str | None:
-    """The text with edits applied; None when two edits overlap.
-
-    Insertions at the same offset are kept in the order the fix listed them.
-    """
-    ordered = sorted(edits, key=lambda edit: (edit.start, edit.end))
-    for first, second in zip(ordered, ordered[1:]):
-        if second.start < first.end:
-            return None
-    for edit in reversed(ordered):
-        text = text[:edit.start] + edit.text + text[edit.end:]
-    return text
 
 
 def _wanted(finding: Finding, unsafe: bool) -> bool:
