@@ -428,6 +428,7 @@ def test_a_flow_id_with_capitals_is_lowercased_in_the_image(tmp_path: Path, caps
     """Docker refuses capitals in a repository: the ids filled in are lowercased, and a
     template whose own text has capitals is refused."""
     text = flow.replace("id: etl", "id: MyFlow").replace('id: "etl"', 'id: "MyFlow"')
+    assert "MyFlow" in text
     path = write(tmp_path, "flow.yaml", text)
     main(["check", "--fix", "--unsafe-fixes", "--strategy", "custom-image",
           "--image", "reg/{namespace}/{flow}:1", str(path)])
@@ -435,10 +436,10 @@ def test_a_flow_id_with_capitals_is_lowercased_in_the_image(tmp_path: Path, caps
     assert "reg/company.team/myflow:1" in path.read_text()
     path.write_text(text)
     main(["check", "--fix", "--unsafe-fixes", "--strategy", "custom-image",
-          "--image", "Reg/{namespace}/{flow}:1", str(path)])
+          "--image", "reg/{namespace}/App-{flow}:1", str(path)])
     out = capsys.readouterr().out
-    assert "image 'Reg/company.team/myflow:1' (from --image 'Reg/{namespace}/{flow}:1') " \
-           "is not an image reference" in out
+    assert "image 'reg/company.team/App-myflow:1' (from --image " \
+           "'reg/{namespace}/App-{flow}:1') is not an image reference" in out
     assert path.read_text() == text
 
 
