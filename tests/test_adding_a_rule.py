@@ -53,14 +53,16 @@ MODULE = '''\
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from ruamel.yaml.nodes import ScalarNode
 
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Finding, Fix
-from flowlint.remedies.fix_context import FixRequest
-from flowlint.remedies.yaml_text import rewrite_scalar
 from flowlint.yamlnodes import node_span
+
+if TYPE_CHECKING:
+    from flowlint.remedies.fix_context import FixRequest
 
 CODE = "FL998"
 NAME = "debug-log-level"
@@ -77,6 +79,8 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
 
 
 def fix(request: FixRequest) -> Fix:
+    from flowlint.remedies.yaml_text import rewrite_scalar
+
     edits = tuple(rewrite_scalar(request.source, node, "INFO", request.style)
                   for node in request.details(ScalarNode))
     return Fix("set logLevel INFO", edits, safe=True, scope=frozenset({request.task.id}))
