@@ -51,6 +51,7 @@ class Finding:
     yaml_path: str | None = None
     fix: Fix | None = None
     fix_outcome: FixOutcome | None = None
+    document: int | None = None   # the YAML document of the flow it is about (a file may hold several)
     # What the check judged (installs, spans, the task), typed by each rule; the rule's fix
     # reads it instead of finding the problem again.
     detail: object = field(default=None, compare=False, hash=False, repr=False)

@@ -97,7 +97,9 @@ def check_flows(source: Source, settings: Settings) -> CheckedSource:
     documents, flows = parse_flows(source, settings, result)
     checked = [(FlowFacts(flow), []) for flow in flows]
     for facts, findings in checked:
-        findings.extend(check_flow(facts, settings))
+        document = facts.flow.document_index
+        findings.extend(dataclasses.replace(finding, document=document)
+                        for finding in check_flow(facts, settings))
         result.findings.extend(findings)
     result.flows = len(flows)
     if settings.use_suppressions and "flowlint" in source.text:

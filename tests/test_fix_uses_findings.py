@@ -81,3 +81,11 @@ def test_a_suppressed_task_is_not_fixed(tmp_path, capsys) -> None:
     text = fixed(tmp_path, flow, "", ["--select", "FL001"], capsys)
     assert "      - pip install matplotlib\n" in text
     assert "dependencies:\n      - pandas\n      - polars\n" in text
+
+
+def test_two_flows_of_one_file_with_the_same_task_id_are_both_fixed(tmp_path, capsys) -> None:
+    second = PIP_AND_UV.replace("id: etl", "id: report").replace("pandas", "polars2")
+    text = fixed(tmp_path, PIP_AND_UV + "---\n" + second, "", ["--select", "FL001"], capsys)
+    first_flow, second_flow = text.split("---\n")
+    assert "dependencies:\n      - pandas\n      - polars\n" in first_flow
+    assert "dependencies:\n      - polars2\n      - polars\n" in second_flow

@@ -18,12 +18,20 @@ class FixRun:
     source: Source
     text: str
     applied: list[Finding] = field(default_factory=list)   # each with the fix applied
-    failed: dict[tuple[str, str | None], str] = field(default_factory=dict)
+    failed: dict[FixKey, str] = field(default_factory=dict)
     result: FileResult | None = None    # the check of the final text
 
     @property
     def changed(self) -> bool:
         return self.text != self.source.text
+
+
+FixKey = tuple[str, str | None, int | None]
+
+
+def _key(finding: Finding) -> FixKey:
+    """A rule's findings on one task of one flow: what one fix is about."""
+    return finding.rule, finding.task_id, finding.document
 
 
 def _wanted(finding: Finding, unsafe: bool) -> bool:
@@ -36,18 +44,18 @@ def fix_source(source: Source, settings: Settings, unsafe: bool = False) -> FixR
     result = check_source(current, settings)
     for _ in range(MAX_FIXES_PER_FILE):
         candidates = [finding for finding in result.findings if _wanted(finding, unsafe)
-                      and (finding.rule, finding.task_id) not in run.failed]
+                      and _key(finding) not in run.failed]
         if not candidates:
             break
         finding = candidates[0]
         fixed = _try_fix(current, finding, settings)
         if isinstance(fixed, str):
-            run.failed[(finding.rule, finding.task_id)] = fixed
+            run.failed[_key(finding)] = fixed
             continue
         current, result = fixed
         run.applied.append(finding)
     else:
-        run.failed[("", None)] = f"fixes did not converge after {MAX_FIXES_PER_FILE} rounds"
+        run.failed[("", None, None)] = f"fixes did not converge after {MAX_FIXES_PER_FILE} rounds"
     run.text, run.result = current.text, _with_failures(result, run.failed)
     return run
 
@@ -66,19 +74,19 @@ def _try_fix(current: Source, finding: Finding,
         return "the file is nested too deeply to verify the fix"
     if reason:
         return reason
-    if any(other.rule == finding.rule and other.task_id == finding.task_id
+    if any(_key(other) == _key(finding)
            for other in result.findings):
         return "the finding is still there after the fix"
     return fixed, result
 
 
-def _with_failures(result: FileResult, failed: dict[tuple[str, str | None], str]) -> FileResult:
+def _with_failures(result: FileResult, failed: dict[FixKey, str]) -> FileResult:
     """Findings whose fix failed verification say so instead of offering the fix."""
     if not failed:
         return result
     findings = []
     for finding in result.findings:
-        reason = failed.get((finding.rule, finding.task_id))
+        reason = failed.get(_key(finding))
         if reason and finding.fix_outcome is not None:
             outcome = FixOutcome(finding.fix_outcome.strategy, finding.fix_outcome.title,
                                  finding.fix_outcome.safe, False,
