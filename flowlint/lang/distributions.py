@@ -143,14 +143,23 @@ def distribution_of(module: str) -> str:
 
 def with_requirements(distributions: set[str]) -> set[str]:
     """The distributions plus what installing them brings along (transitively)."""
-    return installed_with(distributions)
+    return set(_with_requirements(frozenset(distributions)))
+
+
+@lru_cache(maxsize=1024)
+def _with_requirements(distributions: frozenset[str]) -> frozenset[str]:
+    return frozenset(installed_with(distributions))
 
 
 def programs_of(distributions: Iterable[str]) -> dict[str, str]:
     """Program -> distribution, for the programs installing `distributions` puts on PATH
     (what their dependencies provide included). For a distribution the metadata does not
     hold, the one guess is a program named like it (`papermill`)."""
-    names = {canonical(name) for name in distributions}
+    return dict(_programs_of(frozenset(canonical(name) for name in distributions)))
+
+
+@lru_cache(maxsize=1024)
+def _programs_of(names: frozenset[str]) -> tuple[tuple[str, str], ...]:
     found = program_sources(names)
     for name in sorted(installed_with(names)):
         for program in _PROGRAMS.get(name, ()):
@@ -158,7 +167,7 @@ def programs_of(distributions: Iterable[str]) -> dict[str, str]:
     for name in sorted(names):
         if metadata(name) is None and name not in _PROGRAMS:
             found.setdefault(name, name)
-    return found
+    return tuple(found.items())
 
 
 def provides_command(distribution: str, program: str) -> bool:

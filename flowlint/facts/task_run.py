@@ -1,0 +1,246 @@
+"""What a task runs: its image, the programs its command lines start, the modules its Python
+code imports, and whether the packages the task installs reach each of them.
+
+Only what the task's own packages provide is judged: a program or module nothing of the task
+provides comes from the image or the worker, and flowlint makes no claim about it. A fix is
+verified against this model (flowlint.run.fix_loop): whatever resolved before the fix must
+resolve after it, and the task must run in the image the fix meant.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from ruamel.yaml.nodes import SequenceNode
+
+from flowlint.facts.flow_facts import FlowFacts
+from flowlint.kestra.flow import Task
+from flowlint.kestra.task_shell import command_texts
+from flowlint.lang import distributions, shell
+from flowlint.lang.requirements import requirement_name
+from flowlint.yamlnodes import get_text, scalar_text
+
+_VENV_PROGRAM = re.compile(r"^(?:\./)?(?P<venv>[^\s]+?)/bin/(?:pip[\d.]*|python[\d.]*)$")
+_ACTIVATE = re.compile(r"^(?:\./)?(?P<venv>[^\s]+?)/bin/activate$")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one install (or `dependencies`, or the image) puts its packages."""
+
+    origin: str                     # for messages: "'pip install --target=deps dlt'"
+    distributions: frozenset[str]   # what it installs, with what those bring along
+    importable: bool                # the task's Python finds the modules
+    on_path: bool                   # the shell finds the programs by name
+    bin_dir: str | None = None      # where the programs are when not on PATH
+
+    @property
+    def programs(self) -> dict[str, str]:
+        return distributions.programs_of(self.distributions)
+
+    def provides_module(self, module: str) -> bool:
+        return any(module in distributions.modules_of(name) for name in self.distributions)
+
+
+@dataclass
+class TaskRun:
+    task_id: str
+    image: str | None                # the image its container starts from; None on the worker
+    resolved: set[str] = field(default_factory=set)     # "program dbt", "module pandas"
+    problems: dict[str, str] = field(default_factory=dict)   # same keys: why they do not
+
+
+def task_run(facts: FlowFacts, task: Task, provided: Iterable[str] = ()) -> TaskRun:
+    """The model of `task`; `provided` are distributions the image or worker holds besides
+    what flowlint knows of them (a fix declares those it moves there)."""
+    runner = facts.runner(task)
+    image = facts.image(task).reference if runner.starts_container else None
+    run = TaskRun(task.id, image)
+    placements = list(_placements(facts, task, image, set(provided)))
+    if not placements:
+        return run
+    path, pythonpath = _search_paths(task)
+    placements = [_reach(placement, path, pythonpath) for placement in placements]
+    for program, explicit_dir in _programs(facts, task):
+        _judge_program(run, placements, program, explicit_dir)
+    for module in _modules(facts, task):
+        _judge_module(run, placements, module)
+    return run
+
+
+# ----------------------------------------------------------------------------- placements
+
+def _placements(facts: FlowFacts, task: Task, image: str | None,
+                provided: set[str]) -> Iterator[Placement]:
+    for located in facts.installs(task):
+        install = located.install
+        if install.ecosystem != "python" or install.upgrades_pip_only:
+            continue
+        names = {name for name in map(requirement_name, install.packages) if name}
+        if names:
+            yield _install_placement(task, located.text, install, names)
+    dependencies = task.prop("dependencies")
+    if isinstance(dependencies, SequenceNode):
+        names = {requirement_name(text) for text in map(scalar_text, dependencies.value)
+                 if text and requirement_name(text)}
+        if names:
+            # Kestra puts them on PYTHONPATH, and their programs nowhere (docs/kestra.md §7).
+            yield Placement("`dependencies`", _closure(names), True, False)
+    for call in facts.script_install_calls:
+        if call.analysis.script.task is task:
+            names = {name for site in call.sites for name in
+                     map(requirement_name, site.install.packages) if name}
+            if names:
+                yield Placement(f"'{call.found.shown(60)}'", _closure(names), True, True)
+    if image is not None:
+        held = distributions.image_distributions(image)
+        if held:
+            yield Placement(f"image '{image}'", _closure(held), True, True)
+    if provided:
+        where = f"image '{image}'" if image else "the worker"
+        yield Placement(f"{where} (with the packages the fix moves there)", _closure(provided),
+                        True, True)
+
+
+def _install_placement(task: Task, text: str, install: object, names: set[str]) -> Placement:
+    quoted = f"'{text}'"
+    target = _relative(install.target) if install.target else None
+    if target is not None:
+        return Placement(quoted, _closure(names), False, False, f"{target}/bin")
+    program = install.command.words[0].text if install.command.words else ""
+    venv = _VENV_PROGRAM.match(program)
+    if venv:
+        folder = _relative(venv.group("venv"))
+        return Placement(quoted, _closure(names), True, False, f"{folder}/bin")
+    return Placement(quoted, _closure(names), True, True)
+
+
+def _closure(names: Iterable[str]) -> frozenset[str]:
+    return frozenset(distributions.with_requirements(set(names)))
+
+
+def _reach(placement: Placement, path: set[str], pythonpath: set[str]) -> Placement:
+    """The placement with PATH and PYTHONPATH applied: `--target=deps` is importable when
+    deps is on PYTHONPATH, and its programs are found when deps/bin is on PATH."""
+    if placement.bin_dir is None:
+        return placement
+    folder = placement.bin_dir.removesuffix("/bin")
+    importable = placement.importable or folder in pythonpath
+    return Placement(placement.origin, placement.distributions, importable,
+                     placement.on_path or placement.bin_dir in path, placement.bin_dir)
+
+
+# ----------------------------------------------------------------------------- PATH, PYTHONPATH
+
+def _search_paths(task: Task) -> tuple[set[str], set[str]]:
+    """The folders the task's shell adds to PATH and PYTHONPATH (the task's `env` and its
+    `export` lines), relative to the working directory; activating a venv adds its bin."""
+    path = _folders(get_text(task.prop("env"), "PATH"))
+    pythonpath = _folders(get_text(task.prop("env"), "PYTHONPATH"))
+    for command in command_texts(task):
+        for simple in shell.split_commands(command.node.value):
+            words = [word.text for word in simple.words]
+            for assignment in [*simple.assignments, *_exported(words)]:
+                name, _, value = assignment.text.partition("=")
+                if name == "PATH":
+                    path |= _folders(value)
+                elif name == "PYTHONPATH":
+                    pythonpath |= _folders(value)
+            if len(words) == 2 and words[0] in (".", "source") and _ACTIVATE.match(words[1]):
+                path.add(f"{_relative(_ACTIVATE.match(words[1]).group('venv'))}/bin")
+    return path, pythonpath
+
+
+def _exported(words: list[str]) -> Iterator[shell.Word]:
+    if words[:1] == ["export"]:
+        yield from (shell.Word(word, 0, 0) for word in words[1:] if "=" in word)
+
+
+def _folders(value: str | None) -> set[str]:
+    found = set()
+    for part in (value or "").split(":"):
+        folder = _relative(re.sub(r"^(?:\$PWD|\$\{PWD\}|\$\(pwd\))/?", "", part.strip()))
+        if folder and "$" not in folder:
+            found.add(folder)
+    return found
+
+
+def _relative(path: str) -> str:
+    path = path.strip()
+    while path.startswith("./"):
+        path = path[2:]
+    return path.rstrip("/")
+
+
+# ----------------------------------------------------------------------------- what runs
+
+def _programs(facts: FlowFacts, task: Task) -> Iterator[tuple[str, str | None]]:
+    """(program, folder it is called from or None) for each program the task starts."""
+    for command in command_texts(task):
+        for simple in shell.split_commands(command.node.value):
+            if simple.words and not simple.words[0].expands:
+                word = simple.words[0].text
+                folder, _, name = word.rpartition("/")
+                yield name, _relative(folder) if folder else None
+    for program in sorted(facts.programs_run_by_scripts(task)):
+        yield program, None
+
+
+def _modules(facts: FlowFacts, task: Task) -> Iterator[str]:
+    for analysis in facts.analyses_of(task):
+        if analysis.parses:
+            yield from (module.name for module in analysis.code.imports if not module.optional)
+            yield from analysis.code.run_modules
+    for command in command_texts(task):
+        for simple in shell.split_commands(command.node.value):
+            words = [word.text for word in simple.words]
+            if words and words[0].rsplit("/", 1)[-1].startswith("python") and "-m" in words[1:-1]:
+                yield words[words.index("-m", 1) + 1].split(".")[0]
+
+
+def _judge_program(run: TaskRun, placements: list[Placement], program: str,
+                   folder: str | None) -> None:
+    providers = [(placement, placement.programs[program]) for placement in placements
+                 if program in placement.programs]
+    if not providers:
+        return   # the image's or the worker's: not the task's to judge
+    key = f"program {program}"
+    for placement, _ in providers:
+        if placement.on_path if folder is None else placement.bin_dir == folder:
+            run.resolved.add(key)
+            return
+    placement, distribution = providers[0]
+    if placement.bin_dir and folder is None:
+        where = f"in {placement.bin_dir}, which is not on PATH"
+    elif placement.bin_dir:
+        where = f"in {placement.bin_dir}, not in {folder}"
+    else:
+        where = "where no program is put on PATH"
+    run.problems.setdefault(key, f"'{program}' (from {distribution}) is installed by "
+                                 f"{placement.origin} {where}")
+
+
+def _judge_module(run: TaskRun, placements: list[Placement], module: str) -> None:
+    providers = [placement for placement in placements if placement.provides_module(module)]
+    if not providers:
+        return
+    key = f"module {module}"
+    if any(placement.importable for placement in providers):
+        run.resolved.add(key)
+        return
+    placement = providers[0]
+    folder = (placement.bin_dir or "").removesuffix("/bin")
+    run.problems.setdefault(key, f"'{module}' is installed by {placement.origin} into "
+                                 f"{folder}, which is not on PYTHONPATH")
+
+
+def lost_since(before: TaskRun, after: TaskRun) -> list[str]:
+    """What resolved before and does not after, each with why."""
+    lost = []
+    for key in sorted(before.resolved - after.resolved):
+        what = key.split(" ", 1)[1]
+        lost.append(after.problems.get(key) or f"nothing the task installs provides "
+                                                 f"'{what}' any more")
+    return lost
