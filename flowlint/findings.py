@@ -29,6 +29,13 @@ class Fix:
     safe: bool
     strategy: str = ""
     scope: frozenset[str] = frozenset()   # ids of the tasks the edits rewrite
+    # Where the fixed task runs: None where it ran, WORKER, or the image the fix sets; and the
+    # distributions the fix moves there (the image is built with them, the worker gets them).
+    runs_in: str | None = None
+    provides: frozenset[str] = frozenset()
+
+
+WORKER = "the worker"   # Fix.runs_in of a fix that moves a task to the Process runner
 
 
 @dataclass(frozen=True)

@@ -31,14 +31,19 @@ class Placement:
     """Where one install (or `dependencies`, or the image) puts its packages."""
 
     origin: str                     # for messages: "'pip install --target=deps dlt'"
-    distributions: frozenset[str]   # what it installs, with what those bring along
+    names: frozenset[str]           # the distributions it installs
     importable: bool                # the task's Python finds the modules
     on_path: bool                   # the shell finds the programs by name
     bin_dir: str | None = None      # where the programs are when not on PATH
 
     @property
+    def distributions(self) -> frozenset[str]:
+        """What it installs, with what those bring along."""
+        return frozenset(distributions.with_requirements(set(self.names)))
+
+    @property
     def programs(self) -> dict[str, str]:
-        return distributions.programs_of(self.distributions)
+        return distributions.programs_of(self.names)
 
     def provides_module(self, module: str) -> bool:
         return any(module in distributions.modules_of(name) for name in self.distributions)
@@ -48,8 +53,9 @@ class Placement:
 class TaskRun:
     task_id: str
     image: str | None                # the image its container starts from; None on the worker
-    resolved: set[str] = field(default_factory=set)     # "program dbt", "module pandas"
-    problems: dict[str, str] = field(default_factory=dict)   # same keys: why they do not
+    used: set[str] = field(default_factory=set)         # "program dbt", "module pandas"
+    resolved: set[str] = field(default_factory=set)     # those the task's packages provide
+    problems: dict[str, str] = field(default_factory=dict)   # same keys: why they are not
 
 
 def task_run(facts: FlowFacts, task: Task, provided: Iterable[str] = ()) -> TaskRun:
@@ -59,8 +65,6 @@ def task_run(facts: FlowFacts, task: Task, provided: Iterable[str] = ()) -> Task
     image = facts.image(task).reference if runner.starts_container else None
     run = TaskRun(task.id, image)
     placements = list(_placements(facts, task, image, set(provided)))
-    if not placements:
-        return run
     path, pythonpath = _search_paths(task)
     placements = [_reach(placement, path, pythonpath) for placement in placements]
     for program, explicit_dir in _programs(facts, task):
@@ -87,20 +91,20 @@ def _placements(facts: FlowFacts, task: Task, image: str | None,
                  if text and requirement_name(text)}
         if names:
             # Kestra puts them on PYTHONPATH, and their programs nowhere (docs/kestra.md §7).
-            yield Placement("`dependencies`", _closure(names), True, False)
+            yield Placement("`dependencies`", frozenset(names), True, False)
     for call in facts.script_install_calls:
         if call.analysis.script.task is task:
             names = {name for site in call.sites for name in
                      map(requirement_name, site.install.packages) if name}
             if names:
-                yield Placement(f"'{call.found.shown(60)}'", _closure(names), True, True)
+                yield Placement(f"'{call.found.shown(60)}'", frozenset(names), True, True)
     if image is not None:
         held = distributions.image_distributions(image)
         if held:
-            yield Placement(f"image '{image}'", _closure(held), True, True)
+            yield Placement(f"image '{image}'", frozenset(held), True, True)
     if provided:
         where = f"image '{image}'" if image else "the worker"
-        yield Placement(f"{where} (with the packages the fix moves there)", _closure(provided),
+        yield Placement(f"{where} (with the packages the fix moves there)", frozenset(provided),
                         True, True)
 
 
@@ -108,17 +112,13 @@ def _install_placement(task: Task, text: str, install: object, names: set[str]) 
     quoted = f"'{text}'"
     target = _relative(install.target) if install.target else None
     if target is not None:
-        return Placement(quoted, _closure(names), False, False, f"{target}/bin")
+        return Placement(quoted, frozenset(names), False, False, f"{target}/bin")
     program = install.command.words[0].text if install.command.words else ""
     venv = _VENV_PROGRAM.match(program)
     if venv:
         folder = _relative(venv.group("venv"))
-        return Placement(quoted, _closure(names), True, False, f"{folder}/bin")
-    return Placement(quoted, _closure(names), True, True)
-
-
-def _closure(names: Iterable[str]) -> frozenset[str]:
-    return frozenset(distributions.with_requirements(set(names)))
+        return Placement(quoted, frozenset(names), True, False, f"{folder}/bin")
+    return Placement(quoted, frozenset(names), True, True)
 
 
 def _reach(placement: Placement, path: set[str], pythonpath: set[str]) -> Placement:
@@ -128,7 +128,7 @@ def _reach(placement: Placement, path: set[str], pythonpath: set[str]) -> Placem
         return placement
     folder = placement.bin_dir.removesuffix("/bin")
     importable = placement.importable or folder in pythonpath
-    return Placement(placement.origin, placement.distributions, importable,
+    return Placement(placement.origin, placement.names, importable,
                      placement.on_path or placement.bin_dir in path, placement.bin_dir)
 
 
@@ -202,11 +202,12 @@ def _modules(facts: FlowFacts, task: Task) -> Iterator[str]:
 
 def _judge_program(run: TaskRun, placements: list[Placement], program: str,
                    folder: str | None) -> None:
+    key = f"program {program}"
+    run.used.add(key)
     providers = [(placement, placement.programs[program]) for placement in placements
                  if program in placement.programs]
     if not providers:
         return   # the image's or the worker's: not the task's to judge
-    key = f"program {program}"
     for placement, _ in providers:
         if placement.on_path if folder is None else placement.bin_dir == folder:
             run.resolved.add(key)
@@ -223,10 +224,11 @@ def _judge_program(run: TaskRun, placements: list[Placement], program: str,
 
 
 def _judge_module(run: TaskRun, placements: list[Placement], module: str) -> None:
+    key = f"module {module}"
+    run.used.add(key)
     providers = [placement for placement in placements if placement.provides_module(module)]
     if not providers:
         return
-    key = f"module {module}"
     if any(placement.importable for placement in providers):
         run.resolved.add(key)
         return
@@ -237,9 +239,9 @@ def _judge_module(run: TaskRun, placements: list[Placement], module: str) -> Non
 
 
 def lost_since(before: TaskRun, after: TaskRun) -> list[str]:
-    """What resolved before and does not after, each with why."""
+    """What the task still uses that resolved before and does not after, each with why."""
     lost = []
-    for key in sorted(before.resolved - after.resolved):
+    for key in sorted(before.resolved & after.used - after.resolved):
         what = key.split(" ", 1)[1]
         lost.append(after.problems.get(key) or f"nothing the task installs provides "
                                                  f"'{what}' any more")

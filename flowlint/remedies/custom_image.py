@@ -13,7 +13,7 @@ from flowlint.lang.image_reference import image_reference_problem
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import rewrite_installs
 from flowlint.remedies.fix_context import TaskFixContext
-from flowlint.remedies.install_args import require_plain_packages
+from flowlint.remedies.install_args import moved_distributions, require_plain_packages
 from flowlint.remedies.task_edits import (
     append_properties,
     own_entry,
@@ -75,7 +75,8 @@ def plan(ctx: TaskFixContext) -> Fix:
     edits.extend(_pull_policy_edits(ctx))
     title = f"use image '{image}' with the packages baked in"
     return Fix(title + script_edits.listed_packages(ctx), tuple(edits),
-           safe=False, scope=frozenset({task.id}))
+               safe=False, scope=frozenset({task.id}), runs_in=image,
+               provides=moved_distributions(ctx.all_installs))
 
 
 def _image_edits(ctx: TaskFixContext, image: str) -> list[Edit]:

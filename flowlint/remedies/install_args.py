@@ -53,6 +53,12 @@ def packages_of(installs: Sequence[InstallSite]) -> list[str]:
     return list(seen.values())
 
 
+def moved_distributions(installs: Sequence[InstallSite]) -> frozenset[str]:
+    """The distributions these installs name: what a fix that moves them declares the image
+    or the worker provides from then on."""
+    return frozenset(name for name in map(requirement_name, packages_of(installs)) if name)
+
+
 def _is_bare(spec: str, name: str) -> bool:
     return requirement_name(spec) == name and spec.strip().lower().replace("_", "-") == name
 

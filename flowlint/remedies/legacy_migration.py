@@ -11,9 +11,10 @@ import re
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from flowlint.findings import Edit, Fix, FixRefused, require
+from flowlint.findings import WORKER, Edit, Fix, FixRefused, require
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Task
+from flowlint.kestra.images import default_image
 from flowlint.lang.requirements import requirement_name
 from flowlint.remedies.cached_install import CachedInstall
 from flowlint.remedies.command_edits import remove_property
@@ -69,7 +70,10 @@ class _Migration:
 
     def plan(self, strategy: str, options: FixOptions) -> Fix:
         runner = plugin_types.runner_of_enum(get_text(self.task.node, "runner") or "PROCESS")
-        image = get_text(self.task.prop("dockerOptions"), "image")
+        # On Docker the legacy task ran in `python` unless it said otherwise; the new task
+        # type's default is another image, so the one that ran is written down.
+        image = get_text(self.task.prop("dockerOptions"), "image") or \
+            (default_image(self.task, self.flow.target_version) if runner == "docker" else None)
         self._retype()
         self._commands()
         self._rename("outputsFiles", "outputFiles")
@@ -79,9 +83,12 @@ class _Migration:
         elif strategy == "process-runner":
             self._drop("requirements")
             self._runner("process", None)
+            return self._planned(strategy, self._edits_with_additions(), WORKER)
         elif strategy == "custom-image":
             self._drop("requirements")
-            self._runner("docker", image_name(options.image, self.flow, self.task))
+            image = image_name(options.image, self.flow, self.task)
+            self._runner("docker", image)
+            return self._planned(strategy, self._edits_with_additions(), image)
         else:
             return self._working_dir_cache(runner, image, options)
         return self._planned(strategy, self._edits_with_additions())
@@ -189,9 +196,12 @@ class _Migration:
             return list(self.edits)
         return [*self.edits, append_properties(self.source, self.task, self.added, self.style)]
 
-    def _planned(self, strategy: str, edits: list[Edit]) -> Fix:
+    def _planned(self, strategy: str, edits: list[Edit], runs_in: str | None = None) -> Fix:
+        """The migration; moving the task (to an image, to the worker) moves its packages."""
+        provides = frozenset(filter(None, map(requirement_name, self.requirements))) \
+            if runs_in else frozenset()
         return Fix(f"migrate to {NEW_TYPE} ({strategy})", tuple(edits), safe=False,
-                          scope=frozenset({self.task.id}))
+                   scope=frozenset({self.task.id}), runs_in=runs_in, provides=provides)
 
 
 def _plain_requirement(spec: str) -> bool:

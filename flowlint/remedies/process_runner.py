@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flowlint.findings import Edit, Fix, require
+from flowlint.findings import WORKER, Edit, Fix, require
 from flowlint.kestra import plugin_types
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import remove_property, rewrite_installs
 from flowlint.remedies.fix_context import TaskFixContext
-from flowlint.remedies.install_args import require_plain_packages
+from flowlint.remedies.install_args import moved_distributions, require_plain_packages
 from flowlint.remedies.task_edits import append_properties, own_entry, replace_value
 
 NAME = "process-runner"
@@ -37,7 +37,8 @@ def plan(ctx: TaskFixContext) -> Fix:
     title = "run on the Process runner; install the packages at server start " \
         "(flowlint server-requirements)"
     return Fix(title + script_edits.listed_packages(ctx), tuple(edits), safe=False,
-               scope=frozenset({task.id}))
+               scope=frozenset({task.id}), runs_in=WORKER,
+               provides=moved_distributions(ctx.all_installs))
 
 
 def _runner_edits(ctx: TaskFixContext) -> list[Edit]:

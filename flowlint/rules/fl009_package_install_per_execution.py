@@ -260,7 +260,8 @@ def fix(request: FixRequest) -> Fix:
     calls = [item for item in found if item.call is not None]
     if calls:
         edits.extend(_cut_calls(flow.source, task, calls, style))
-    return Fix(planned.title, tuple(edits), safe=False, scope=planned.scope)
+    return Fix(planned.title, tuple(edits), safe=False, scope=planned.scope,
+               runs_in=planned.runs_in)
 
 
 def _index_refreshes(source: Source, cut: dict[LocatedInstall, None]) -> list[LocatedInstall]:

@@ -6,7 +6,8 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from flowlint.findings import Finding, Fix, FixOutcome, apply_edits
-from flowlint.lint import FileResult, Settings, check_source
+from flowlint.lint import CheckedSource, FileResult, Settings, check_flows
+from flowlint.run.still_runs import still_runs
 from flowlint.run.verify import verify_fixed_text
 from flowlint.source import Source
 
@@ -40,11 +41,10 @@ def _wanted(finding: Finding, unsafe: bool) -> bool:
 
 def fix_source(source: Source, settings: Settings, unsafe: bool = False) -> FixRun:
     run = FixRun(source, source.text)
-    current = source
-    result = check_source(current, settings)
+    current = check_flows(source, settings)
     for _ in range(MAX_FIXES_PER_FILE):
-        candidates = [finding for finding in result.findings if _wanted(finding, unsafe)
-                      and _key(finding) not in run.failed]
+        candidates = [finding for finding in current.result.findings
+                      if _wanted(finding, unsafe) and _key(finding) not in run.failed]
         if not candidates:
             break
         finding = candidates[0]
@@ -52,32 +52,36 @@ def fix_source(source: Source, settings: Settings, unsafe: bool = False) -> FixR
         if isinstance(fixed, str):
             run.failed[_key(finding)] = fixed
             continue
-        current, result = fixed
+        current = fixed
         run.applied.append(finding)
     else:
         run.failed[("", None, None)] = f"fixes did not converge after {MAX_FIXES_PER_FILE} rounds"
-    run.text, run.result = current.text, _with_failures(result, run.failed)
+    run.text = current.result.source.text
+    run.result = _with_failures(current.result, run.failed)
     return run
 
 
-def _try_fix(current: Source, finding: Finding,
-             settings: Settings) -> tuple[Source, FileResult] | str:
+def _try_fix(current: CheckedSource, finding: Finding,
+             settings: Settings) -> CheckedSource | str:
+    """The file checked again after the fix, or why the fix is not written: its YAML
+    (flowlint.run.verify), what the fixed tasks run (flowlint.run.still_runs), the finding."""
     fix: Fix = finding.fix
-    text = apply_edits(current.text, fix.edits)
+    source = current.result.source
+    text = apply_edits(source.text, fix.edits)
     if text is None:
         return "the fix's edits overlap"
-    fixed = Source.from_text(current.path, text, current.bom)
+    fixed = Source.from_text(source.path, text, source.bom)
     try:
-        reason = verify_fixed_text(current, fixed, fix.scope)
-        result = check_source(fixed, settings)
+        reason = verify_fixed_text(source, fixed, fix.scope)
+        checked = check_flows(fixed, settings)
+        reason = reason or still_runs(current, checked, fix, finding.document)
     except RecursionError:
         return "the file is nested too deeply to verify the fix"
     if reason:
         return reason
-    if any(_key(other) == _key(finding)
-           for other in result.findings):
+    if any(_key(other) == _key(finding) for other in checked.result.findings):
         return "the finding is still there after the fix"
-    return fixed, result
+    return checked
 
 
 def _with_failures(result: FileResult, failed: dict[FixKey, str]) -> FileResult:
