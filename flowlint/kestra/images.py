@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ruamel.yaml.nodes import MappingNode, ScalarNode
+
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.yamlnodes import get_text, scalar_text
@@ -40,11 +42,27 @@ def default_image(task: Task, target_version: tuple[int, int]) -> str | None:
         kind.language)
 
 
+def docker_options_key(task: Task) -> str | None:
+    """The property holding the task's Docker options: `docker`, or `dockerOptions` (legacy
+    script tasks, and the dbt tasks, whose setter fills the same options). When a task writes
+    both, the one written last is the one that stays."""
+    keys = [key.value for key, value in task.node.value
+            if isinstance(key, ScalarNode) and key.value in ("docker", "dockerOptions")
+            and isinstance(value, MappingNode)]
+    if keys:
+        return keys[-1]
+    for key in ("docker", "dockerOptions"):   # from pluginDefaults
+        if isinstance(task.prop(key), MappingNode):
+            return key
+    return None
+
+
 def task_image(task: Task, target_version: tuple[int, int]) -> TaskImage:
     """The image the task's container starts from, as the flow states it."""
-    legacy = plugin_types.is_legacy_script(task.type)
-    candidates = [("dockerOptions", "image")] if legacy else \
-        [("docker", "image"), ("containerImage", None)]
+    options = docker_options_key(task)
+    candidates = [(options, "image")] if options else []
+    if not plugin_types.is_legacy_script(task.type):
+        candidates.append(("containerImage", None))
     for key, inner in candidates:
         prop = task.properties.get(key)
         if prop is None:

@@ -16,9 +16,9 @@ from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Edit, Finding, Fix, Span, require
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Property, Task
-from flowlint.kestra.images import task_image
+from flowlint.kestra.images import docker_options_key, task_image
 from flowlint.source import Source
-from flowlint.yamlnodes import get, node_span, scalar_text
+from flowlint.yamlnodes import get, get_text, node_span, scalar_text
 
 if TYPE_CHECKING:
     from flowlint.remedies.fix_context import FixRequest
@@ -111,14 +111,18 @@ def _setting(flow: Flow, task: Task) -> str | None:
         return "dockerOptions"
     runner_prop = task.properties.get("taskRunner")
     by_enum = task.properties.get("runner") is not None
+    options = docker_options_key(task)
     task_runner_wins = runner_prop is not None and (not by_enum
                                                     or flow.target_version < (0, 18))
     if task_runner_wins and isinstance(runner_prop.node, MappingNode):
-        return "taskRunner"
+        # A Docker task runner is built from the docker options when they are set
+        # (docs/kestra.md §2): its own pullPolicy is not read then.
+        docker = plugin_types.runner_of_type(get_text(runner_prop.node, "type") or "")
+        return options if options and docker == "docker" else "taskRunner"
     if runner_prop is not None and not by_enum:
         return None   # a taskRunner that is not a mapping (a Pebble expression)
-    if isinstance(task.prop("docker"), MappingNode):
-        return "docker"
+    if options:
+        return options
     if by_enum or task.script_kind is not None or task.prop("containerImage") is not None:
         return ""
     return None
