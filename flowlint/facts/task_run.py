@@ -54,8 +54,8 @@ class TaskRun:
     task_id: str
     image: str | None                # the image its container starts from; None on the worker
     used: set[str] = field(default_factory=set)         # "program dbt", "module pandas"
-    resolved: set[str] = field(default_factory=set)     # those the task's packages provide
-    problems: dict[str, str] = field(default_factory=dict)   # same keys: why they are not
+    resolved: dict[str, str] = field(default_factory=dict)   # those provided: by what
+    problems: dict[str, str] = field(default_factory=dict)   # those not: why
 
 
 def task_run(facts: FlowFacts, task: Task, provided: Iterable[str] = ()) -> TaskRun:
@@ -210,7 +210,7 @@ def _judge_program(run: TaskRun, placements: list[Placement], program: str,
         return   # the image's or the worker's: not the task's to judge
     for placement, _ in providers:
         if placement.on_path if folder is None else placement.bin_dir == folder:
-            run.resolved.add(key)
+            run.resolved[key] = placement.origin
             return
     placement, distribution = providers[0]
     if placement.bin_dir and folder is None:
@@ -229,8 +229,9 @@ def _judge_module(run: TaskRun, placements: list[Placement], module: str) -> Non
     providers = [placement for placement in placements if placement.provides_module(module)]
     if not providers:
         return
-    if any(placement.importable for placement in providers):
-        run.resolved.add(key)
+    importable = [placement for placement in providers if placement.importable]
+    if importable:
+        run.resolved[key] = importable[0].origin
         return
     placement = providers[0]
     folder = (placement.bin_dir or "").removesuffix("/bin")
@@ -241,8 +242,8 @@ def _judge_module(run: TaskRun, placements: list[Placement], module: str) -> Non
 def lost_since(before: TaskRun, after: TaskRun) -> list[str]:
     """What the task still uses that resolved before and does not after, each with why."""
     lost = []
-    for key in sorted(before.resolved & after.used - after.resolved):
+    for key in sorted(before.resolved.keys() & after.used - after.resolved.keys()):
         what = key.split(" ", 1)[1]
-        lost.append(after.problems.get(key) or f"nothing the task installs provides "
-                                                 f"'{what}' any more")
+        lost.append(after.problems.get(key) or f"'{what}' came from {before.resolved[key]}, "
+                                                 "which the task no longer has")
     return lost

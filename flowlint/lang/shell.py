@@ -65,7 +65,7 @@ _PARAMETER_START = frozenset("{(@*#?$!-_" + "abcdefghijklmnopqrstuvwxyzABCDEFGHI
 
 def _expands(raw: str) -> bool:
     """Whether the shell would expand part of a raw word: `$NAME`, `${..}`, `$(..)` or `..`
-    outside single quotes, or a glob character outside any quotes. Pebble is rendered by
+    outside single quotes, or a `*` or `?` outside any quotes. Pebble is rendered by
     Kestra before the shell runs, so it counts as text the flow states."""
     for opening, closing in _PEBBLE.items():
         raw = re.sub(re.escape(opening) + ".*?" + re.escape(closing), "", raw, flags=re.S)
@@ -82,8 +82,8 @@ def _expands(raw: str) -> bool:
             return True
         elif char in "'\"":
             quote = "" if quote == char else (quote or char)
-        elif not quote and char in "*?[":
-            return True
+        elif not quote and char in "*?":
+            return True   # `[...]` stays: sh keeps a pattern that matches no file, `x[extra]`
         i += 1
     return False
 

@@ -9,9 +9,10 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 from flowlint.findings import Edit, Fix, FixRefused, require
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Task
+from flowlint.kestra.images import docker_options_key
 from flowlint.lang.image_reference import image_reference_problem
 from flowlint.remedies import script_edits
-from flowlint.remedies.command_edits import rewrite_installs
+from flowlint.remedies.command_edits import remove_property, rewrite_installs
 from flowlint.remedies.fix_context import TaskFixContext
 from flowlint.remedies.install_args import moved_distributions, require_plain_packages
 from flowlint.remedies.task_edits import (
@@ -80,21 +81,49 @@ def plan(ctx: TaskFixContext) -> Fix:
 
 
 def _image_edits(ctx: TaskFixContext, image: str) -> list[Edit]:
+    """The image set where it takes effect: in the task's Docker options when it writes them
+    (they win over containerImage, docs/kestra.md §2), else in containerImage (`docker:`
+    before 0.18). Kestra 2.0 has no `docker`: the block goes, and its pullPolicy moves to a
+    Docker taskRunner."""
     task = ctx.task
-    docker = own_entry(task, "docker")
-    # Kestra 2.0 removed `docker`: from there on the image is always containerImage.
-    keeps_docker = docker is not None and own_entry(task, "containerImage") is None \
-        and ctx.target < (2, 0)
-    if ctx.target < (0, 18) or keeps_docker:
-        if docker is None:
-            return [append_properties(ctx.source, task, {"docker": {"image": image}}, ctx.style)]
-        require(isinstance(docker[1], MappingNode), "`docker` is not a mapping")
-        if get(docker[1], "image") is None:
-            return [set_mapping_key(ctx.source, docker[1], "image", image, ctx.style)]
-        return [_replace_in_mapping(ctx, docker[1], "image", image)]
+    key = docker_options_key(task)
+    block = own_entry(task, key) if key else None
+    require(key is None or block is not None, f"`{key}` of '{task.id}' comes from "
+            "pluginDefaults; set the image there")
+    if block is not None and key == "docker" and ctx.target >= (2, 0):
+        return _drop_docker_block(ctx, block[1], image)
+    if block is not None:
+        if get(block[1], "image") is None:
+            return [set_mapping_key(ctx.source, block[1], "image", image, ctx.style)]
+        return [_replace_in_mapping(ctx, block[1], "image", image)]
+    if ctx.target < (0, 18):
+        return [append_properties(ctx.source, task, {"docker": {"image": image}}, ctx.style)]
     if own_entry(task, "containerImage") is not None:
         return [replace_value(ctx.source, task, "containerImage", image, ctx.style)]
     return [append_properties(ctx.source, task, {"containerImage": image}, ctx.style)]
+
+
+def _drop_docker_block(ctx: TaskFixContext, block: MappingNode, image: str) -> list[Edit]:
+    """Kestra 2.0 reads no `docker` block: it goes, the image goes to containerImage and the
+    runner's settings to a Docker taskRunner (IF_NOT_PRESENT: the image is built and pushed
+    once). Options with no taskRunner counterpart are left to the user."""
+    task = ctx.task
+    keys = sorted(key.value for key, _ in block.value if isinstance(key, ScalarNode))
+    require(set(keys) <= {"image", "pullPolicy"}, f"the `docker` options of '{task.id}' "
+            f"({', '.join(keys)}) have no place in a Kestra 2.0 flow: move them to its "
+            "taskRunner by hand, then run the fix again")
+    runner = own_entry(task, "taskRunner")
+    edits = [remove_property(ctx.source, task, "docker")]
+    if own_entry(task, "containerImage") is not None:
+        edits.append(replace_value(ctx.source, task, "containerImage", image, ctx.style))
+        added: dict[str, object] = {}
+    else:
+        added = {"containerImage": image}
+    if runner is None:
+        added["taskRunner"] = {"type": plugin_types.DOCKER_RUNNER, "pullPolicy": "IF_NOT_PRESENT"}
+    if added:
+        edits.append(append_properties(ctx.source, task, added, ctx.style))
+    return edits
 
 
 def _replace_in_mapping(ctx: TaskFixContext, mapping: MappingNode, key: str, value: str) -> Edit:
@@ -104,16 +133,26 @@ def _replace_in_mapping(ctx: TaskFixContext, mapping: MappingNode, key: str, val
 
 
 def _pull_policy_edits(ctx: TaskFixContext) -> list[Edit]:
-    """IF_NOT_PRESENT where a Docker taskRunner is written, so the image is not re-pulled."""
-    runner = own_entry(ctx.task, "taskRunner")
-    if runner is None or not isinstance(runner[1], MappingNode):
+    """IF_NOT_PRESENT where the Docker runner's settings are written, so the image is not
+    re-pulled: in the Docker options when the task writes them, else in its taskRunner."""
+    key = docker_options_key(ctx.task)
+    settings = own_entry(ctx.task, key) if key else own_entry(ctx.task, "taskRunner")
+    if settings is None or not isinstance(settings[1], MappingNode):
         return []
-    runner_type = get_text(runner[1], "type") or ""
-    if plugin_types.runner_of_type(runner_type) != "docker":
-        return []
-    policy = get(runner[1], "pullPolicy")
+    if key is None:
+        runner_type = get_text(settings[1], "type") or ""
+        if plugin_types.runner_of_type(runner_type) != "docker":
+            return []
+    elif ctx.target >= (2, 0) and key == "docker":
+        # The block goes (_drop_docker_block): the taskRunner it leaves holds the policy.
+        runner = own_entry(ctx.task, "taskRunner")
+        if runner is None or not isinstance(runner[1], MappingNode):
+            return []
+        settings = runner
+    policy = get(settings[1], "pullPolicy")
     if policy is None:
-        return [set_mapping_key(ctx.source, runner[1], "pullPolicy", "IF_NOT_PRESENT", ctx.style)]
-    if get_text(runner[1], "pullPolicy") == "ALWAYS":
-        return [_replace_in_mapping(ctx, runner[1], "pullPolicy", "IF_NOT_PRESENT")]
+        return [set_mapping_key(ctx.source, settings[1], "pullPolicy", "IF_NOT_PRESENT",
+                                ctx.style)]
+    if get_text(settings[1], "pullPolicy") == "ALWAYS":
+        return [_replace_in_mapping(ctx, settings[1], "pullPolicy", "IF_NOT_PRESENT")]
     return []

@@ -80,6 +80,9 @@ def require_plain_packages(installs: Sequence[InstallSite], strategy: str,
         require(allow_index or not index, f"{quoted} uses index options ({', '.join(index)})")
         require(not any("{{" in spec or "{%" in spec for spec in install.packages),
                 f"{quoted} takes its packages from a Pebble expression")
+        require(not any(word.expands for word in install.command.words[1:]),
+                f"{quoted} takes part of its arguments from the shell at run time ($...), "
+                "which a package list cannot")
 
 
 def kept_options(installs: Sequence[InstallSite]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flowlint.findings import WORKER, Edit, Fix, require
 from flowlint.kestra import plugin_types
+from flowlint.lang.distributions import image_distributions
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import remove_property, rewrite_installs
 from flowlint.remedies.fix_context import TaskFixContext
@@ -28,6 +29,11 @@ def plan(ctx: TaskFixContext) -> Fix:
         require(not left, f"'{task.id}' also runs {', '.join(repr(text) for text in left)}, "
                 "which would then run on the worker at every execution: fix those installs "
                 "(FL001) with --strategy process-runner first")
+    if ctx.runner.starts_container:
+        image = ctx.facts.image(task).reference or "?"
+        require(image_distributions(image) is not None, f"'{task.id}' runs in image '{image}', "
+                "which may hold packages and programs the worker lacks, and flowlint cannot "
+                "tell which: install them on the worker by hand, or use another strategy")
     # The packages must be listed where they move to (an image, the server's start).
     require_plain_packages(ctx.all_installs, NAME, allow_index=True)
     edits = rewrite_installs(ctx.source, task, {located: None for located in ctx.installs},

@@ -63,6 +63,9 @@ def plan(ctx: TaskFixContext) -> Fix:
                 f"{located.install.tool}; {NAME} rewrites pip and uv pip installs only")
         require(not located.install.editables, f"'{located.text}' installs in editable mode")
     folder = "venv" if ctx.options.cache_layout == "venv" else "deps"
+    changed = _folder_change(ctx)
+    require(changed is None, f"'{changed}' runs before the install, which would then create "
+            f"{folder}/ in another folder than the one the cache and PYTHONPATH name")
     require(len(ctx.installs) < 2 or not any(located.install.command.assignments
                                                for located in ctx.installs),
             "an install sets environment variables for itself; merging it with the task's "
@@ -109,6 +112,20 @@ def _cached_install(ctx: TaskFixContext, folder: str) -> CachedInstall:
         else "pip install"
     return CachedInstall(folder, program, tuple(arguments), files,
                          _runs_programs_of(ctx, packages_of(installs)))
+
+
+def _folder_change(ctx: TaskFixContext) -> str | None:
+    """A `cd` (or `pushd`) that runs before the first install, in the same shell."""
+    first = ctx.installs[0].install.command if ctx.installs else None
+    for command in command_texts(ctx.task):
+        for simple in shell.split_commands(command.node.value):
+            if simple == first:
+                return None
+            if simple.words and simple.words[0].text in ("cd", "pushd"):
+                return " ".join(word.text for word in simple.words)
+        if first is None and command.field != "beforeCommands":
+            break   # a script's install runs after beforeCommands only
+    return None
 
 
 def _runs_programs_of(ctx: TaskFixContext, packages: list[str]) -> bool:

@@ -250,6 +250,11 @@ def fix(request: FixRequest) -> Fix:
     require(request.options.strategy in ("auto", FIX_NAME), f"FL009 is fixed by the {FIX_NAME} "
             f"strategy only (--strategy {FIX_NAME} or auto, with --image)")
     found = list(request.details(PackageInstall))
+    for item in found:
+        require(not _installs_the_project(item), f"'{item.text}' installs the project's own "
+                "dependencies from its manifest or lockfile in the working directory, which an "
+                "image built ahead of the run cannot hold; cache node_modules/** in a "
+                "WorkingDirectory instead")
     planned = custom_image.plan(install_context(request))
     commands = {item.located: None for item in found if item.located is not None}
     commands.update(dict.fromkeys(_index_refreshes(request.facts.source, commands)))
@@ -262,6 +267,14 @@ def fix(request: FixRequest) -> Fix:
         edits.extend(_cut_calls(flow.source, task, calls, style))
     return Fix(planned.title, tuple(edits), safe=False, scope=planned.scope,
                runs_in=planned.runs_in)
+
+
+def _installs_the_project(item: PackageInstall) -> bool:
+    """`npm ci`, `npm install`, `pnpm install --frozen-lockfile`, `yarn`: no package named,
+    so the manifest (package.json) and lockfile of the working directory say what to install."""
+    install = item.located.install if item.located else None
+    return install is not None and item.ecosystem == "node" and not install.packages \
+        and not install.local_paths and not install.urls
 
 
 def _index_refreshes(source: Source, cut: dict[LocatedInstall, None]) -> list[LocatedInstall]:
