@@ -27,6 +27,12 @@ class TaskImage:
         return self.setting == "" and self.reference is not None
 
 
+def pinned(reference: str) -> bool:
+    """Whether an image reference names one image for good (a digest): any tag may move, and
+    a worker that pulls only when absent keeps its first copy of a moving tag."""
+    return "@sha256:" in reference
+
+
 def default_image(task: Task, target_version: tuple[int, int]) -> str | None:
     """The image Kestra runs a script task in when none is set."""
     kind = task.script_kind

@@ -16,7 +16,7 @@ from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Edit, Finding, Fix, Span, require
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Property, Task
-from flowlint.kestra.images import docker_options_key, task_image
+from flowlint.kestra.images import docker_options_key, pinned, task_image
 from flowlint.source import Source
 from flowlint.yamlnodes import get, get_text, node_span, scalar_text
 
@@ -180,10 +180,15 @@ def fix(request: FixRequest) -> Fix:
     else:
         edit = _add_settings(flow, task, problem, style)
     image = image_of(flow, task) or ""
-    moving = ":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest")
-    return Fix(f"set pullPolicy {POLICY}", (edit,),
-           safe=not problem.explicit and not moving,
-           scope=frozenset({task.id}))
+    # Unsafe when someone wrote ALWAYS, when the tag may move (the worker keeps its first
+    # copy), and when the fix writes the runner itself: that overrides a runner the namespace
+    # or the server may set for the task, which the flow cannot show.
+    safe = not problem.explicit and pinned(image) and problem.holder is not None
+    title = f"set pullPolicy {POLICY}"
+    if problem.holder is None:
+        title += " in a Docker taskRunner written on the task (it overrides a namespace " \
+                 "or server default runner)"
+    return Fix(title, (edit,), safe=safe, scope=frozenset({task.id}))
 
 
 def _set_policy(source: Source, problem: PullProblem, style: Style) -> Edit:
