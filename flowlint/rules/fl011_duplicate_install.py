@@ -1,8 +1,10 @@
 """FL011: the same Python package installed by several tasks of one flow.
 
 Counted: the task's own Python installs that run at every execution (the FL001/FL004 kind:
-not kept by a WorkingDirectory cache) and its own `dependencies` list. Installs written in
-pluginDefaults are already shared and do not count.
+not kept by a WorkingDirectory cache). A `dependencies` list does not count: Kestra installs it
+once and keeps it in its internal storage, keyed by the list and the Python version
+(docs/kestra.md §6), so no execution installs it again. Installs written in pluginDefaults
+are already shared and do not count.
 """
 
 from __future__ import annotations
@@ -10,15 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from ruamel.yaml.nodes import SequenceNode
 
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Finding, Span
-from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Task
 from flowlint.lang.requirements import requirement_name
-from flowlint.source import Source
-from flowlint.yamlnodes import node_span, scalar_text
 
 CODE = "FL011"
 NAME = "duplicate-install"
@@ -68,7 +66,7 @@ def _branch(task: Task, parent: Task) -> str:
 
 
 def installed_packages(facts: FlowFacts) -> Iterator[Installed]:
-    """Per task, in flow order: the packages of its installs, then of its dependencies."""
+    """Per task, in flow order: the packages of its per-execution installs."""
     commands: dict[int, list[Installed]] = {}
     for found in facts.python_installs:
         located = found.located
@@ -83,21 +81,6 @@ def installed_packages(facts: FlowFacts) -> Iterator[Installed]:
                               located.command.field))
     for task in facts.tasks:
         yield from commands.get(id(task), [])
-        yield from _dependencies(facts.source, task)
-
-
-def _dependencies(source: Source, task: Task) -> Iterator[Installed]:
-    if plugin_types.is_legacy_script(task.type):
-        return
-    prop = task.properties.get("dependencies")
-    if prop is None or prop.origin != "task" or not isinstance(prop.node, SequenceNode):
-        return
-    for item in prop.node.value:
-        text = scalar_text(item)
-        name = requirement_name(text.strip()) if text else None
-        if name and name != "pip":
-            yield Installed(task, name, node_span(source, item), text.strip(),
-                            "dependencies")
 
 
 def _finding(flow: Flow, shared: list[Installed], earlier: dict[str, list[Task]]) -> Finding:
