@@ -8,7 +8,7 @@ block must be `flowlint check examples/`. Each command of the block is run here,
 repository root as a user runs it after the first install command, and its output must equal
 the text in the README exactly, so the README cannot drift from what flowlint prints. After a
 change to flowlint's messages or to examples/, regenerate the block with the commands it shows
-(`flowlint check examples/ 2>&1`). A diff in the block has context lines that are a single
+(`python tests/readme_transcript.py`). A diff in the block has context lines that are a single
 space: keep them (an editor that strips trailing whitespace breaks the comparison).
 
 Output does not depend on the terminal: flowlint writes no colours and wraps nothing. The

@@ -30,7 +30,7 @@ from flowlint.source import SourceError, decode
 from flowlint.yamlnodes import string_list
 
 # The rules whose findings are installs to bake into an image or install on the worker.
-IMAGE_RULES = frozenset({"FL001", "FL002", "FL003"})
+IMAGE_RULES = frozenset({"FL001", "FL002", "FL003", "FL005"})
 SERVER_RULES = IMAGE_RULES | {"FL004"}
 
 CONDA_TOOLS = frozenset({"conda", "mamba", "micromamba"})
@@ -160,6 +160,8 @@ def _flow_requests(facts: FlowFacts, findings: list[Finding], every_runner: bool
     for finding in findings:
         detail = finding.detail
         if isinstance(detail, TaskInstall):
+            if not (every_runner or detail.runner.starts_container):
+                continue   # an image serves the tasks that run in a container
             installs.setdefault(id(detail.task), []).append((detail.located.install,
                                                              detail.located.text))
         elif isinstance(detail, Task):   # FL002: the legacy task and its `requirements`

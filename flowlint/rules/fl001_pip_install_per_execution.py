@@ -23,8 +23,8 @@ FIXED_BY_STRATEGIES = True
 def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Finding]:
     installers = parameters.get("installers", PYTHON_INSTALLERS)
     for found in facts.python_installs_by(installers):  # type: ignore[arg-type]
-        if not found.runner.starts_container or found.cached:
-            continue
+        if not found.runner.starts_container or found.task.working_directory is not None:
+            continue   # inside a WorkingDirectory, its cache decides: FL005
         yield found.finding(
             CODE,
             f"{found.located.install.tool} install in {found.where} runs on every "

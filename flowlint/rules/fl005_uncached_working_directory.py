@@ -3,8 +3,8 @@
 A WorkingDirectory around an install is usually there to cache it. When the cache is missing,
 misses the install's folder, or the install writes outside the working directory (the system
 site-packages, an absolute path), the WorkingDirectory caches nothing and the install runs at
-every execution. FL001 and FL004 report the per-execution install on their runners; FL005
-reports the WorkingDirectory that fails to cache it, on any runner, and says what to cache.
+every execution. Inside a WorkingDirectory this rule alone reports the install (FL001 and FL004
+leave it), on any runner, and says what to cache.
 """
 
 from __future__ import annotations
@@ -51,7 +51,17 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
             CODE,
             f"{found.located.install.tool} install in {found.where} of "
             f"'{found.task.id}' is not cached by WorkingDirectory "
-            f"'{_working_directory(found).id}' ({problem}): '{found.located.text}'; {remedy}")
+            f"'{_working_directory(found).id}' ({problem}), so it runs at every execution "
+            f"({_runs_on(found)}): '{found.located.text}'; {remedy}")
+
+
+def _runs_on(found: TaskInstall) -> str:
+    runner = found.runner
+    if runner.starts_container:
+        return f"{runner.describe()}, a fresh container each run"
+    if runner.kind == "process":
+        return f"{runner.describe()}, on the worker host"
+    return runner.describe()
 
 
 def _working_directory(found: TaskInstall) -> Task:
@@ -78,16 +88,17 @@ def problem_and_remedy(item: TaskInstall) -> tuple[str, str]:
 
 
 def fix(request: FixRequest) -> Fix:
+    """Cache the folder the installs write to; installs no cache can keep (the system
+    site-packages, a folder outside the working directory), or a strategy asked for by name,
+    go through the install strategies, as FL001's do."""
     # Fixing code loads when a fix is planned: checking a clean flow never imports it.
+    from flowlint.remedies.strategies import install_context, plan_with_strategy
     from flowlint.remedies.working_dir_cache import extend_cache
 
     found = list(request.details(TaskInstall))
     task = request.task
-    for item in found:
-        if item.folder is None:
-            problem, remedy = problem_and_remedy(item)
-            require(False, f"'{item.located.text}': {problem}, where no cache can keep "
-                    f"it; {remedy}")
+    if request.options.strategy != "auto" or any(item.folder is None for item in found):
+        return plan_with_strategy(install_context(request, [item.located for item in found]))
     folders = sorted({item.folder for item in found if item.folder})
     require(len(folders) == 1, f"'{task.id}' installs into several folders "
             f"({', '.join(folders)}); extend the cache by hand")
