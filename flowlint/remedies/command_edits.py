@@ -109,9 +109,24 @@ def _new_value(value: str, changes: list[tuple[LocatedInstall, Replacement]]) ->
             # Replace the words only: assignments, sudo and redirects around them stay.
             words = located.install.command.words
             spans.append((words[0].start, words[-1].end, new_text))
-    for start, end, text in sorted(spans, reverse=True):
+    for start, end, text in reversed(_merged(spans)):
         value = value[:start] + text + value[end:]
     return value
+
+
+def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The spans in order, cuts that overlap joined into one (cutting `a && b && c` whole
+    takes each command with a joint it shares with the next); a rewrite may not overlap."""
+    merged: list[tuple[int, int, str]] = []
+    for start, end, text in sorted(spans):
+        if merged and start < merged[-1][1]:
+            last_start, last_end, last_text = merged[-1]
+            if text or last_text:
+                raise FixRefused("two changes of one command line overlap")
+            merged[-1] = (last_start, max(last_end, end), "")
+        else:
+            merged.append((start, end, text))
+    return merged
 
 
 def _guarded_span(value: str, command: shell.SimpleCommand,

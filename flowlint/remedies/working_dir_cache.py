@@ -70,6 +70,11 @@ def plan(ctx: TaskFixContext) -> Fix:
                                                for located in ctx.installs),
             "an install sets environment variables for itself; merging it with the task's "
             "other installs would give them those too")
+    if len(ctx.installs) > 1:
+        first = ctx.installs[0].install.command
+        require(first.separator_before in ("", ";", "\n") and not first.nested,
+                f"'{ctx.installs[0].text}' runs only under a condition: the task's other "
+                "installs, merged into it, would run under it too")
     replacements: dict = {located: None for located in ctx.installs}
     stamped = _stamped_install(ctx, folder)
     if stamped is not None:
@@ -105,13 +110,26 @@ def plan(ctx: TaskFixContext) -> Fix:
 def _cached_install(ctx: TaskFixContext, folder: str) -> CachedInstall:
     installs = ctx.all_installs
     arguments = kept_options(installs) + _sources(installs)
-    arguments += [_shell_word(spec) for spec in packages_of(installs)]
+    as_written = _expanding_words(ctx)
+    arguments += [as_written.get(spec) or _shell_word(spec) for spec in packages_of(installs)]
     files = tuple(path for site in installs for path in site.install.requirement_files)
     first = installs[0].install
     program = program_words(first) if UNKNOWN not in first.command.words[0].text \
         else "pip install"
     return CachedInstall(folder, program, tuple(arguments), files,
                          _runs_programs_of(ctx, packages_of(installs)))
+
+
+def _expanding_words(ctx: TaskFixContext) -> dict[str, str]:
+    """Requirement -> its word as written, for the words the shell expands (`"pkg==$VER"`):
+    they stay as written, to be expanded by the same shell as before."""
+    found = {}
+    for located in ctx.installs:
+        value = located.command.node.value
+        for word in located.install.command.words:
+            if word.expands:
+                found[word.text] = value[word.start:word.end]
+    return found
 
 
 def _folder_change(ctx: TaskFixContext) -> str | None:
