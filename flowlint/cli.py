@@ -240,17 +240,20 @@ def _reading_options(command: Callable[..., None]) -> Callable[..., None]:
 @main_group.command("image")
 @_reading_options
 @click.option("--output", "-o", "output", required=True, type=click.Path(file_okay=False),
-              help="Folder to write one build context per base image into.")
-def image_command(paths: tuple[str, ...], output: str, exclude: tuple[str, ...],
-                  target_version: str | None, config_path: str | None, isolated: bool) -> None:
+              help="Folder to write one build context per image name into.")
+@click.option("--image", help="Image name template, as for `check --fix --strategy "
+              "custom-image` ({namespace} {flow} {task}) [default: fix.image of the config].")
+def image_command(paths: tuple[str, ...], output: str, image: str | None,
+                  exclude: tuple[str, ...], target_version: str | None,
+                  config_path: str | None, isolated: bool) -> None:
     """Write Dockerfiles and requirements.txt with the packages tasks install per run."""
     from flowlint.remedy_files.image_contexts import (
         ContextWriteError,
         build_image_contexts,
     )
 
-    settings = _settings_resolver(CommandLine(target_version=target_version), config_path,
-                                  isolated)
+    settings = _settings_resolver(CommandLine(target_version=target_version, image=image),
+                                  config_path, isolated)
     plan = build_image_contexts(paths or (".",), excludes=exclude, file_settings=settings)
     for problem in plan.problems:
         click.echo(f"flowlint: {problem}", err=True)
@@ -262,7 +265,7 @@ def image_command(paths: tuple[str, ...], output: str, exclude: tuple[str, ...],
     for path in written:
         click.echo(path)
     if not plan.contexts:
-        click.echo("no per-execution Python installs found: nothing to bake", err=True)
+        click.echo("no per-execution installs found to bake into an image", err=True)
 
 
 @main_group.command("server-requirements")

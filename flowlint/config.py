@@ -94,10 +94,16 @@ class Config:
 
 
 def _glob_matches(pattern: str, relative: PurePosixPath) -> bool:
-    """fnmatch on the path or one of its folders, where `**/` may also match no folder."""
+    """fnmatch on the path or one of its folders, where `**/` may also match no folder. A
+    pattern of one name (`legacy`, `*.draft.yaml`) matches that file or folder name at any
+    depth, as in ruff and .gitignore; a leading `/` anchors it to the config's folder."""
+    pattern = pattern.strip().rstrip("/")
+    if "/" not in pattern:
+        return any(fnmatch.fnmatch(part, pattern) for part in relative.parts)
+    pattern = pattern.removeprefix("/")
     candidates = [relative.as_posix(), *(parent.as_posix() for parent in relative.parents
                                          if parent.parts)]
-    patterns = _zero_folder_variants(pattern.strip().rstrip("/"))
+    patterns = _zero_folder_variants(pattern)
     return any(fnmatch.fnmatch(candidate, variant)
                for variant in patterns for candidate in candidates)
 

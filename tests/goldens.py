@@ -26,7 +26,7 @@ FIXED_RULES = {
     code: STRATEGIES if getattr(rule_module(code), "FIXED_BY_STRATEGIES", False) else (DEFAULT,)
     for code in module_names() if hasattr(rule_module(code), "fix")
 }
-IMAGE = "registry.example.com/{namespace}/{flow}:1.0"
+IMAGE = "registry.example.com/{namespace}/{flow}-{task}:1.0"
 
 
 def settings_for(strategy: str) -> Settings:

@@ -45,6 +45,10 @@ INSTRUCTIONS = frozenset({
 })
 INDEX_OPTIONS = ("--index-url", "--extra-index-url", "--find-links", "--trusted-host")
 DIGEST = "sha256:" + "0123456789abcdef" * 4
+# No {namespace}, {flow} or {task}: every task gets this one name, so hostile ids reach the
+# Dockerfile's comments rather than the name (where image_name_for refuses them).
+IMAGE = "registry.example.com/team/etl:1"
+CONTEXT = "registry.example.com-team-etl-1"
 
 
 def flow_text(*, namespace: str = "company.team", flow: str = "etl", task: str = "extract",
@@ -73,10 +77,11 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-def run_image(paths: list[Path], output: Path,
-              capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, str], str]:
-    """`flowlint image PATHS --output OUTPUT`: exit code, generated files, stderr."""
-    code = main(["image", *map(str, paths), "--output", str(output)])
+def run_image(paths: list[Path], output: Path, capsys: pytest.CaptureFixture[str],
+              image: str = IMAGE) -> tuple[int, dict[str, str], str]:
+    """`flowlint image PATHS --output OUTPUT --image IMAGE`: exit code, generated files,
+    stderr."""
+    code = main(["image", *map(str, paths), "--output", str(output), "--image", image])
     err = capsys.readouterr().err
     files = {str(path.relative_to(output)): path.read_text(encoding="utf-8")
              for path in sorted(output.rglob("*")) if path.is_file()} if output.exists() else {}
@@ -172,10 +177,10 @@ def test_an_image_with_a_second_instruction_is_refused(tmp_path: Path, brk: str,
     code, files, err = run_image([evil, honest], tmp_path / "out", capsys)
 
     assert code == 0
-    assert sorted(files) == ["python-3.12-slim/Dockerfile", "python-3.12-slim/requirements.txt"]
-    assert_dockerfile_is_safe(files["python-3.12-slim/Dockerfile"])
-    assert files["python-3.12-slim/requirements.txt"] == "requests\n"
-    assert "evil.yaml" not in files["python-3.12-slim/Dockerfile"]
+    assert sorted(files) == [f"{CONTEXT}/Dockerfile", f"{CONTEXT}/requirements.txt"]
+    assert_dockerfile_is_safe(files[f"{CONTEXT}/Dockerfile"])
+    assert files[f"{CONTEXT}/requirements.txt"] == "requests\n"
+    assert "evil.yaml" not in files[f"{CONTEXT}/Dockerfile"]
     [problem] = [line for line in err.splitlines() if "evil.yaml" in line]
     assert f"{evil}: company.team/etl task 'extract': containerImage" in problem
     assert f"is not an image reference: it contains {brk[0]!r}" in problem
@@ -207,11 +212,11 @@ def test_ids_with_line_breaks_stay_inside_the_comment(tmp_path: Path, field: str
     code, files, err = run_image([flow], tmp_path / "out", capsys)
 
     assert code == 0
-    dockerfile = files["python-3.12-slim/Dockerfile"]
+    dockerfile = files[f"{CONTEXT}/Dockerfile"]
     assert_dockerfile_is_safe(dockerfile)
     escaped = repr(brk)[1:-1]
     assert f"{escaped}{EVIL_RUN}" in dockerfile   # visible, on a comment line
-    assert files["python-3.12-slim/requirements.txt"] == "pandas\n"
+    assert files[f"{CONTEXT}/requirements.txt"] == "pandas\n"
 
 
 def test_a_file_name_with_a_line_break_stays_inside_the_comments(tmp_path: Path,
@@ -220,7 +225,7 @@ def test_a_file_name_with_a_line_break_stays_inside_the_comments(tmp_path: Path,
     code, files, err = run_image([flow.parent], tmp_path / "out", capsys)
 
     assert code == 0
-    dockerfile = files["python-3.12-slim/Dockerfile"]
+    dockerfile = files[f"{CONTEXT}/Dockerfile"]
     assert_dockerfile_is_safe(dockerfile)
     shell_line = next(line for line in dockerfile.splitlines() if "flowlint check" in line)
     assert shell_line.startswith("#") and "a\\nRUN curl" in shell_line
@@ -228,12 +233,12 @@ def test_a_file_name_with_a_line_break_stays_inside_the_comments(tmp_path: Path,
 
 
 def test_a_conflict_comment_in_requirements_stays_one_line(tmp_path: Path, capsys) -> None:
-    one = write(tmp_path / "flows", "a.yaml", flow_text(command="pip install pandas==2.2"))
-    two = write(tmp_path / "flows", "b.yaml",
-                flow_text(flow=f"report\n{EVIL_INDEX}", command="pip install pandas==2.1"))
-    code, files, err = run_image([one, two], tmp_path / "out", capsys)
+    flow = write(tmp_path / "flows", "b.yaml",
+                 flow_text(flow=f"report\n{EVIL_INDEX}",
+                           command="pip install pandas==2.2 && pip install pandas==2.1"))
+    code, files, err = run_image([flow], tmp_path / "out", capsys)
 
-    text = files["python-3.12-slim/requirements.txt"]
+    text = files[f"{CONTEXT}/requirements.txt"]
     assert_requirements_are_safe(text)
     assert text.splitlines()[0].startswith("# conflict: 'pandas==2.1' is wanted by")
     assert f"company.team/report\\n{EVIL_INDEX} task 'extract'" in text
@@ -315,8 +320,8 @@ def test_injected_legacy_requirement_lines_are_refused(tmp_path: Path, line: str
     flow = write(tmp_path / "flows", "a.yaml", flow_text(legacy=["requests", line]))
     code, files, err = run_image([flow], tmp_path / "out", capsys)
 
-    assert files["python-3.12-slim/requirements.txt"] == "requests\n"
-    assert_dockerfile_is_safe(files["python-3.12-slim/Dockerfile"])
+    assert files[f"{CONTEXT}/requirements.txt"] == "requests\n"
+    assert_dockerfile_is_safe(files[f"{CONTEXT}/Dockerfile"])
     refusal = next(line for line in err.splitlines() if "evil" in line)
     assert f"{flow}: company.team/etl task 'extract': requirements line" in refusal
     assert why in refusal and refusal.isprintable()
@@ -337,7 +342,8 @@ def test_honest_values_still_work(tmp_path: Path, capsys) -> None:
     two = write(tmp_path / "flows", "b.yaml",
                 flow_text(flow="report", image="localhost:5000/a/b", legacy=[
                     "pandas==2.2", "--extra-index-url https://mirror.example/simple"]))
-    code, files, err = run_image([one, two], tmp_path / "out", capsys)
+    code, files, err = run_image([one, two], tmp_path / "out", capsys,
+                                 image="registry.example.com/{flow}:1")
 
     assert code == 0 and err == ""
     assert len(files) == 4
@@ -348,9 +354,9 @@ def test_honest_values_still_work(tmp_path: Path, capsys) -> None:
             assert_dockerfile_is_safe(text)
         else:
             assert_requirements_are_safe(text)
-    [digest_folder] = [name for name in dockerfiles if name.startswith("ghcr")]
+    digest_folder = "registry.example.com-etl-1"
     assert f"FROM {digest_image}\n" in dockerfiles[digest_folder]
-    assert "FROM localhost:5000/a/b\n" in dockerfiles["localhost-5000-a-b"]
+    assert "FROM localhost:5000/a/b\n" in dockerfiles["registry.example.com-report-1"]
     assert files[f"{digest_folder}/requirements.txt"] == (
         "--find-links https://wheels.example/links/\n"
         "--index-url https://pypi.example/simple\n"
@@ -359,7 +365,7 @@ def test_honest_values_still_work(tmp_path: Path, capsys) -> None:
         "pkg @ https://files.example/pkg-1.0-py3-none-any.whl\n"
         "requests[socks]>=2.31\n"
         "git+https://github.com/org/repo.git@v1.2#egg=repo\n")
-    assert files["localhost-5000-a-b/requirements.txt"] == (
+    assert files["registry.example.com-report-1/requirements.txt"] == (
         "--extra-index-url https://mirror.example/simple\npandas==2.2\n")
 
     code, out, err = run_server([one, two], capsys)
@@ -516,7 +522,7 @@ def test_generated_files_hold_only_what_they_must(image: str | None, namespace: 
                      legacy=["requests", requirement] if legacy else None)
     with tempfile.TemporaryDirectory() as folder:
         path = write(Path(folder), "flow.yaml", text)
-        plan = build_image_contexts([str(path)])
+        plan = build_image_contexts([str(path)], image_template=IMAGE)
         plan.write(str(Path(folder) / "out"))
         for written in sorted((Path(folder) / "out").rglob("*")):
             if written.is_dir():

@@ -178,12 +178,13 @@ def test_github_format_is_chosen_on_github_actions(flow, capsys, monkeypatch) ->
 
 def test_image_command_writes_a_build_context(flow, tmp_path, capsys) -> None:
     out_dir = tmp_path / "build"
-    code, out, _ = run(["image", str(flow), "--output", str(out_dir)], capsys)
+    code, out, _ = run(["image", str(flow), "--output", str(out_dir),
+                        "--image", "reg.example/{flow}:1"], capsys)
     assert code == 0
-    dockerfile = out_dir / "python-3.13-slim" / "Dockerfile"
+    dockerfile = out_dir / "reg.example-etl-1" / "Dockerfile"
     assert str(dockerfile) in out
     assert "FROM python:3.13-slim" in dockerfile.read_text()
-    assert (out_dir / "python-3.13-slim" / "requirements.txt").read_text().split() == [
+    assert (out_dir / "reg.example-etl-1" / "requirements.txt").read_text().split() == [
         "pandas", "requests"]
 
 

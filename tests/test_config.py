@@ -395,8 +395,12 @@ def test_exclude(tmp_path: Path) -> None:
     assert config.is_excluded(tmp_path / "a" / "b" / "x.tmp.yaml")
     assert config.is_excluded(tmp_path / "generated" / "deep" / "x.yaml")
     assert not config.is_excluded(tmp_path / "flows" / "drafts.yaml")
-    assert not config.is_excluded(tmp_path / "flows" / "drafts" / "a.yaml")
+    # One name matches at any depth (ruff, .gitignore); a leading '/' anchors it.
+    assert config.is_excluded(tmp_path / "flows" / "drafts" / "a.yaml")
     assert not config.is_excluded(tmp_path / "x.yaml")
+    anchored = glob_config(tmp_path, exclude=["/drafts"])
+    assert anchored.is_excluded(tmp_path / "drafts" / "a.yaml")
+    assert not anchored.is_excluded(tmp_path / "flows" / "drafts" / "a.yaml")
 
 
 def test_globs_from_a_discovered_file_are_relative_to_its_folder(tmp_path: Path) -> None:

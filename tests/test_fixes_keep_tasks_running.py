@@ -38,7 +38,7 @@ REMOVABLE_PROGRAMS = {".", "source", "deactivate", "pip", "pip3", "uv", "python"
 def _settings(strategy: str) -> Settings:
     return Settings(frozenset(load_catalogue()), (1, 0), {},
                     fix=FixOptions(strategy=strategy,
-                                   image="registry.example.com/{namespace}/{flow}:1.0"))
+                                   image="registry.example.com/{namespace}/{flow}-{task}:1.0"))
 
 
 def _generator():

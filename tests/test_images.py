@@ -1,4 +1,5 @@
-"""`flowlint image`: build contexts gathered from the per-execution installs of flows."""
+"""`flowlint image`: build contexts gathered from the per-execution installs of flows, named
+as the custom-image fix names the tasks' images."""
 
 from __future__ import annotations
 
@@ -50,6 +51,15 @@ tasks:
 """
 
 
+# One image per task, as the fix names it with the same template.
+TEMPLATE = "reg.example/{flow}-{task}:1"
+
+
+def build(paths: list[str], **options) -> object:
+    return build_image_contexts(paths, image_template=options.pop("image_template", TEMPLATE),
+                                **options)
+
+
 def flows(tmp_path: Path, **files: str) -> Path:
     folder = tmp_path / "flows"
     folder.mkdir(exist_ok=True)
@@ -58,34 +68,66 @@ def flows(tmp_path: Path, **files: str) -> Path:
     return folder
 
 
-def test_one_context_per_base_image(tmp_path: Path) -> None:
+def test_one_context_per_image_name(tmp_path: Path) -> None:
     folder = flows(tmp_path, a=PANDAS_PINNED, b=PANDAS_UNPINNED, c=ON_DEFAULT_IMAGE)
-    plan = build_image_contexts([str(folder)])
+    plan = build([str(folder)])
 
     assert plan.problems == []
-    assert list(plan.contexts) == ["python:3.12-slim", "python:3.13-slim"]
-    slim = plan.contexts["python:3.12-slim"]
-    assert slim.directory == "python-3.12-slim"
-    # Unpinned and pinned pandas are no conflict: the pinned one stays; pip itself is skipped.
-    assert slim.requirements == "pandas==2.2\nrequests\n"
-    assert [(ref.flow, ref.task) for ref in slim.tasks] == [("etl", "extract"),
-                                                           ("report", "summarize")]
-    lines = slim.dockerfile.splitlines()
+    assert list(plan.contexts) == ["reg.example/etl-extract:1", "reg.example/plot-draw:1",
+                                   "reg.example/report-summarize:1"]
+    extract = plan.contexts["reg.example/etl-extract:1"]
+    assert extract.directory == "reg.example-etl-extract-1"
+    assert extract.base_image == "python:3.12-slim"
+    assert extract.requirements == "pandas==2.2\nrequests\n"   # pip itself is skipped
+    assert [(ref.flow, ref.task) for ref in extract.tasks] == [("etl", "extract")]
+    lines = extract.dockerfile.splitlines()
     assert "FROM python:3.12-slim" in lines
     assert lines[-2:] == ["COPY requirements.txt /tmp/requirements.txt",
                           "RUN pip install --no-cache-dir -r /tmp/requirements.txt"]
     header = [line for line in lines if line.startswith("#")]
     assert any("company.team/etl task 'extract'" in line for line in header)
-    assert any("company.team/report task 'summarize'" in line for line in header)
+    assert "#   docker build -t reg.example/etl-extract:1 ." in header
     fix_line = next(line for line in header if "flowlint check" in line)
-    assert "--strategy custom-image --image REGISTRY/kestra-python-3.12-slim:1" in fix_line
-    assert "--unsafe-fixes" in fix_line
-    assert fix_line.endswith(f"{folder}/a.yaml {folder}/b.yaml")
+    assert "--unsafe-fixes --strategy custom-image --image 'reg.example/{flow}-{task}:1'" \
+        in fix_line
+    assert fix_line.endswith(f"{folder}/a.yaml")
 
-    default = plan.contexts["python:3.13-slim"]
+    default = plan.contexts["reg.example/plot-draw:1"]
     assert "FROM python:3.13-slim" in default.dockerfile.splitlines()
     assert "Kestra's default image on 1.0" in default.dockerfile
     assert default.requirements == "matplotlib\nnumpy<2\n"
+
+
+def test_one_name_for_tasks_that_need_the_same_image(tmp_path: Path) -> None:
+    twin = PANDAS_PINNED.replace("id: etl", "id: etl_copy")
+    plan = build([str(flows(tmp_path, a=PANDAS_PINNED, b=twin))],
+                 image_template="reg.example/{namespace}/pandas:1")
+    assert plan.problems == []
+    [context] = plan.contexts.values()
+    assert context.image == "reg.example/company.team/pandas:1"
+    assert [ref.flow for ref in context.tasks] == ["etl", "etl_copy"]
+
+
+@pytest.mark.parametrize("other", [
+    PANDAS_UNPINNED,                                              # other packages
+    PANDAS_PINNED.replace("id: etl", "id: other").replace("3.12", "3.11"),   # other base
+])
+def test_a_name_never_covers_two_images(tmp_path: Path, other: str) -> None:
+    plan = build([str(flows(tmp_path, a=PANDAS_PINNED, b=other))],
+                 image_template="reg.example/team:1")
+    assert plan.contexts == {}
+    [problem] = plan.problems
+    assert problem.startswith("image 'reg.example/team:1' would serve tasks that need "
+                              "different images")
+    assert "put {task} in --image" in problem
+
+
+def test_without_a_template_nothing_is_named(tmp_path: Path) -> None:
+    plan = build_image_contexts([str(flows(tmp_path, a=PANDAS_PINNED, b=PANDAS_UNPINNED))])
+    assert plan.contexts == {}
+    [problem] = plan.problems
+    assert problem.startswith("no image name for 2 task(s)")
+    assert "pass --image TEMPLATE" in problem and "fix.image" in problem
 
 
 @pytest.mark.parametrize(("version", "image"), [
@@ -96,43 +138,46 @@ def test_one_context_per_base_image(tmp_path: Path) -> None:
 ])
 def test_default_python_image_follows_the_target_version(tmp_path: Path, version, image) -> None:
     folder = flows(tmp_path, c=ON_DEFAULT_IMAGE)
-    plan = build_image_contexts([str(folder)], target_version=version)
-    assert list(plan.contexts) == [image]
-    assert f"FROM {image}\n" in plan.contexts[image].dockerfile
+    plan = build([str(folder)], target_version=version)
+    [context] = plan.contexts.values()
+    assert f"FROM {image}\n" in context.dockerfile
     flag = "" if version == (1, 0) else f" --target-version {version[0]}.{version[1]}"
-    assert f"--strategy custom-image{flag} --image" in plan.contexts[image].dockerfile
+    assert f"--strategy custom-image{flag} --image" in context.dockerfile
 
 
 def test_conflicting_pins_are_reported_and_the_first_is_kept(tmp_path: Path) -> None:
-    other = PANDAS_UNPINNED.replace("Pandas", "pandas==2.1")
-    folder = flows(tmp_path, a=PANDAS_PINNED, b=other)
-    plan = build_image_contexts([str(folder)])
+    flow = PANDAS_PINNED.replace("pip install --upgrade pip", "pip install pandas==2.1")
+    folder = flows(tmp_path, a=flow)
+    plan = build([str(folder)])
 
     [problem] = plan.problems
     assert "conflicting requirements for 'pandas'" in problem
     assert "'pandas==2.2'" in problem and "'pandas==2.1'" in problem
-    assert "task 'extract'" in problem and "task 'summarize'" in problem
-    assert plan.contexts["python:3.12-slim"].requirements == (
-        "# conflict: 'pandas==2.1' is wanted by "
-        f"{folder}/b.yaml: company.team/report task 'summarize'; keeping 'pandas==2.2'\n"
-        "pandas==2.2\n"
+    assert "task 'extract'" in problem
+    assert plan.contexts["reg.example/etl-extract:1"].requirements == (
+        "# conflict: 'pandas==2.2' is wanted by "
+        f"{folder}/a.yaml: company.team/etl task 'extract'; keeping 'pandas==2.1'\n"
+        "pandas==2.1\n"
         "requests\n")
 
 
 def test_identical_pins_written_differently_are_merged(tmp_path: Path) -> None:
-    other = PANDAS_UNPINNED.replace("Pandas", "'Pandas == 2.2' 'requests[socks]'")
-    plan = build_image_contexts([str(flows(tmp_path, a=PANDAS_PINNED, b=other))])
+    flow = PANDAS_PINNED.replace("pip install --upgrade pip",
+                                 "pip install 'Pandas == 2.2' 'requests[socks]'")
+    plan = build([str(flows(tmp_path, a=flow))])
     assert plan.problems == []
-    assert plan.contexts["python:3.12-slim"].requirements == "pandas==2.2\nrequests[socks]\n"
+    # The first spelling is kept.
+    assert plan.contexts["reg.example/etl-extract:1"].requirements == \
+        "Pandas==2.2\nrequests[socks]\n"
 
 
 def test_what_cannot_be_baked_is_reported_not_written(tmp_path: Path) -> None:
     flow = PANDAS_PINNED.replace(
         "pip install pandas==2.2 requests",
         'pip install pandas==2.2 "{{ inputs.extra }}" -r requirements.txt -e ./lib ./wheels/x.whl')
-    plan = build_image_contexts([str(flows(tmp_path, a=flow))])
+    plan = build([str(flows(tmp_path, a=flow))])
 
-    assert plan.contexts["python:3.12-slim"].requirements == "pandas==2.2\n"
+    assert plan.contexts["reg.example/etl-extract:1"].requirements == "pandas==2.2\n"
     problems = "\n".join(plan.problems)
     assert "'{{ inputs.extra }}' is a Pebble expression" in problems
     assert "reads requirements file 'requirements.txt' (-r): copy its content" in problems
@@ -172,10 +217,10 @@ tasks:
       - pip install --target=deps requests
     script: print(1)
 """
-    plan = build_image_contexts([str(flows(tmp_path, a=flow))])
+    plan = build([str(flows(tmp_path, a=flow))])
     assert plan.problems == []
-    assert list(plan.contexts) == ["python:3.12-slim"]
-    context = plan.contexts["python:3.12-slim"]
+    assert list(plan.contexts) == ["reg.example/cached-in_container:1"]
+    context = plan.contexts["reg.example/cached-in_container:1"]
     assert context.requirements == "requests\n"   # outside the WorkingDirectory: not cached
     assert [ref.task for ref in context.tasks] == ["in_container"]
 
@@ -199,14 +244,14 @@ tasks:
       image: python:3.11
     requirements: [pyarrow]
 """
-    plan = build_image_contexts([str(flows(tmp_path, a=flow))])
-    assert list(plan.contexts) == ["python", "python:3.11"]
-    assert plan.contexts["python"].requirements == (
-        "--extra-index-url https://pypi.example.com/simple\nrequests>=2.31\n")
-    assert plan.contexts["python:3.11"].requirements == "pyarrow\n"
-    assert "(dockerOptions.image)" in plan.contexts["python:3.11"].dockerfile
-    assert any("requirements line '-r more.txt' reads a requirements file" in problem
-               for problem in plan.problems)
+    plan = build([str(flows(tmp_path, a=flow))])
+    # The legacy task on the worker has no image to build FROM: the fix refuses it too.
+    assert list(plan.contexts) == ["reg.example/old-legacy_docker:1"]
+    assert plan.contexts["reg.example/old-legacy_docker:1"].requirements == "pyarrow\n"
+    assert "FROM python:3.11\n" in plan.contexts["reg.example/old-legacy_docker:1"].dockerfile
+    assert "(dockerOptions.image)" in plan.contexts["reg.example/old-legacy_docker:1"].dockerfile
+    [problem] = plan.problems
+    assert "task 'legacy': runs on the worker (runner PROCESS)" in problem
 
 
 def test_image_from_plugin_defaults_and_shell_tasks_on_ubuntu(tmp_path: Path) -> None:
@@ -227,10 +272,12 @@ tasks:
     commands:
       - pip install httpx && python3 -c 'import httpx'
 """
-    plan = build_image_contexts([str(flows(tmp_path, a=flow))])
-    assert list(plan.contexts) == ["python:3.12-slim", "ubuntu"]
-    assert "(containerImage from pluginDefaults)" in plan.contexts["python:3.12-slim"].dockerfile
-    ubuntu = plan.contexts["ubuntu"].dockerfile.splitlines()
+    plan = build([str(flows(tmp_path, a=flow))])
+    assert plan.problems == []
+    assert list(plan.contexts) == ["reg.example/mixed-py:1", "reg.example/mixed-sh:1"]
+    assert "(containerImage from pluginDefaults)" in \
+        plan.contexts["reg.example/mixed-py:1"].dockerfile
+    ubuntu = plan.contexts["reg.example/mixed-sh:1"].dockerfile.splitlines()
     start = ubuntu.index("FROM ubuntu")
     assert ubuntu[start:] == [
         "FROM ubuntu",
@@ -242,13 +289,11 @@ tasks:
         "RUN PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --no-cache-dir "
         "-r /tmp/requirements.txt",
     ]
-    # One file on two images: a single --image cannot serve both tasks.
-    assert any("its tasks run on 2 base images" in problem for problem in plan.problems)
 
 
 def test_pebble_image_is_reported(tmp_path: Path) -> None:
     flow = PANDAS_PINNED.replace("python:3.12-slim", '"{{ inputs.image }}"')
-    plan = build_image_contexts([str(flows(tmp_path, a=flow))])
+    plan = build([str(flows(tmp_path, a=flow))])
     assert plan.contexts == {}
     [problem] = plan.problems
     assert "containerImage '{{ inputs.image }}' is a Pebble expression" in problem
@@ -259,9 +304,9 @@ def test_unreadable_files_are_problems_not_tracebacks(tmp_path: Path) -> None:
                    dup=PANDAS_PINNED.replace("namespace: company.team",
                                              "namespace: a\nnamespace: b"))
     (folder / "binary.yaml").write_bytes(b"id: x\n\xff\xfe\n")
-    plan = build_image_contexts([str(folder), str(tmp_path / "missing.yaml")])
+    plan = build([str(folder), str(tmp_path / "missing.yaml")])
 
-    assert list(plan.contexts) == ["python:3.12-slim"]
+    assert list(plan.contexts) == ["reg.example/etl-extract:1"]
     problems = "\n".join(plan.problems)
     assert f"{folder}/binary.yaml: error: not valid UTF-8" in problems
     assert f"{folder}/broken.yaml:4:1: invalid YAML" in problems
@@ -273,42 +318,42 @@ def test_write_creates_the_folder_and_is_deterministic(tmp_path: Path) -> None:
     folder = flows(tmp_path, a=PANDAS_PINNED, b=PANDAS_UNPINNED, c=ON_DEFAULT_IMAGE)
     outputs = []
     for run in ("one", "two"):
-        plan = build_image_contexts([str(folder)])
+        plan = build([str(folder)])
         output = tmp_path / run / "images"
         written = plan.write(str(output))
-        assert written == [str(output / name) for name in (
-            "python-3.12-slim/Dockerfile", "python-3.12-slim/requirements.txt",
-            "python-3.13-slim/Dockerfile", "python-3.13-slim/requirements.txt")]
-        context = plan.contexts["python:3.12-slim"]
-        assert (output / "python-3.12-slim" / "Dockerfile").read_text() == context.dockerfile
-        assert (output / "python-3.12-slim" / "requirements.txt").read_text() == \
-            context.requirements
+        assert written == [str(output / f"reg.example-{name}-1" / file)
+                           for name in ("etl-extract", "plot-draw", "report-summarize")
+                           for file in ("Dockerfile", "requirements.txt")]
+        context = plan.contexts["reg.example/etl-extract:1"]
+        folder_written = output / "reg.example-etl-extract-1"
+        assert (folder_written / "Dockerfile").read_text() == context.dockerfile
+        assert (folder_written / "requirements.txt").read_text() == context.requirements
         outputs.append({path.relative_to(output): path.read_bytes()
                         for path in sorted(output.rglob("*")) if path.is_file()})
     assert outputs[0] == outputs[1]
 
 
 def test_write_never_touches_files_outside_the_folder(tmp_path: Path) -> None:
-    plan = build_image_contexts([str(flows(tmp_path, a=PANDAS_PINNED))])
+    plan = build([str(flows(tmp_path, a=PANDAS_PINNED))])
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "Dockerfile").write_text("mine\n")
 
     output = tmp_path / "out"
     output.mkdir()
-    (output / "python-3.12-slim").symlink_to(outside, target_is_directory=True)
+    (output / "reg.example-etl-extract-1").symlink_to(outside, target_is_directory=True)
     with pytest.raises(ContextWriteError, match="outside"):
         plan.write(str(output))
     assert (outside / "Dockerfile").read_text() == "mine\n"
     assert sorted(os.listdir(outside)) == ["Dockerfile"]
 
     # A link in place of a file is replaced, not written through.
-    (output / "python-3.12-slim").unlink()
-    (output / "python-3.12-slim").mkdir()
-    (output / "python-3.12-slim" / "Dockerfile").symlink_to(outside / "Dockerfile")
+    (output / "reg.example-etl-extract-1").unlink()
+    (output / "reg.example-etl-extract-1").mkdir()
+    (output / "reg.example-etl-extract-1" / "Dockerfile").symlink_to(outside / "Dockerfile")
     plan.write(str(output))
     assert (outside / "Dockerfile").read_text() == "mine\n"
-    assert not (output / "python-3.12-slim" / "Dockerfile").is_symlink()
+    assert not (output / "reg.example-etl-extract-1" / "Dockerfile").is_symlink()
 
 
 @pytest.mark.parametrize(("image", "expected"), [
@@ -346,10 +391,9 @@ tasks:
 def test_packages_installed_by_python_scripts_are_baked(tmp_path: Path) -> None:
     # The custom-image fix of FL003 removes the script's install: the image must hold it.
     (tmp_path / "flow.yaml").write_text(SCRIPT_INSTALL)
-    plan = build_image_contexts([str(tmp_path)])
-    assert list(plan.contexts) == ["python:3.12-slim"]
-    assert plan.contexts["python:3.12-slim"].requirements.splitlines()[-1] == "polars==1.2"
-    assert "httpx" not in plan.contexts["python:3.12-slim"].requirements   # process runner
+    plan = build([str(tmp_path)])
+    assert list(plan.contexts) == ["reg.example/etl-transform:1"]   # not `local`: on the worker
+    assert plan.contexts["reg.example/etl-transform:1"].requirements == "polars==1.2\n"
 
 
 def test_image_and_server_requirements_read_the_config(tmp_path: Path, monkeypatch,
@@ -367,14 +411,17 @@ def test_image_and_server_requirements_read_the_config(tmp_path: Path, monkeypat
     (folder / "skipped" / "old.yaml").write_text(PANDAS_UNPINNED, encoding="utf-8")
     (project / ".flowlint.toml").write_text(
         'target-version = "0.20"\nexclude = ["skipped"]\n'
-        '[rules.FL001]\ninstallers = ["pip"]\n', encoding="utf-8")
+        '[rules.FL001]\ninstallers = ["pip"]\n'
+        '[fix]\nimage = "reg.example/{flow}-{task}:1"\n', encoding="utf-8")
     monkeypatch.chdir(project)
     assert main(["image", "flows", "--output", "out"]) == 0
     capsys.readouterr()
     contexts = sorted(path.name for path in (project / "out").iterdir())
     # 0.20 runs python tasks on kestrapy by default; python:3.12-slim is the other flow's.
-    assert contexts == ["ghcr.io-kestra-io-kestrapy-latest", "python-3.12-slim"]
-    requirements = (project / "out" / "python-3.12-slim" / "requirements.txt").read_text()
+    assert contexts == ["reg.example-etl-extract-1", "reg.example-plot-draw-1"]
+    plot = (project / "out" / "reg.example-plot-draw-1" / "Dockerfile").read_text()
+    assert "FROM ghcr.io/kestra-io/kestrapy:latest\n" in plot
+    requirements = (project / "out" / "reg.example-etl-extract-1" / "requirements.txt").read_text()
     assert requirements.split() == ["pandas==2.2", "requests"]   # no uv install, no old.yaml
     assert main(["server-requirements", "flows"]) == 0
     printed = capsys.readouterr().out

@@ -376,8 +376,11 @@ def test_working_dir_cache_extends_the_enclosing_one() -> None:
 
 def test_custom_image_and_process_runner_name_the_packages() -> None:
     image = fix(SIMPLE, "custom-image")
+    note = ('{"image": "registry.example.com/etl:1.0", "namespace": "company.team", '
+            '"flow": "etl", "task": "load", "from": "python:3.13-slim", '
+            '"pip": ["pandas==2.2.3"]}')
     assert image.text == HEAD + "    script: |\n      import pandas\n" \
-        f"    containerImage: {IMAGE}\n"
+        f"    # flowlint-image: {note}\n    containerImage: {IMAGE}\n"
     assert image.applied[0].fix.title == (f"use image '{IMAGE}' with the packages baked in; "
                                       "the script installed pandas==2.2.3")
     process = fix(SIMPLE, "process-runner")

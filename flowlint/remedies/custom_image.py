@@ -7,35 +7,45 @@ from string import Formatter
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from flowlint.findings import Edit, Fix, FixRefused, require
+from flowlint.kestra.images import docker_options_key
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Task
-from flowlint.kestra.images import docker_options_key
 from flowlint.lang.image_reference import image_reference_problem
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import remove_property, rewrite_installs
 from flowlint.remedies.fix_context import TaskFixContext
+from flowlint.remedies.image_packages import ImagePackages, PackageList
+from flowlint.remedies.image_record import ImageRecord, find_records
 from flowlint.remedies.install_args import moved_distributions, require_plain_packages
 from flowlint.remedies.task_edits import (
+    append_comment,
     append_properties,
     own_entry,
     replace_value,
     set_mapping_key,
 )
-from flowlint.remedies.yaml_text import rewrite_scalar
+from flowlint.remedies.yaml_text import Style, rewrite_scalar
+from flowlint.source import Source
 from flowlint.yamlnodes import get, get_text
 
 NAME = "custom-image"
 
 
 def image_name(template: str | None, flow: Flow, task: Task) -> str:
-    """The --image template filled in for `task`; refused unless the result is an image
-    reference, so a fix never writes an image Docker cannot pull (a task id with a line
-    break). Ids are lowercased: Docker takes `saleswarehouse` for a flow `salesWarehouse`."""
+    """The --image template filled in for `task` (see image_name_for)."""
+    return image_name_for(template, flow.namespace, flow.id, task.id)
+
+
+def image_name_for(template: str | None, namespace: str, flow: str, task: str) -> str:
+    """The --image template filled in; refused unless the result is an image reference, so
+    a fix never writes an image Docker cannot pull (a task id with a line break). Ids are
+    lowercased: Docker takes `saleswarehouse` for a flow `salesWarehouse`. `flowlint image`
+    names its build contexts with this same function."""
     if not template:
         raise FixRefused("custom-image needs an image name: pass --image NAME (or set "
                          "fix.image in the config; {namespace}, {flow} and {task} are filled in)")
-    image = _fill(template, {"namespace": flow.namespace.lower(), "flow": flow.id.lower(),
-                             "task": task.id.lower()})
+    image = _fill(template, {"namespace": namespace.lower(), "flow": flow.lower(),
+                             "task": task.lower()})
     problem = image_reference_problem(image)
     require(problem is None, f"image '{image}' (from --image '{template}') is not an image "
             f"reference: {problem}")
@@ -62,15 +72,24 @@ def _fill(template: str, values: dict[str, str]) -> str:
     return "".join(filled)
 
 
-def plan(ctx: TaskFixContext) -> Fix:
+def plan(ctx: TaskFixContext, system: ImagePackages = ImagePackages()) -> Fix:
+    """Point the task at its image and remove the Python installs of `ctx` (and note the
+    `system` packages, whose installs the caller removes: FL009)."""
     image = image_name(ctx.options.image, ctx.flow, ctx.task)
     task = ctx.task
     require(not plugin_types.is_legacy_script(task.type), f"'{task.id}' has the legacy type "
             f"{task.raw_type}; migrate it to io.kestra.plugin.scripts first")
     # The packages must be listed where they move to (an image, the server's start).
     require_plain_packages(ctx.all_installs, NAME, allow_index=True)
-    edits = rewrite_installs(ctx.source, task, {located: None for located in ctx.installs},
-                             ctx.style)
+    listed = PackageList()
+    for site in ctx.all_installs:
+        listed.add_install(site.install, f"'{site.text}'")
+    require(not listed.problems, listed.problems[0] if listed.problems else "")
+    current = ctx.facts.image(task)
+    edits = [record_edit(ctx.source, ctx.flow, task, image, current.reference, current.origin,
+                         listed.packages().union(system), ctx.style)]
+    edits.extend(rewrite_installs(ctx.source, task, {located: None for located in ctx.installs},
+                                  ctx.style))
     edits.extend(script_edits.removal_edits(ctx))
     edits.extend(_image_edits(ctx, image))
     edits.extend(_pull_policy_edits(ctx))
@@ -78,6 +97,43 @@ def plan(ctx: TaskFixContext) -> Fix:
     return Fix(title + script_edits.listed_packages(ctx), tuple(edits),
                safe=False, scope=frozenset({task.id}), runs_in=image,
                provides=moved_distributions(ctx.all_installs))
+
+
+def record_edit(source: Source, flow: Flow, task: Task, image: str, current: str | None,
+                origin: str, packages: ImagePackages, style: Style) -> Edit:
+    """The note `flowlint image` reads (flowlint.remedies.image_record): the task's own note
+    grows when a second fix moves more packages into the same image; a new note names the
+    image the task runs in today as the one to build FROM. One image name serves one base
+    image and one package set: a note of another task naming it otherwise refuses the fix."""
+    require(not task.node.flow_style, f"'{task.id}' is written in flow style ({{...}}): the "
+            "fix cannot leave the note `flowlint image` reads; write the task in block style")
+    records = [found for found in find_records(source.text) if found.record is not None]
+    own = next((found for found in records
+                if found.record.is_for(flow.namespace, flow.id, task.id)), None)
+    if own is not None and own.record.image == current:
+        base, packages = own.record.base, own.record.packages.union(packages)
+    else:
+        require(current is not None, f"the image '{task.id}' runs in cannot be told "
+                f"({origin}), so neither can the image to build FROM")
+        require(current != image, f"'{task.id}' already runs '{image}', and no note says "
+                "which image it was built from; point the task back at that image first")
+        base = current
+    for found in records:
+        other = found.record
+        if found is own or other.image != image:
+            continue
+        require(other.base == base and other.packages.same_as(packages),
+                f"image '{image}' is already meant for '{other.task}' of {other.namespace}/"
+                f"{other.flow} (line {found.line}), FROM '{other.base}' with "
+                f"{other.packages.summary()}; '{task.id}' needs FROM '{base}' with "
+                f"{packages.summary()}: one name serves one image, so put {{task}} in --image")
+    record = ImageRecord(image, flow.namespace, flow.id, task.id, base, packages)
+    if own is None:
+        return append_comment(source, task, record.comment(), style)
+    line = source.text[own.start:own.end]
+    indent = line[:len(line) - len(line.lstrip(" \t"))]
+    line_break = line[len(line.rstrip("\r\n")):]
+    return Edit(own.start, own.end, indent + record.comment() + line_break)
 
 
 def _image_edits(ctx: TaskFixContext, image: str) -> list[Edit]:

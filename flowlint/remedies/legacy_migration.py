@@ -18,9 +18,10 @@ from flowlint.kestra.images import default_image
 from flowlint.lang.requirements import requirement_name
 from flowlint.remedies.cached_install import CachedInstall
 from flowlint.remedies.command_edits import remove_property
-from flowlint.remedies.custom_image import image_name
+from flowlint.remedies.custom_image import image_name, record_edit
 from flowlint.remedies.dependencies import image_python_version
 from flowlint.remedies.fix_options import FixOptions
+from flowlint.remedies.image_packages import PackageList
 from flowlint.remedies.task_edits import (
     append_properties,
     extend_sequence,
@@ -85,13 +86,27 @@ class _Migration:
             self._runner("process", None)
             return self._planned(strategy, self._edits_with_additions(), WORKER)
         elif strategy == "custom-image":
-            self._drop("requirements")
-            image = image_name(options.image, self.flow, self.task)
-            self._runner("docker", image)
-            return self._planned(strategy, self._edits_with_additions(), image)
+            return self._custom_image(image, options)
         else:
             return self._working_dir_cache(runner, image, options)
         return self._planned(strategy, self._edits_with_additions())
+
+    def _custom_image(self, image: str | None, options: FixOptions) -> Fix:
+        """Run in an image built FROM the one the legacy task ran in, its requirements baked
+        in, with the note `flowlint image` reads (custom_image.record_edit)."""
+        self._drop("requirements")
+        new_image = image_name(options.image, self.flow, self.task)
+        listed = PackageList()
+        for line in self.requirements:
+            listed.add_requirements_line(line, f"requirements line '{line}'")
+        require(not listed.problems, listed.problems[0] if listed.problems else "")
+        require(image is not None, f"'{self.task.id}' runs on the worker (runner PROCESS): "
+                "there is no image to build a new one FROM; use --strategy process-runner, or "
+                "set `runner: DOCKER` first")
+        note = record_edit(self.source, self.flow, self.task, new_image, image, "dockerOptions",
+                           listed.packages(), self.style)
+        self._runner("docker", new_image)
+        return self._planned("custom-image", [note, *self._edits_with_additions()], new_image)
 
     def _retype(self) -> None:
         for key, value in self.task.node.value:

@@ -41,8 +41,19 @@ def append_properties(source: Source, task: Task, properties: dict[str, object],
                       style: Style) -> Edit:
     """New keys after the task's last line, at its key indentation."""
     indent = key_indent(source, task)
-    at = line_end(source.text, content_end(source, task.node) - 1)
     text = "".join(emit_property(key, value, indent, style) for key, value in properties.items())
+    return _append_lines(source, task, text, style)
+
+
+def append_comment(source: Source, task: Task, comment: str, style: Style) -> Edit:
+    """A comment line (`comment` starts with '#') after the task's last line, at its key
+    indentation."""
+    text = " " * key_indent(source, task) + comment + style.newline
+    return _append_lines(source, task, text, style)
+
+
+def _append_lines(source: Source, task: Task, text: str, style: Style) -> Edit:
+    at = line_end(source.text, content_end(source, task.node) - 1)
     if at == len(source.text) and not source.text.endswith("\n"):
         before = _before_final_block_scalar(source, task)
         if before is not None:

@@ -1,8 +1,12 @@
 """`flowlint image`: Docker build contexts with the packages tasks install on every run baked in.
 
-Remedy (b) of docs/kestra.md §6. The packages that flagged tasks install per execution
-(flowlint.remedy_files.gather) are grouped by the image the tasks run on today; each group
-becomes a folder holding a Dockerfile `FROM` that image and a requirements.txt.
+Remedy (b) of docs/kestra.md §6. Each task is given the image name the custom-image fix gives
+it (the same --image template, flowlint.remedies.custom_image.image_name_for); the tasks of
+one name share one folder holding a Dockerfile `FROM` the image they ran in, with their Python
+packages (requirements.txt) and system packages installed. Tasks the fix already pointed at
+their image are read from the note it left (flowlint.remedies.image_record), so running this
+before or after the fix writes the same contexts. A name that would serve two base images or
+two package sets gets no context: that is a problem to fix with {task} in the template.
 """
 
 from __future__ import annotations
@@ -15,11 +19,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from flowlint.findings import FixRefused
 from flowlint.lang.printable import visible
+from flowlint.remedies.custom_image import image_name_for
+from flowlint.remedies.image_packages import ImagePackages
 from flowlint.remedy_files.gather import (
     IMAGE_RULES,
     FileSettings,
     FixedSettings,
+    Gathering,
     TaskRef,
     TaskRequest,
     gather,
@@ -29,18 +37,19 @@ from flowlint.remedy_files.requirements_merge import merge_requirements
 
 @dataclass(frozen=True)
 class ImageContext:
-    """One Docker build context: a folder with a Dockerfile and a requirements.txt."""
+    """One Docker build context: a folder with a Dockerfile (and a requirements.txt)."""
 
-    base_image: str
+    image: str                   # the name the fixed tasks run
+    base_image: str              # what it is built FROM: the image the tasks ran in
     directory: str               # folder name under the output folder
     dockerfile: str
-    requirements: str            # requirements.txt
+    requirements: str            # requirements.txt; '' when no Python package is baked in
     tasks: tuple[TaskRef, ...]   # the tasks it serves
 
 
 @dataclass(frozen=True)
 class ImagePlan:
-    contexts: dict[str, ImageContext]   # base image -> context, sorted by base image
+    contexts: dict[str, ImageContext]   # image name -> context, sorted by name
     problems: list[str]
 
     def write(self, output_dir: str) -> list[str]:
@@ -52,53 +61,113 @@ class ImagePlan:
         return write_contexts(self.contexts.values(), output_dir)
 
 
-def build_image_contexts(paths: Iterable[str], target_version: tuple[int, int] = (1, 0), *,
-                         excludes: Iterable[str] = (),
-                         file_settings: FileSettings | None = None) -> ImagePlan:
-    """One build context per base image the flagged tasks under `paths` run on.
+@dataclass(frozen=True)
+class _Wanted:
+    """What one task needs: the image named for it, built FROM `base` with `packages`."""
 
-    `file_settings` reads each file as `flowlint check` would (config files); without it every
-    file is read with the default rules at `target_version`.
+    image: str
+    base: str
+    packages: ImagePackages
+    task: TaskRef
+    origin: str            # where `base` comes from
+    fixed: bool            # the task runs `image` already (read from the fix's note)
+    template: str | None   # the --image template that named it (None: the note did)
+
+
+def build_image_contexts(paths: Iterable[str], target_version: tuple[int, int] = (1, 0), *,
+                         image_template: str | None = None, excludes: Iterable[str] = (),
+                         file_settings: FileSettings | None = None) -> ImagePlan:
+    """One build context per image name the flagged (or fixed) tasks under `paths` get.
+
+    `image_template` is the fix's --image; without it each file's `fix.image` setting names
+    its tasks. `file_settings` reads each file as `flowlint check` would (config files);
+    without it every file is read with the default rules at `target_version`.
     """
     file_settings = file_settings or FixedSettings.default(target_version)
     gathering = gather(paths, file_settings, IMAGE_RULES, excludes)
     problems = list(gathering.problems)
-    by_image: dict[str, list[TaskRequest]] = {}
-    for request in gathering.requests:
-        if request.image is None:
-            problems.append(f"{request.task}: {request.image_origin}: its packages are not "
-                            "gathered; set containerImage")
-        elif request.requirements:
-            by_image.setdefault(request.image, []).append(request)
-    problems.extend(_files_on_several_images(by_image))
+    by_image: dict[str, list[_Wanted]] = {}
+    for wanted in _wanted(gathering, file_settings, image_template, problems):
+        by_image.setdefault(wanted.image, []).append(wanted)
     contexts: dict[str, ImageContext] = {}
     directories: set[str] = set()
     for image in sorted(by_image):
-        requests = by_image[image]
-        merged = merge_requirements(requests, f" in image '{image}'")
+        group = by_image[image]
+        conflict = _conflict(image, group)
+        if conflict is not None:
+            problems.append(conflict)
+            continue
+        first = group[0]
+        merged = merge_requirements([TaskRequest(first.task, first.packages, first.base,
+                                                 first.origin)], f" in image '{image}'")
         problems.extend(merged.problems)
         directory = _unique(slug(image), directories)
-        target = file_settings.for_path(requests[0].task.path).target_version
-        dockerfile = render_dockerfile(image, requests, directory, target)
-        contexts[image] = ImageContext(image, directory, dockerfile, merged.text,
-                                       tuple(request.task for request in requests))
+        target = file_settings.for_path(first.task.path).target_version
+        contexts[image] = ImageContext(image, first.base, directory,
+                                       render_dockerfile(image, group, target), merged.text,
+                                       tuple(wanted.task for wanted in group))
     # Problems quote values from the flow files: each stays one line where it is printed.
     return ImagePlan(contexts, [visible(problem) for problem in problems])
 
 
-def _files_on_several_images(by_image: dict[str, list[TaskRequest]]) -> Iterator[str]:
-    images_of: dict[str, list[str]] = {}
-    for image in sorted(by_image):
-        for request in by_image[image]:
-            found = images_of.setdefault(request.task.path, [])
-            if image not in found:
-                found.append(image)
-    for path, images in images_of.items():
-        if len(images) > 1:
-            listed = ", ".join(f"'{image}'" for image in images)
-            yield (f"{path}: its tasks run on {len(images)} base images ({listed}); `flowlint "
-                   "check --fix --strategy custom-image --image NAME` gives every flagged task "
-                   "of a file the same image: fix this file's tasks one image at a time by hand")
+def _wanted(gathering: Gathering, file_settings: FileSettings, image_template: str | None,
+            problems: list[str]) -> Iterator[_Wanted]:
+    """Each task's need: from the installs still in it (named by the template, as the fix
+    will name it) and from the fix's notes; a task with both (a second rule's installs not
+    fixed yet) needs its note's packages and the new ones, FROM the note's base."""
+    notes = {(recorded.task.path, recorded.task.namespace, recorded.task.flow,
+              recorded.task.task): recorded.record for recorded in gathering.records}
+    unnamed: list[TaskRef] = []
+    for request in gathering.requests:
+        ref = request.task
+        template = image_template or _template_for(file_settings, ref.path)
+        if not template:
+            unnamed.append(ref)
+            continue
+        try:
+            image = image_name_for(template, ref.namespace, ref.flow, ref.task)
+        except FixRefused as refusal:
+            problems.append(f"{ref}: {refusal}")
+            continue
+        note = notes.pop((ref.path, ref.namespace, ref.flow, ref.task), None)
+        if note is not None:
+            yield _Wanted(image, note.base, note.packages.union(request.packages), ref,
+                          "the note the custom-image fix left", False, template)
+        elif request.image is None:
+            problems.append(f"{ref}: {request.image_origin}: its packages are not gathered; "
+                            "set containerImage")
+        elif request.image == image:
+            problems.append(f"{ref}: runs '{image}' already, and no note says which image it "
+                            "was built from: its packages are not gathered")
+        else:
+            yield _Wanted(image, request.image, request.packages, ref, request.image_origin,
+                          False, template)
+    for key, note in notes.items():
+        ref = TaskRef(*key)
+        yield _Wanted(note.image, note.base, note.packages, ref,
+                      "the note the custom-image fix left", True, None)
+    if unnamed:
+        problems.append(f"no image name for {len(unnamed)} task(s) ({unnamed[0]}"
+                        f"{', ...' if len(unnamed) > 1 else ''}): pass --image TEMPLATE, the "
+                        "one `flowlint check --fix --strategy custom-image` uses, or set "
+                        "fix.image in the config")
+
+
+def _template_for(file_settings: FileSettings, path: str) -> str | None:
+    settings = file_settings.for_path(path)
+    return settings.fix.image if settings.fix is not None else None
+
+
+def _conflict(image: str, group: list[_Wanted]) -> str | None:
+    """Why one name cannot serve these tasks (different bases or package sets), or None."""
+    first = group[0]
+    if all(wanted.base == first.base and wanted.packages.same_as(first.packages)
+           for wanted in group[1:]):
+        return None
+    needs = "; ".join(f"{wanted.task}: FROM '{wanted.base}' with {wanted.packages.summary()}"
+                      for wanted in group)
+    return (f"image '{image}' would serve tasks that need different images ({needs}); no "
+            "build context written for it: put {task} in --image so each task gets its own")
 
 
 def slug(image: str) -> str:
@@ -150,33 +219,59 @@ _INSTALLS = {
 }
 
 
-def render_dockerfile(image: str, requests: list[TaskRequest], directory: str,
-                      target_version: tuple[int, int]) -> str:
-    family = _image_family(image)
-    name = f"REGISTRY/kestra-{directory}:1"
-    files = list(dict.fromkeys(request.task.path for request in requests))
-    version = "" if target_version == (1, 0) else \
-        f" --target-version {target_version[0]}.{target_version[1]}"
+_SYSTEM_INSTALLS = {
+    "apt-get": ["RUN apt-get update \\",
+                "    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "
+                "{packages} \\",
+                "    && rm -rf /var/lib/apt/lists/*"],
+    "apk": ["RUN apk add --no-cache {packages}"],
+    "yum": ["RUN yum install -y {packages} \\", "    && yum clean all"],
+    "dnf": ["RUN dnf install -y {packages} \\", "    && dnf clean all"],
+    "microdnf": ["RUN microdnf install -y {packages} \\", "    && microdnf clean all"],
+}
+
+
+def render_dockerfile(image: str, group: list[_Wanted], target_version: tuple[int, int]) -> str:
+    base, packages = group[0].base, group[0].packages
+    family = _image_family(base)
     comments = [
-        "# Built by `flowlint image`: the Python packages these tasks installed on every",
-        f"# execution, baked into their image '{image}':",
-        *(f"#   {request.task} ({request.image_origin})" for request in requests)]
-    if family == "other":
+        f"# Built by `flowlint image` for the image '{image}': the packages these tasks",
+        f"# installed on every execution, baked into the image they ran in, '{base}':",
+        *(f"#   {wanted.task} ({'runs it now' if wanted.fixed else wanted.origin})"
+          for wanted in group)]
+    if family == "other" and packages.requirements:
         comments.append("# This assumes the base image has pip; if it does not, install it "
                         "first.")
-    comments += ["# Build it from this folder and push it (replace REGISTRY with your registry):",
-                 f"#   docker build -t {name} .",
-                 f"#   docker push {name}",
-                 "# then point the tasks at it; the fix removes their install commands:",
-                 f"#   flowlint check --fix --unsafe-fixes --strategy custom-image{version} "
-                 f"--image {name} {' '.join(shlex.quote(path) for path in files)}"]
+    comments += ["# Build it from this folder and push it:",
+                 f"#   docker build -t {image} .",
+                 f"#   docker push {image}"]
+    comments += _fix_hint(group, target_version)
     # Paths and ids come from the flow files: a line break in one would end the comment.
     lines = [visible(comment) for comment in comments]
-    lines.append(f"FROM {image}")   # a valid reference: task_image refuses anything else
-    if family in ("python", "other"):
-        lines.append("COPY requirements.txt /tmp/requirements.txt")
-    lines += _INSTALLS[family]
+    lines.append(f"FROM {base}")   # a valid reference: checked where it was read
+    for manager, names in packages.system:
+        quoted = " ".join(shlex.quote(name) for name in names)   # validated; quoted anyway
+        lines += [line.format(packages=quoted) for line in _SYSTEM_INSTALLS[manager]]
+    if packages.requirements or packages.options:
+        if family in ("python", "other"):
+            lines.append("COPY requirements.txt /tmp/requirements.txt")
+        lines += _INSTALLS[family]
     return "\n".join(lines) + "\n"
+
+
+def _fix_hint(group: list[_Wanted], target_version: tuple[int, int]) -> list[str]:
+    """How to point the tasks that do not run the image yet at it."""
+    pending = [wanted for wanted in group if not wanted.fixed]
+    if not pending:
+        return ["# The tasks run this image already (flowlint check --fix wrote it)."]
+    version = "" if target_version == (1, 0) else \
+        f" --target-version {target_version[0]}.{target_version[1]}"
+    files = " ".join(shlex.quote(path)
+                     for path in dict.fromkeys(wanted.task.path for wanted in pending))
+    template = shlex.quote(pending[0].template or "")
+    return ["# then point the tasks at it; the fix removes their install commands:",
+            f"#   flowlint check --fix --unsafe-fixes --strategy custom-image{version} "
+            f"--image {template} {files}"]
 
 
 class ContextWriteError(Exception):
@@ -203,8 +298,10 @@ def write_contexts(contexts: Iterable[ImageContext], output_dir: str) -> list[st
         if not inside:
             raise ContextWriteError(f"{folder}: is a link to a folder outside {output_dir}; "
                                     "not written")
-        for name, text in (("Dockerfile", context.dockerfile),
-                           ("requirements.txt", context.requirements)):
+        files = [("Dockerfile", context.dockerfile)]
+        if context.requirements:
+            files.append(("requirements.txt", context.requirements))
+        for name, text in files:
             _write_new(folder / name, text)
             written.append(str(folder / name))
     return written

@@ -66,7 +66,13 @@ def build_server_requirements(paths: Iterable[str], target_version: tuple[int, i
     file_settings = file_settings or FixedSettings.default(target_version)
     gathering = gather(paths, file_settings, SERVER_RULES, excludes)
     merged = merge_requirements(gathering.requests)
-    problems = [visible(problem) for problem in (*gathering.problems, *merged.problems)]
+    system = [f"{request.task}: installs system packages ("
+              + "; ".join(f"{manager}: {', '.join(packages)}"
+                          for manager, packages in request.packages.system)
+              + "): install them on the worker host by hand"
+              for request in gathering.requests if request.packages.system]
+    problems = [visible(problem) for problem in (*gathering.problems, *merged.problems,
+                                                 *system)]
     tasks = tuple(dict.fromkeys(request.task for request in gathering.requests))
     if not merged.requirements:
         return ServerRequirements((), "", "", "", tasks, problems)
@@ -86,7 +92,7 @@ def compose_snippet(pip_install: str, server: str) -> str:
     # Ubuntu 24.04, under recent Kestra images, marks its Python as externally managed
     # (PEP 668); older pip ignores the variable. No `$` can appear, so compose interpolation
     # leaves the command alone: gathering refuses it in every requirement and index option
-    # value (images._requirement_problem, _add_option). json.dumps escapes every character
+    # value (flowlint.remedies.image_packages). json.dumps escapes every character
     # that could end the YAML string, and shlex.quote every one the shell would read.
     script = f"PIP_BREAK_SYSTEM_PACKAGES=1 {pip_install} && exec docker-entrypoint.sh {server}"
     return (

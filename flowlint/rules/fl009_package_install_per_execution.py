@@ -30,6 +30,7 @@ from flowlint.yamlnodes import scalar_offset
 
 if TYPE_CHECKING:
     from flowlint.remedies.fix_context import FixRequest
+    from flowlint.remedies.image_packages import ImagePackages
     from flowlint.remedies.yaml_text import Style
 
 CODE = "FL009"
@@ -255,7 +256,7 @@ def fix(request: FixRequest) -> Fix:
                 "dependencies from its manifest or lockfile in the working directory, which an "
                 "image built ahead of the run cannot hold; cache node_modules/** in a "
                 "WorkingDirectory instead")
-    planned = custom_image.plan(install_context(request))
+    planned = custom_image.plan(install_context(request), _image_packages(found))
     commands = {item.located: None for item in found if item.located is not None}
     commands.update(dict.fromkeys(_index_refreshes(request.facts.source, commands)))
     _require_commands_left(task, commands)
@@ -267,6 +268,22 @@ def fix(request: FixRequest) -> Fix:
         edits.extend(_cut_calls(flow.source, task, calls, style))
     return Fix(planned.title, tuple(edits), safe=False, scope=planned.scope,
                runs_in=planned.runs_in)
+
+
+def _image_packages(found: list[PackageInstall]) -> ImagePackages:
+    """The system packages the image must hold; `flowlint image` writes no installs for
+    Node, R or Julia packages, so no fix may point a task at an image that lacks them."""
+    from flowlint.remedies.image_packages import PackageList
+
+    listed = PackageList()
+    for item in found:
+        require(item.ecosystem == "system", f"'{item.text}' installs {_LABELS[item.ecosystem]} "
+                "packages, which `flowlint image` does not bake into images: set containerImage "
+                "to an image of your own that holds them")
+        require(item.located is not None, f"'{item.text}' is not a shell command")
+        listed.add_install(item.located.install, f"'{item.text}'")
+    require(not listed.problems, listed.problems[0] if listed.problems else "")
+    return listed.packages()
 
 
 def _installs_the_project(item: PackageInstall) -> bool:
