@@ -213,3 +213,73 @@ def test_stdin_filename_gets_config_and_per_file_ignores(tmp_path, capsys, monke
         code, out, _ = run(["check", "--format", "concise", "--select", "FL001",
                             "--stdin-filename", name, "-"], capsys)
         assert code == expected, (name, out)
+
+
+DIGEST = "sha256:" + "0123456789abcdef" * 4
+DBT = f"""\
+id: dbt_run
+namespace: company.team
+tasks:
+  - id: dbt
+    type: io.kestra.plugin.dbt.cli.DbtCLI
+    dockerOptions:
+      image: ghcr.io/kestra-io/dbt-duckdb:1.7@{DIGEST}
+    commands:
+      - dbt build
+"""
+
+
+def test_fl008_on_dbt_sets_the_policy_in_its_docker_options(tmp_path, capsys) -> None:
+    """dbt tasks set the Docker options through `dockerOptions`: the policy goes there, and
+    the dbt image stays (a new `docker:` block would replace the options)."""
+    path = tmp_path / "dbt.yaml"
+    path.write_text(DBT)
+    code, _, err = run(["check", "--select", "FL008", "--target-version", "0.22", "--fix",
+                        "--unsafe-fixes", str(path)], capsys)
+    assert code == 0, err
+    assert path.read_text() == DBT.replace(
+        f"dbt-duckdb:1.7@{DIGEST}\n", f"dbt-duckdb:1.7@{DIGEST}\n      pullPolicy: IF_NOT_PRESENT\n")
+
+
+DOCKER_BLOCK = """\
+id: etl
+namespace: company.team
+tasks:
+  - id: transform
+    type: io.kestra.plugin.scripts.python.Commands
+    docker:
+      image: python:3.11-slim
+      pullPolicy: ALWAYS
+    beforeCommands:
+      - pip install pandas
+    commands:
+      - python main.py
+"""
+
+
+@pytest.mark.parametrize(("version", "expected"), [
+    ("1.0", "    docker:\n      image: reg.example/etl-transform:1\n"
+            "      pullPolicy: IF_NOT_PRESENT\n    commands:\n      - python main.py\n"),
+    ("2.0", "    commands:\n      - python main.py\n    NOTE\n"
+            "    containerImage: reg.example/etl-transform:1\n"
+            "    taskRunner:\n      type: io.kestra.plugin.scripts.runner.docker.Docker\n"
+            "      pullPolicy: IF_NOT_PRESENT\n"),
+])
+def test_custom_image_takes_effect_over_a_docker_block(tmp_path, capsys, version,
+                                                       expected) -> None:
+    """`docker.image` wins over `containerImage`: the image is written there, and Kestra 2.0,
+    which reads no `docker` block, gets it in containerImage with a Docker taskRunner."""
+    path = tmp_path / "etl.yaml"
+    path.write_text(DOCKER_BLOCK)
+    code, _, err = run(["check", "--select", "FL001", "--target-version", version, "--fix",
+                        "--unsafe-fixes", "--strategy", "custom-image", "--image",
+                        "reg.example/{flow}-{task}:1", str(path)], capsys)
+    assert code == 0, err
+    note = ('# flowlint-image: {"image": "reg.example/etl-transform:1", "namespace": '
+            '"company.team", "flow": "etl", "task": "transform", "from": "python:3.11-slim", '
+            '"pip": ["pandas"]}')
+    head = DOCKER_BLOCK.split("    docker:")[0]
+    expected = expected.replace("NOTE", note)
+    if version == "1.0":
+        expected += f"    {note}\n"
+    assert path.read_text() == head + expected

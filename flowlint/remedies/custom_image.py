@@ -7,9 +7,9 @@ from string import Formatter
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from flowlint.findings import Edit, Fix, FixRefused, require
-from flowlint.kestra.images import docker_options_key
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Task
+from flowlint.kestra.images import docker_options_key
 from flowlint.lang.image_reference import image_reference_problem
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import remove_property, rewrite_installs

@@ -22,7 +22,11 @@ from flowlint.lang.image_reference import image_reference_problem
 from flowlint.lang.installs import Install
 from flowlint.lang.printable import visible
 from flowlint.lint import Settings, check_flows
-from flowlint.remedies.image_packages import ECOSYSTEM_LABELS, ImagePackages, PackageList
+from flowlint.remedies.image_packages import (
+    ECOSYSTEM_LABELS,
+    ImagePackages,
+    PackageList,
+)
 from flowlint.remedies.image_record import ImageRecord, find_records
 from flowlint.rules.fl009_package_install_per_execution import PackageInstall
 from flowlint.source import SourceError, decode
