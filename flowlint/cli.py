@@ -23,7 +23,7 @@ from flowlint.catalogue import (
 from flowlint.config import ConfigError
 from flowlint.files import CACHE_DIR, files_to_read
 from flowlint.kestra.plugin_types import parse_version
-from flowlint.lint import Settings
+from flowlint.lint import FileResult, Settings
 from flowlint.remedies.fix_options import STRATEGIES
 from flowlint.report import FORMATS, render
 from flowlint.report.rows import reported
@@ -131,12 +131,14 @@ def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ..
         outcomes = [_check_stdin(name, settings.for_path(name), mode)]
         rows = reported([outcomes[0].result], catalogue)
     else:
-        files = files_to_read(paths, exclude, force_exclude, settings.excluded)
+        unlisted: list[tuple[str, str]] = []
+        files = files_to_read(paths, exclude, force_exclude, settings.excluded, unlisted)
         cache_root = None if no_cache or mode.fix else CACHE_DIR
         outcomes, rows = collect(process_files([(path, settings.for_path(path))
                                                 for path in files], mode, cache_root,
                                                jobs or os.cpu_count() or 1),
                                  catalogue, keep_sources=output_format == "sarif")
+        outcomes += [FileOutcome(FileResult(folder, error=why)) for folder, why in unlisted]
         if verbose:
             _echo_lines(skipped_lines(outcomes))
     results = [outcome.result for outcome in outcomes]
@@ -201,10 +203,37 @@ def _catalogue() -> dict:
 
 def _emit(text: str, output_file: str | None, to_stderr: bool = False) -> None:
     if output_file:
-        with open(output_file, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        _write_report(output_file, text)
     elif text:
         click.echo(text, nl=False, err=to_stderr)
+
+
+def _write_report(path: str, text: str) -> None:
+    """Write the report whole or not at all: a regular file (or a new one) through a
+    temporary file renamed over it, anything else (/dev/stdout, a pipe) directly. A full disk
+    or a missing folder is exit 2 with the reason, never a traceback or half a report."""
+    import stat
+    import tempfile
+
+    temporary = None
+    try:
+        if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            return
+        folder = os.path.dirname(os.path.abspath(path))
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".flowlint-report-",
+                                                 suffix=".tmp")
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, _report_mode(path))
+        os.replace(temporary, os.path.realpath(path))   # through a link, as `>` would
+    except OSError as error:
+        if temporary is not None and os.path.exists(temporary):
+            os.unlink(temporary)
+        click.echo(f"flowlint: error: cannot write the report to {path}: "
+                   f"{error.strerror or error}", err=True)
+        raise SystemExit(EXIT_ERROR) from None
 
 
 @main_group.command("config")
@@ -266,6 +295,8 @@ def image_command(paths: tuple[str, ...], output: str, image: str | None,
         click.echo(path)
     if not plan.contexts:
         click.echo("no per-execution installs found to bake into an image", err=True)
+    if plan.unread:
+        raise SystemExit(EXIT_ERROR)
 
 
 @main_group.command("server-requirements")
@@ -283,6 +314,8 @@ def server_requirements_command(paths: tuple[str, ...], exclude: tuple[str, ...]
     for problem in requirements.problems:
         click.echo(f"flowlint: {problem}", err=True)
     click.echo(requirements.text, nl=False)
+    if requirements.unread:
+        raise SystemExit(EXIT_ERROR)
 
 
 @main_group.command("clean")
@@ -290,7 +323,13 @@ def clean_command() -> None:
     """Remove the result cache (.flowlint_cache/ in the current folder)."""
     from flowlint.run.result_cache import clean
 
-    removed = clean()
+    try:
+        removed = clean()
+    except OSError as error:
+        where = f" ({error.filename})" if error.filename else ""
+        click.echo(f"flowlint: error: {CACHE_DIR}/ not removed{where}: "
+                   f"{error.strerror or error}", err=True)
+        raise SystemExit(EXIT_ERROR) from None
     click.echo(f"removed {CACHE_DIR}/" if removed else f"no {CACHE_DIR}/ here", err=True)
 
 
@@ -330,7 +369,37 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         error.show()
         return EXIT_ERROR
+    except BrokenPipeError:
+        # `flowlint check | head`: the reader left; say nothing more on a closed pipe.
+        _silence_stdout()
+        return EXIT_ERROR
+    except OSError as error:   # standard output or error unwritable: a full disk, say
+        _silence_stdout()
+        click.echo(f"flowlint: error: cannot write the output: {error.strerror or error}",
+                   err=True)
+        return EXIT_ERROR
     return EXIT_CLEAN
+
+
+def _report_mode(path: str) -> int:
+    """The mode the report would have had if written with `>`: the old file's, or the
+    default for a new file under the umask."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so the interpreter's final flush of what could not
+    be written raises nothing at exit."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import fnmatch
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -203,6 +204,11 @@ def load_config_file(path: Path | str) -> Config:
 def read_config(path: Path) -> Config | None:
     """The config in `path`, or None for a pyproject.toml that does not configure flowlint."""
     try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise ConfigError(f"{path}: is a folder, not a config file")
+        if not stat.S_ISREG(mode):   # a FIFO would block the run forever
+            raise ConfigError(f"{path}: not a regular file (a pipe, socket or device)")
         data = path.read_bytes()
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
@@ -217,6 +223,8 @@ def read_config(path: Path) -> Config | None:
         raise ConfigError(f"{path}: not valid UTF-8 (byte {error.start})") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply to read") from None
     prefix: tuple[str, ...] = ()
     if in_pyproject:
         tool = document.get("tool")

@@ -27,21 +27,31 @@ def is_excluded(path: str, excludes: Iterable[str]) -> bool:
     return False
 
 
+FolderErrors = list[tuple[str, str]]   # (folder, why it could not be listed)
+
+
 def discover(paths: Iterable[str], excludes: Iterable[str] = (),
-             force_exclude: bool = False) -> Iterator[str]:
+             force_exclude: bool = False,
+             errors: FolderErrors | None = None) -> Iterator[str]:
     """Files to check, in a stable order; files named explicitly are read unless
-    `force_exclude` (pre-commit passes every staged file by name)."""
+    `force_exclude` (pre-commit passes every staged file by name). Folders that cannot be
+    listed are added to `errors`: the run reports them instead of passing over them."""
     excludes = list(excludes)
+    errors = errors if errors is not None else []
     for given in paths:
         if os.path.isdir(given):
-            yield from sorted(_walk(given, excludes))
+            yield from sorted(_walk(given, excludes, errors))
         elif not (force_exclude and is_excluded(given, excludes)):
             yield given
 
 
-def _walk(top: str, excludes: list[str]) -> Iterator[str]:
+def _walk(top: str, excludes: list[str], errors: FolderErrors) -> Iterator[str]:
+    def unlisted(error: OSError) -> None:
+        errors.append((_display(error.filename or top),
+                       f"cannot list the folder: {error.strerror or error}"))
+
     # followlinks=False: a symlink loop cannot make the walk endless.
-    for folder, dirs, files in os.walk(top, onerror=None):
+    for folder, dirs, files in os.walk(top, onerror=unlisted):
         dirs[:] = [name for name in dirs if not _skip_dir(folder, name, excludes)]
         for name in files:
             path = os.path.join(folder, name)
@@ -64,12 +74,13 @@ def _display(path: str) -> str:
 
 
 def files_to_read(paths: Iterable[str], excludes: Iterable[str], force_exclude: bool,
-                  excluded: Callable[[str], bool]) -> list[str]:
+                  excluded: Callable[[str], bool],
+                  errors: FolderErrors | None = None) -> list[str]:
     """The files a run reads: those under `paths`, minus what `excludes` (the command line) or
     `excluded` (the config file of each file) leave out; a file named on the command line is
-    read anyway, unless `force_exclude`."""
+    read anyway, unless `force_exclude`. Folders that cannot be listed go to `errors`."""
     given = tuple(paths) or (".",)
-    return [path for path in discover(given, excludes, force_exclude)
+    return [path for path in discover(given, excludes, force_exclude, errors)
             if (path in given and not force_exclude) or not excluded(path)]
 
 

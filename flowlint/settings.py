@@ -142,7 +142,7 @@ class ConfigResolver:
             candidate = folder / name
             if candidate in self._by_file:
                 config = self._by_file[candidate]
-            elif candidate.is_file():
+            elif candidate.exists():   # a folder or a FIFO of that name is an error
                 config = self._by_file[candidate] = read_config(candidate)
             else:
                 continue

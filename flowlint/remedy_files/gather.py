@@ -82,6 +82,11 @@ class Gathering:
     requests: list[TaskRequest] = field(default_factory=list)
     records: list[RecordedTask] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    unread: int = 0     # files and folders that could not be read: the command exits 2
+
+    def error(self, path: str, why: str) -> None:
+        self.problems.append(f"{visible(path)}: error: {why}")
+        self.unread += 1
 
 
 class FileSettings(Protocol):
@@ -116,7 +121,8 @@ def gather(paths: Iterable[str], file_settings: FileSettings, rules: frozenset[s
     Unreadable files and what cannot be installed ahead of time become problems.
     """
     gathering = Gathering()
-    for path in files_to_read(paths, excludes, False, file_settings.excluded):
+    unlisted: list[tuple[str, str]] = []
+    for path in files_to_read(paths, excludes, False, file_settings.excluded, unlisted):
         settings = file_settings.for_path(path)
         chosen = Settings(settings.rules & rules | {"FL000"}, settings.target_version,
                           settings.parameters, settings.max_bytes,
@@ -124,10 +130,12 @@ def gather(paths: Iterable[str], file_settings: FileSettings, rules: frozenset[s
         try:
             _read_file(path, chosen, rules, gathering)
         except RecursionError:
-            gathering.problems.append(f"{visible(path)}: error: nesting is too deep to read")
+            gathering.error(path, "nesting is too deep to read")
         except Exception as error:  # noqa: BLE001 - one bad file never stops the others
-            gathering.problems.append(f"{visible(path)}: error: internal error "
-                                      f"({type(error).__name__}: {error}); please report it")
+            gathering.error(path, f"internal error ({type(error).__name__}: {error}); please "
+                            "report it")
+    for folder, why in unlisted:
+        gathering.error(folder, why)
     return gathering
 
 
@@ -137,13 +145,13 @@ def _read_file(path: str, settings: Settings, rules: frozenset[str],
     try:
         source = decode(read_bytes(path), path, settings.max_bytes)
     except NotARegularFile as error:
-        problems.append(f"{visible(path)}: error: {error}")
+        gathering.error(path, str(error))
         return
     except OSError as error:
-        problems.append(f"{visible(path)}: error: cannot read: {error.strerror or error}")
+        gathering.error(path, f"cannot read: {error.strerror or error}")
         return
     except SourceError as error:
-        problems.append(f"{visible(path)}: error: {error}")
+        gathering.error(path, str(error))
         return
     checked = check_flows(source, settings)
     for finding in checked.result.findings:

@@ -51,6 +51,7 @@ class ImageContext:
 class ImagePlan:
     contexts: dict[str, ImageContext]   # image name -> context, sorted by name
     problems: list[str]
+    unread: int = 0                     # files and folders that could not be read
 
     def write(self, output_dir: str) -> list[str]:
         """Write every context under `output_dir` (created); the paths written.
@@ -107,7 +108,7 @@ def build_image_contexts(paths: Iterable[str], target_version: tuple[int, int] =
                                        render_dockerfile(image, group, target), merged.text,
                                        tuple(wanted.task for wanted in group))
     # Problems quote values from the flow files: each stays one line where it is printed.
-    return ImagePlan(contexts, [visible(problem) for problem in problems])
+    return ImagePlan(contexts, [visible(problem) for problem in problems], gathering.unread)
 
 
 def _wanted(gathering: Gathering, file_settings: FileSettings, image_template: str | None,

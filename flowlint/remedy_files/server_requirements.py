@@ -32,6 +32,7 @@ class ServerRequirements:
     compose_snippet: str            # YAML; '' when there is nothing to install
     tasks: tuple[TaskRef, ...]      # the tasks whose installs these are
     problems: list[str]
+    unread: int = 0                 # files and folders that could not be read
 
     @property
     def text(self) -> str:
@@ -75,14 +76,15 @@ def build_server_requirements(paths: Iterable[str], target_version: tuple[int, i
                                                  *system)]
     tasks = tuple(dict.fromkeys(request.task for request in gathering.requests))
     if not merged.requirements:
-        return ServerRequirements((), "", "", "", tasks, problems)
+        return ServerRequirements((), "", "", "", tasks, problems, gathering.unread)
     arguments = [*(word for option in merged.options for word in option.split(None, 1)),
                  *merged.requirements]
     pip_install = "pip install " + " ".join(shlex.quote(argument) for argument in arguments)
     server = f"server standalone --worker-thread={worker_threads}"
     command_line = f"{pip_install} && ./kestra {server}"
     return ServerRequirements(merged.requirements, merged.text, command_line,
-                              compose_snippet(pip_install, server), tasks, problems)
+                              compose_snippet(pip_install, server), tasks, problems,
+                              gathering.unread)
 
 
 def compose_snippet(pip_install: str, server: str) -> str:

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from flowlint.catalogue import Rule
+from flowlint.lang.printable import visible
 from flowlint.report.rows import Reported, reported
 from flowlint.run.pipeline import FileOutcome, Mode
 
@@ -35,10 +36,11 @@ def skipped_lines(outcomes: list[FileOutcome]) -> list[str]:
 def error_lines(outcomes: list[FileOutcome]) -> list[str]:
     lines = []
     for outcome in outcomes:
+        path = visible(outcome.result.path)
         if outcome.result.error:
-            lines.append(f"{outcome.result.path}: error: {outcome.result.error}")
+            lines.append(f"{path}: error: {visible(outcome.result.error)}")
         if outcome.write_error:
-            lines.append(f"{outcome.result.path}: error: not written: {outcome.write_error}")
+            lines.append(f"{path}: error: not written: {visible(outcome.write_error)}")
     return lines
 
 

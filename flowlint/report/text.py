@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from flowlint.lang.printable import visible
 from flowlint.report.rows import Reported
 
 
 def concise_line(row: Reported) -> str:
-    return f"{row.path}:{row.line}:{row.column}: {row.finding.rule} {row.finding.message}"
+    """One line whatever the file holds: a line break in a path or a message is escaped."""
+    return (f"{visible(row.path)}:{row.line}:{row.column}: {row.finding.rule} "
+            f"{visible(row.finding.message)}")
 
 
 def render_concise(rows: list[Reported]) -> str:
@@ -24,9 +27,11 @@ def render_full(rows: list[Reported]) -> str:
         fix_note = ""
         outcome = row.finding.fix_outcome
         if outcome is not None:
-            fix_note = (f"  = fix ({outcome.strategy}): {outcome.title}" if outcome.applicable
-                        else f"  = no fix ({outcome.strategy}): {outcome.reason}")
-        text = row.source_line.replace("\t", " ")
+            fix_note = visible(f"  = fix ({outcome.strategy}): {outcome.title}"
+                               if outcome.applicable
+                               else f"  = no fix ({outcome.strategy}): {outcome.reason}")
+        # One column a character, so the caret stays under it: a tab or a form feed is a space.
+        text = "".join(char if char.isprintable() else " " for char in row.source_line)
         block = (f"{concise_line(row)}\n"
                  f"{gutter}{text}\n"
                  f"{' ' * len(gutter)}{' ' * (row.column - 1)}{'^' * caret_width}\n")

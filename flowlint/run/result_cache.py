@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import stat
+import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -326,11 +327,19 @@ def _create_root(root: str) -> None:
 
 
 def clean(root: str = CACHE_DIR) -> bool:
-    """Remove the cache folder; True when there was one."""
+    """Remove the cache folder; True when there was one. Raises OSError (naming what could
+    not be removed) when some of it is left."""
     if os.path.islink(root):
         os.unlink(root)   # the link, never what it points to
         return True
     if not os.path.isdir(root):
         return False
-    shutil.rmtree(root, ignore_errors=True)
+    failures: list[OSError] = []
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(root, onexc=lambda _function, _path, error: failures.append(error))
+    else:
+        shutil.rmtree(root, onerror=lambda _function, _path, info: failures.append(info[1]))
+    if failures or os.path.lexists(root):
+        first = failures[0] if failures else OSError(f"{root} is still there")
+        raise first
     return True
