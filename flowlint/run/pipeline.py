@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import difflib
+import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flowlint.files import NotARegularFile, read_bytes
-from flowlint.lint import FileResult, Settings, check_bytes, drop_details
+from flowlint.lint import FileResult, Settings, check_bytes, check_source, drop_details
 from flowlint.source import SourceError, decode
 
 
@@ -80,6 +82,8 @@ def process_files(jobs: list[tuple[str, Settings]], mode: Mode, cache_root: str 
         hits = [_cached(path, settings, cache_root) for path, settings in jobs]
     work = [(path, settings, mode, cache_root)
             for (path, settings), hit in zip(jobs, hits) if hit is None]
+    if mode.fix and mode.write and not mode.diff:
+        _remove_stale_temporaries(path for path, _ in jobs)
     done = _run(work, workers)
     for hit in hits:
         yield hit if hit is not None else next(done)
@@ -97,8 +101,78 @@ def _run(work: list[tuple[str, Settings, Mode, str | None]], workers: int
     # rules, the script analysers) are then loaded once, not once in every worker.
     yield _process_job(work[0])
     chunk = max(1, len(work) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
+                             initargs=(os.getpid(),)) as pool:
         yield from pool.map(_process_job, work[1:], chunksize=chunk)
+
+
+# In a worker process: the pids of its parent and of the flowlint run that started it (the
+# same with the fork start method; the parent is a fork server otherwise).
+_parent: int | None = None
+_main: int | None = None
+
+
+def _start_worker(main: int) -> None:
+    """A worker dies with the run that started it: killed (even by SIGKILL), the run leaves
+    no worker going on fixing files, and a worker whose run is gone writes nothing."""
+    global _parent, _main
+    _parent, _main = os.getppid(), main
+    if not _die_with_parent():
+        import threading
+
+        threading.Thread(target=_watch_parent, name="flowlint-parent-watch",
+                         daemon=True).start()
+    if not _run_alive():   # the run died before the death signal was asked for
+        os._exit(1)
+
+
+def _die_with_parent() -> bool:
+    """Linux: the kernel sends SIGKILL to this process when its parent dies."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        return libc.prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent() -> None:
+    import time
+
+    while _run_alive():
+        time.sleep(0.2)
+    os._exit(1)
+
+
+def _run_alive() -> bool:
+    """True in the main process; in a worker, whether the run that started it still is."""
+    if _parent is None:
+        return True
+    if os.getppid() != _parent:
+        return False
+    if _main == _parent:
+        return True
+    try:
+        os.kill(_main, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        pass
+    return True
+
+
+def _remove_stale_temporaries(paths: Iterator[str]) -> None:
+    """Temporary files a killed run left beside the files to fix (flowlint.run.atomic_write)."""
+    from flowlint.run.atomic_write import remove_stale_temporaries
+
+    folders = {os.path.dirname(os.path.realpath(path)) for path in paths}
+    for folder in sorted(folders):
+        remove_stale_temporaries(folder)
 
 
 def _cached(path: str, settings: Settings, cache_root: str) -> FileOutcome | None:
@@ -141,9 +215,13 @@ def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
         outcome.diff = unified_diff(path, source.text, run.text)
     elif mode.write:
         try:
-            write_atomic(path, source.encode(run.text), data)
+            write_atomic(path, source.encode(run.text), data, _run_alive)
         except WriteError as error:
+            # Not written: the report is about the file as read, and says nothing was fixed.
             outcome.write_error = str(error)
+            outcome.fixed_text = None
+            outcome.applied = []
+            outcome.result = check_source(source, settings)
     return outcome
 
 
