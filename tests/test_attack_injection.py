@@ -233,13 +233,13 @@ def test_a_file_name_with_a_line_break_stays_inside_the_comments(tmp_path: Path,
 
 
 def test_a_conflict_comment_in_requirements_stays_one_line(tmp_path: Path, capsys) -> None:
-    flow = write(tmp_path / "flows", "b.yaml",
-                 flow_text(flow=f"report\n{EVIL_INDEX}",
-                           command="pip install pandas==2.2 && pip install pandas==2.1"))
-    code, files, err = run_image([flow], tmp_path / "out", capsys)
+    one = write(tmp_path / "flows", "a.yaml", flow_text(command="pip install pandas==2.2"))
+    two = write(tmp_path / "flows", "b.yaml",
+                flow_text(flow=f"report\n{EVIL_INDEX}", command="pip install pandas==2.1"))
+    code, out, err = run_server([one, two], capsys)
 
-    text = files[f"{CONTEXT}/requirements.txt"]
-    assert_requirements_are_safe(text)
+    assert_server_output_is_safe(out)
+    text = out.split("# requirements.txt\n", 1)[1].split("\n# Command line", 1)[0]
     assert text.splitlines()[0].startswith("# conflict: 'pandas==2.1' is wanted by")
     assert f"company.team/report\\n{EVIL_INDEX} task 'extract'" in text
     [problem] = [line for line in err.splitlines() if "conflicting" in line]
@@ -294,7 +294,8 @@ def test_injected_requirement_lines_are_refused(tmp_path: Path, command: str, wh
             assert_dockerfile_is_safe(text)
     assert "evil" not in "".join(files.values())
     refusal = next(line for line in err.splitlines() if "evil" in line)
-    assert refusal.startswith(f"flowlint: {flow}: company.team/etl task 'extract': 'pip install")
+    assert refusal.startswith(f"flowlint: {flow}: company.team/etl task 'extract': ")
+    assert "'pip install" in refusal
     assert why in refusal and refusal.isprintable()
 
     code, out, err = run_server([flow], capsys)
@@ -320,10 +321,11 @@ def test_injected_legacy_requirement_lines_are_refused(tmp_path: Path, line: str
     flow = write(tmp_path / "flows", "a.yaml", flow_text(legacy=["requests", line]))
     code, files, err = run_image([flow], tmp_path / "out", capsys)
 
-    assert files[f"{CONTEXT}/requirements.txt"] == "requests\n"
-    assert_dockerfile_is_safe(files[f"{CONTEXT}/Dockerfile"])
+    # The custom-image fix refuses the task, so no image is built for it.
+    assert files == {}
     refusal = next(line for line in err.splitlines() if "evil" in line)
-    assert f"{flow}: company.team/etl task 'extract': requirements line" in refusal
+    assert f"{flow}: company.team/etl task 'extract': " in refusal
+    assert "requirements line" in refusal
     assert why in refusal and refusal.isprintable()
 
     code, out, err = run_server([flow], capsys)
@@ -332,7 +334,7 @@ def test_injected_legacy_requirement_lines_are_refused(tmp_path: Path, line: str
 
 
 def test_honest_values_still_work(tmp_path: Path, capsys) -> None:
-    digest_image = f"ghcr.io/org/img:1.2@{DIGEST}"
+    digest_image = f"python:3.12-slim@{DIGEST}"
     command = ("pip install --index-url https://pypi.example/simple --trusted-host "
                "pypi.example:8443 -f https://wheels.example/links/ 'requests[socks]>=2.31' "
                "'numpy<2; python_version >= \"3.9\"' "

@@ -145,20 +145,18 @@ def test_default_python_image_follows_the_target_version(tmp_path: Path, version
     assert f"--strategy custom-image{flag} --image" in context.dockerfile
 
 
-def test_conflicting_pins_are_reported_and_the_first_is_kept(tmp_path: Path) -> None:
+def test_what_the_fix_refuses_is_not_baked(tmp_path: Path) -> None:
+    """Two pins of one package in a task: the custom-image fix refuses to move them, so the
+    image must not claim them either."""
     flow = PANDAS_PINNED.replace("pip install --upgrade pip", "pip install pandas==2.1")
     folder = flows(tmp_path, a=flow)
     plan = build([str(folder)])
 
+    assert plan.contexts == {}
     [problem] = plan.problems
-    assert "conflicting requirements for 'pandas'" in problem
-    assert "'pandas==2.2'" in problem and "'pandas==2.1'" in problem
-    assert "task 'extract'" in problem
-    assert plan.contexts["reg.example/etl-extract:1"].requirements == (
-        "# conflict: 'pandas==2.2' is wanted by "
-        f"{folder}/a.yaml: company.team/etl task 'extract'; keeping 'pandas==2.1'\n"
-        "pandas==2.1\n"
-        "requests\n")
+    assert problem.startswith(f"{folder}/a.yaml: company.team/etl task 'extract': FL001 not "
+                              "gathered: the custom-image fix leaves this install in place:")
+    assert "'pandas' is installed twice with different specifiers" in problem
 
 
 def test_identical_pins_written_differently_are_merged(tmp_path: Path) -> None:
@@ -177,13 +175,30 @@ def test_what_cannot_be_baked_is_reported_not_written(tmp_path: Path) -> None:
         'pip install pandas==2.2 "{{ inputs.extra }}" -r requirements.txt -e ./lib ./wheels/x.whl')
     plan = build([str(flows(tmp_path, a=flow))])
 
-    assert plan.contexts["reg.example/etl-extract:1"].requirements == "pandas==2.2\n"
-    problems = "\n".join(plan.problems)
+    # The custom-image fix refuses the task: its installs stay, so nothing is baked.
+    assert plan.contexts == {}
+    [problem] = plan.problems
+    assert "task 'extract': FL001 not gathered: the custom-image fix leaves this install" \
+        in problem
+    assert "reads a requirements file (-r)" in problem
+
+
+def test_every_value_that_cannot_be_written_is_named() -> None:
+    """What the fix and `flowlint image` share: each part of an install that no generated
+    file can carry is a problem naming the install."""
+    from flowlint.lang.installs import find_installs
+    from flowlint.remedies.image_packages import PackageList
+
+    text = 'pip install pandas==2.2 "{{ inputs.extra }}" -r requirements.txt -e ./lib ./w/x.whl'
+    listed = PackageList()
+    for install in find_installs(text):
+        listed.add_install(install, "'pip install ...'")
+    assert listed.packages().requirements == ("pandas==2.2",)
+    problems = "\n".join(listed.problems)
     assert "'{{ inputs.extra }}' is a Pebble expression" in problems
     assert "reads requirements file 'requirements.txt' (-r): copy its content" in problems
     assert "installs './lib' in editable mode (-e)" in problems
-    assert "installs the local path './wheels/x.whl'" in problems
-    assert all("task 'extract'" in problem for problem in plan.problems)
+    assert "installs the local path './w/x.whl'" in problems
 
 
 def test_cached_and_process_runner_installs_are_not_baked(tmp_path: Path) -> None:
@@ -251,7 +266,9 @@ tasks:
     assert "FROM python:3.11\n" in plan.contexts["reg.example/old-legacy_docker:1"].dockerfile
     assert "(dockerOptions.image)" in plan.contexts["reg.example/old-legacy_docker:1"].dockerfile
     [problem] = plan.problems
-    assert "task 'legacy': runs on the worker (runner PROCESS)" in problem
+    assert "task 'legacy': FL002 not gathered: the custom-image fix leaves this install" \
+        in problem
+    assert "requirements line '-r more.txt' reads a requirements file" in problem
 
 
 def test_image_from_plugin_defaults_and_shell_tasks_on_ubuntu(tmp_path: Path) -> None:

@@ -139,6 +139,8 @@ tasks:
     script: |
       import os
       os.system("pip install httpx==0.27")
+      import httpx
+      print(httpx.__version__)
 """)
     result = build_server_requirements([str(tmp_path)])
     assert "pip install httpx==0.27 && ./kestra server standalone" in result.text

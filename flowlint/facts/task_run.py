@@ -19,10 +19,12 @@ from flowlint.facts.flow_facts import FlowFacts
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import command_texts
 from flowlint.lang import distributions, shell
+from flowlint.lang.python_code import analyse_code
 from flowlint.lang.requirements import requirement_name
 from flowlint.yamlnodes import get_text, scalar_text
 
 _VENV_PROGRAM = re.compile(r"^(?:\./)?(?P<venv>[^\s]+?)/bin/(?:pip[\d.]*|python[\d.]*)$")
+_ANCHORED = "$PWD/"   # marks a folder written from the starting folder
 _ACTIVATE = re.compile(r"^(?:\./)?(?P<venv>[^\s]+?)/bin/activate$")
 
 
@@ -35,6 +37,7 @@ class Placement:
     importable: bool                # the task's Python finds the modules
     on_path: bool                   # the shell finds the programs by name
     bin_dir: str | None = None      # where the programs are when not on PATH
+    hidden_by: str = ""             # why the task's Python cannot see them, when it cannot
 
     @property
     def distributions(self) -> frozenset[str]:
@@ -67,6 +70,9 @@ def task_run(facts: FlowFacts, task: Task, provided: Iterable[str] = ()) -> Task
     placements = list(_placements(facts, task, image, set(provided)))
     path, pythonpath = _search_paths(task)
     placements = [_reach(placement, path, pythonpath) for placement in placements]
+    venv = _virtualenv(task)
+    if venv is not None:
+        placements = [_hidden(placement, venv) for placement in placements]
     for program, explicit_dir in _programs(facts, task):
         _judge_program(run, placements, program, explicit_dir)
     for module in _modules(facts, task):
@@ -108,6 +114,28 @@ def _placements(facts: FlowFacts, task: Task, image: str | None,
                         True, True)
 
 
+def _hidden(placement: Placement, venv: str) -> Placement:
+    """A virtual environment the task activates (or whose python it runs) does not see the
+    packages of the image's or the worker's own Python."""
+    if not placement.origin.startswith(("image ", "the worker")):
+        return placement
+    return Placement(placement.origin, placement.names, False, placement.on_path,
+                     placement.bin_dir, f"the task runs Python from the virtual environment "
+                                        f"{venv}, which does not see them")
+
+
+def _virtualenv(task: Task) -> str | None:
+    """The virtual environment whose Python the task's code runs in, if it makes one."""
+    for command in command_texts(task):
+        for simple in shell.split_commands(command.node.value):
+            words = [word.text for word in simple.words]
+            if len(words) == 2 and words[0] in (".", "source") and _ACTIVATE.match(words[1]):
+                return _relative(_ACTIVATE.match(words[1]).group("venv"))
+            if words and _VENV_PROGRAM.match(words[0]) and "python" in words[0]:
+                return _relative(_VENV_PROGRAM.match(words[0]).group("venv"))
+    return None
+
+
 def _install_placement(task: Task, text: str, install: object, names: set[str]) -> Placement:
     quoted = f"'{text}'"
     target = _relative(install.target) if install.target else None
@@ -139,6 +167,7 @@ def _search_paths(task: Task) -> tuple[set[str], set[str]]:
     `export` lines), relative to the working directory; activating a venv adds its bin."""
     path = _folders(get_text(task.prop("env"), "PATH"))
     pythonpath = _folders(get_text(task.prop("env"), "PYTHONPATH"))
+    changes_folder = False
     for command in command_texts(task):
         for simple in shell.split_commands(command.node.value):
             words = [word.text for word in simple.words]
@@ -150,7 +179,15 @@ def _search_paths(task: Task) -> tuple[set[str], set[str]]:
                     pythonpath |= _folders(value)
             if len(words) == 2 and words[0] in (".", "source") and _ACTIVATE.match(words[1]):
                 path.add(f"{_relative(_ACTIVATE.match(words[1]).group('venv'))}/bin")
-    return path, pythonpath
+            if words[:1] in (["cd"], ["pushd"]):
+                changes_folder = True
+    if changes_folder:
+        # After a `cd`, a relative entry names a folder under the new one: only those
+        # anchored at the starting folder ($PWD/deps) still lead to the installed packages.
+        path = {folder for folder in path if folder.startswith(_ANCHORED)}
+        pythonpath = {folder for folder in pythonpath if folder.startswith(_ANCHORED)}
+    return ({folder.removeprefix(_ANCHORED) for folder in path},
+            {folder.removeprefix(_ANCHORED) for folder in pythonpath})
 
 
 def _exported(words: list[str]) -> Iterator[shell.Word]:
@@ -159,11 +196,15 @@ def _exported(words: list[str]) -> Iterator[shell.Word]:
 
 
 def _folders(value: str | None) -> set[str]:
+    """The folders of a PATH-like value relative to the task's starting folder; those
+    written from $PWD are marked with _ANCHORED (they stay right after a `cd`)."""
     found = set()
     for part in (value or "").split(":"):
-        folder = _relative(re.sub(r"^(?:\$PWD|\$\{PWD\}|\$\(pwd\))/?", "", part.strip()))
+        part = part.strip()
+        anchored = re.match(r"^(?:\$PWD|\$\{PWD\}|\$\(pwd\))/?", part)
+        folder = _relative(part[anchored.end():] if anchored else part)
         if folder and "$" not in folder:
-            found.add(folder)
+            found.add(_ANCHORED + folder if anchored else folder)
     return found
 
 
@@ -196,8 +237,13 @@ def _modules(facts: FlowFacts, task: Task) -> Iterator[str]:
     for command in command_texts(task):
         for simple in shell.split_commands(command.node.value):
             words = [word.text for word in simple.words]
-            if words and words[0].rsplit("/", 1)[-1].startswith("python") and "-m" in words[1:-1]:
+            if not (words and words[0].rsplit("/", 1)[-1].startswith("python")):
+                continue
+            if "-m" in words[1:-1]:
                 yield words[words.index("-m", 1) + 1].split(".")[0]
+            elif "-c" in words[1:-1]:   # python -c "import pandas; ..."
+                code = analyse_code(words[words.index("-c", 1) + 1])
+                yield from (module.name for module in code.imports if not module.optional)
 
 
 def _judge_program(run: TaskRun, placements: list[Placement], program: str,
@@ -209,10 +255,23 @@ def _judge_program(run: TaskRun, placements: list[Placement], program: str,
     if not providers:
         return   # the image's or the worker's: not the task's to judge
     for placement, _ in providers:
-        if placement.on_path if folder is None else placement.bin_dir == folder:
+        if folder is None:
+            found = placement.on_path
+        elif folder.startswith("/") and placement.bin_dir is None:
+            found = placement.on_path   # a system install: its programs are in a bin on PATH
+        else:
+            found = placement.bin_dir == folder
+        if found and placement.importable:
             run.resolved[key] = placement.origin
             return
     placement, distribution = providers[0]
+    reachable = [placement for placement, _ in providers if placement.on_path]
+    if reachable and folder is None:
+        # A console script imports its own package: found on PATH is not enough.
+        run.problems.setdefault(key, f"'{program}' is found on PATH but {distribution}, the "
+                                     f"package it runs, is not importable there "
+                                     f"({reachable[0].hidden_by or 'not on PYTHONPATH'})")
+        return
     if placement.bin_dir and folder is None:
         where = f"in {placement.bin_dir}, which is not on PATH"
     elif placement.bin_dir:
@@ -234,6 +293,10 @@ def _judge_module(run: TaskRun, placements: list[Placement], module: str) -> Non
         run.resolved[key] = importable[0].origin
         return
     placement = providers[0]
+    if placement.hidden_by:
+        run.problems.setdefault(key, f"'{module}' would come from {placement.origin}, but "
+                                     f"{placement.hidden_by}")
+        return
     folder = (placement.bin_dir or "").removesuffix("/bin")
     run.problems.setdefault(key, f"'{module}' is installed by {placement.origin} into "
                                  f"{folder}, which is not on PYTHONPATH")

@@ -11,7 +11,9 @@ emptied folder, when the stamp differs from what the line asks for now:
 The requirements are written once, in `set --`, and read both by the install (`"$@"`) and by
 the stamp (`"$*"`); a requirements file read with `-r` joins the stamp by its content. A hit
 costs a `cat` and a comparison. When the task runs a program its packages provide, the line
-starts by putting the folder's `bin` on PATH (console scripts land there; §7).
+starts by putting the folder's `bin` on PATH (console scripts land there; §7); when the task
+changes folder (`cd`), it puts the folder itself on PYTHONPATH by its full path, which the
+relative `PYTHONPATH: deps` of the task's env would not reach from the new folder.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class CachedInstall:
     arguments: tuple[str, ...]   # shell words, quoted as they must be written
     requirement_files: tuple[str, ...] = ()
     path_export: bool = False    # put <folder>/bin on PATH first
+    pythonpath_export: bool = False   # put <folder> on PYTHONPATH by its full path (a `cd`)
 
     def rewrite(self) -> Guarded:
         """The command, in the shape the command edits write in place of an install."""
@@ -47,6 +50,8 @@ class CachedInstall:
             words = './venv/bin/pip install "$@"'
         else:
             words = f'{self.program} --target={self.folder} "$@"'
+        if self.pythonpath_export:
+            before = f'export PYTHONPATH="$PWD/{self.folder}:$PYTHONPATH" && ' + before
         if self.path_export:
             before = f'export PATH="$PWD/{self.folder}/bin:$PATH" && ' + before
         after = f" && printf '%s\\n' {stamp} > {self.folder}/{STAMP}; }}"

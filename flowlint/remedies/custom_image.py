@@ -16,7 +16,11 @@ from flowlint.remedies.command_edits import remove_property, rewrite_installs
 from flowlint.remedies.fix_context import TaskFixContext
 from flowlint.remedies.image_packages import ImagePackages, PackageList
 from flowlint.remedies.image_record import ImageRecord, find_records
-from flowlint.remedies.install_args import moved_distributions, require_plain_packages
+from flowlint.remedies.install_args import (
+    moved_distributions,
+    require_index_kept,
+    require_plain_packages,
+)
 from flowlint.remedies.task_edits import (
     append_comment,
     append_properties,
@@ -81,6 +85,7 @@ def plan(ctx: TaskFixContext, system: ImagePackages = ImagePackages()) -> Fix:
             f"{task.raw_type}; migrate it to io.kestra.plugin.scripts first")
     # The packages must be listed where they move to (an image, the server's start).
     require_plain_packages(ctx.all_installs, NAME, allow_index=True)
+    require_index_kept(ctx.task, NAME)
     listed = PackageList()
     for site in ctx.all_installs:
         listed.add_install(site.install, f"'{site.text}'")

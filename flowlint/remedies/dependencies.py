@@ -9,7 +9,11 @@ from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import rewrite_installs
 from flowlint.remedies.console_commands import commands_provided, console_commands_used
 from flowlint.remedies.fix_context import TaskFixContext
-from flowlint.remedies.install_args import packages_of, require_plain_packages
+from flowlint.remedies.install_args import (
+    packages_of,
+    require_index_kept,
+    require_plain_packages,
+)
 from flowlint.remedies.task_edits import append_properties, extend_sequence, own_entry
 from flowlint.yamlnodes import string_list
 
@@ -34,6 +38,7 @@ def plan(ctx: TaskFixContext) -> Fix:
             f"'{task.id}' has type {task.type}; `dependencies` exists only on python "
             "Script and Commands tasks")
     require_plain_packages(ctx.all_installs, NAME)
+    require_index_kept(ctx.task, NAME)
     packages = packages_of(ctx.all_installs)
     used = console_commands_used(task, ctx.installs, packages)
     used += sorted(ctx.facts.programs_run_by_scripts(task)

@@ -7,8 +7,12 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from flowlint.findings import require
+from flowlint.kestra.flow import Task
+from flowlint.kestra.task_shell import command_texts
+from flowlint.lang import shell
 from flowlint.lang.installs import Install
 from flowlint.lang.requirements import requirement_name
+from flowlint.yamlnodes import mapping_items
 
 INDEX_OPTIONS = frozenset({"-i", "--index-url", "--extra-index-url", "-f", "--find-links",
                            "--trusted-host", "-c", "--constraint", "--no-index"})
@@ -47,10 +51,25 @@ def packages_of(installs: Sequence[InstallSite]) -> list[str]:
             if known is None or _is_bare(known, name):
                 seen[name] = spec
                 continue
-            require(known == spec or _is_bare(spec, name),
+            require(_same_requirement(known, spec) or _is_bare(spec, name),
                     f"'{name}' is installed twice with different specifiers "
                     f"('{known}' and '{spec}')")
     return list(seen.values())
+
+
+def _same_requirement(first: str, second: str) -> bool:
+    """The same requirement however written: `Pandas == 2.2` is `pandas==2.2`."""
+    if first == second:
+        return True
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    try:
+        one, two = Requirement(first), Requirement(second)
+    except InvalidRequirement:
+        return False
+    return (canonicalize_name(one.name), one.extras, one.specifier, one.url, one.marker) == \
+        (canonicalize_name(two.name), two.extras, two.specifier, two.url, two.marker)
 
 
 def moved_distributions(installs: Sequence[InstallSite]) -> frozenset[str]:
@@ -66,7 +85,7 @@ def _is_bare(spec: str, name: str) -> bool:
 def require_plain_packages(installs: Sequence[InstallSite], strategy: str,
                            allow_index: bool = False) -> None:
     """Refuse installs that a package list cannot express (an image or a server install
-    can still use index options: `allow_index`)."""
+    can still use index options and URLs: `allow_index`)."""
     for located in installs:
         install = located.install
         quoted = f"'{located.text}'"
@@ -74,8 +93,9 @@ def require_plain_packages(installs: Sequence[InstallSite], strategy: str,
                 f"{quoted} uses {install.tool}; {strategy} handles pip and uv pip installs only")
         require(not install.requirement_files, f"{quoted} reads a requirements file (-r)")
         require(not install.editables, f"{quoted} installs in editable mode (-e)")
-        require(not install.urls and not install.local_paths,
-                f"{quoted} installs from a URL or a local path")
+        require(not install.local_paths, f"{quoted} installs a local path, which only the "
+                "task's own files hold")
+        require(allow_index or not install.urls, f"{quoted} installs from a URL")
         index = sorted({name for name, _ in install.options if name in INDEX_OPTIONS})
         require(allow_index or not index, f"{quoted} uses index options ({', '.join(index)})")
         require(not any("{{" in spec or "{%" in spec for spec in install.packages),
@@ -83,6 +103,34 @@ def require_plain_packages(installs: Sequence[InstallSite], strategy: str,
         require(not any(word.expands for word in install.command.words[1:]),
                 f"{quoted} takes part of its arguments from the shell at run time ($...), "
                 "which a package list cannot")
+
+
+def index_setting(task: Task) -> str | None:
+    """A setting of the task that tells pip or uv where packages come from besides the
+    install line: a PIP_*/UV_* variable in `env` or exported by its shell, or `pip config`.
+    Moved out of that shell, the install would fetch from the public index instead."""
+    env = task.prop("env")
+    if env is not None:
+        for key, _, _ in mapping_items(env):
+            if key.startswith(("PIP_", "UV_")):
+                return f"`env` sets {key}"
+    for command in command_texts(task):
+        for simple in shell.split_commands(command.node.value):
+            words = [word.text for word in simple.words]
+            if words[:1] == ["export"] and any(word.startswith(("PIP_", "UV_"))
+                                               for word in words[1:]):
+                return f"'{' '.join(words)}' sets pip's settings"
+            if words[:2] in (["pip", "config"], ["pip3", "config"]):
+                return f"'{' '.join(words)}' sets pip's settings"
+    return None
+
+
+def require_index_kept(task: Task, strategy: str) -> None:
+    """Refuse a strategy that installs the packages elsewhere than the task's shell when
+    the task tells pip where they come from (a private index)."""
+    setting = index_setting(task)
+    require(setting is None, f"{setting}: {strategy} installs the packages outside the task's "
+            "shell, where that setting does not reach, so they would come from the public index")
 
 
 def kept_options(installs: Sequence[InstallSite]) -> list[str]:

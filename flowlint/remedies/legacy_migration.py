@@ -22,6 +22,7 @@ from flowlint.remedies.custom_image import image_name, record_edit
 from flowlint.remedies.dependencies import image_python_version
 from flowlint.remedies.fix_options import FixOptions
 from flowlint.remedies.image_packages import PackageList
+from flowlint.remedies.install_args import require_index_kept
 from flowlint.remedies.task_edits import (
     append_properties,
     extend_sequence,
@@ -70,6 +71,8 @@ class _Migration:
         self.added: dict[str, object] = {}
 
     def plan(self, strategy: str, options: FixOptions) -> Fix:
+        if strategy != "working-dir-cache":
+            require_index_kept(self.task, strategy)
         runner = plugin_types.runner_of_enum(get_text(self.task.node, "runner") or "PROCESS")
         # On Docker the legacy task ran in `python` unless it said otherwise; the new task
         # type's default is another image, so the one that ran is written down.

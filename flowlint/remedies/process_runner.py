@@ -8,7 +8,11 @@ from flowlint.lang.distributions import image_distributions
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import remove_property, rewrite_installs
 from flowlint.remedies.fix_context import TaskFixContext
-from flowlint.remedies.install_args import moved_distributions, require_plain_packages
+from flowlint.remedies.install_args import (
+    moved_distributions,
+    require_index_kept,
+    require_plain_packages,
+)
 from flowlint.remedies.task_edits import append_properties, own_entry, replace_value
 
 NAME = "process-runner"
@@ -36,6 +40,7 @@ def plan(ctx: TaskFixContext) -> Fix:
                 "tell which: install them on the worker by hand, or use another strategy")
     # The packages must be listed where they move to (an image, the server's start).
     require_plain_packages(ctx.all_installs, NAME, allow_index=True)
+    require_index_kept(ctx.task, NAME)
     edits = rewrite_installs(ctx.source, task, {located: None for located in ctx.installs},
                              ctx.style)
     edits.extend(script_edits.removal_edits(ctx))

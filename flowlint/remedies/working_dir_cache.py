@@ -27,6 +27,7 @@ from flowlint.lang.python_shapes import UNKNOWN
 from flowlint.lang.requirements import requirement_name
 from flowlint.remedies import script_edits
 from flowlint.remedies.cached_install import (
+    STAMP,
     CachedInstall,
     program_words,
     stamped_set_command,
@@ -62,6 +63,13 @@ def plan(ctx: TaskFixContext) -> Fix:
         require(located.install.tool in ("pip", "uv"), f"'{located.text}' uses "
                 f"{located.install.tool}; {NAME} rewrites pip and uv pip installs only")
         require(not located.install.editables, f"'{located.text}' installs in editable mode")
+    require(not any("{{" in word.text or "{%" in word.text for located in ctx.installs
+                    for word in located.install.command.words),
+            f"'{ctx.installs[0].text if ctx.installs else ''}' takes packages from a Pebble "
+            "expression, which the cached install would quote into one word")
+    positional = _reads_arguments(ctx)
+    require(positional is None, f"'{positional}' reads the shell's arguments ($@, $1...), "
+            "which the cached install sets (`set --`)")
     folder = "venv" if ctx.options.cache_layout == "venv" else "deps"
     changed = _folder_change(ctx)
     require(changed is None, f"'{changed}' runs before the install, which would then create "
@@ -117,7 +125,16 @@ def _cached_install(ctx: TaskFixContext, folder: str) -> CachedInstall:
     program = program_words(first) if UNKNOWN not in first.command.words[0].text \
         else "pip install"
     return CachedInstall(folder, program, tuple(arguments), files,
-                         _runs_programs_of(ctx, packages_of(installs)))
+                         _runs_programs_of(ctx, packages_of(installs)),
+                         folder == "deps" and changes_folder(ctx.task))
+
+
+def changes_folder(task: Task) -> bool:
+    """Whether the task's shell runs a `cd` (or `pushd`): a relative PYTHONPATH then names
+    a folder under the new one."""
+    return any(simple.words and simple.words[0].text in ("cd", "pushd")
+               for command in command_texts(task)
+               for simple in shell.split_commands(command.node.value))
 
 
 def _expanding_words(ctx: TaskFixContext) -> dict[str, str]:
@@ -130,6 +147,30 @@ def _expanding_words(ctx: TaskFixContext) -> dict[str, str]:
             if word.expands:
                 found[word.text] = value[word.start:word.end]
     return found
+
+
+_POSITIONAL = re.compile(r"\$(?:[@*#1-9]|\{[@*#1-9])")
+
+
+def _reads_arguments(ctx: TaskFixContext) -> str | None:
+    """A command of the task (not an install the fix rewrites) that reads the positional
+    parameters, which `set --` replaces in the same shell."""
+    installs = {located.install.command for located in ctx.installs}
+    for command in command_texts(ctx.task):
+        value = command.node.value
+        for simple in shell.split_commands(value):
+            text = value[simple.start:simple.end]
+            if simple in installs or f"/{STAMP}" in text:
+                continue
+            if _POSITIONAL.search(text) and not _is_stamp_part(simple):
+                return text
+    return None
+
+
+def _is_stamp_part(simple: shell.SimpleCommand) -> bool:
+    """`set -- ...` or the install of a stamped install written by an earlier fix."""
+    words = [word.text for word in simple.words]
+    return words[:2] == ["set", "--"] or "$@" in words
 
 
 def _folder_change(ctx: TaskFixContext) -> str | None:
@@ -226,6 +267,8 @@ def _environment_edits(ctx: TaskFixContext, folder: str,
     task = ctx.task
     if folder == "venv":
         return _use_venv_python(ctx)
+    if changes_folder(task):
+        return []   # the install line exports PYTHONPATH by its full path (CachedInstall)
     env = own_entry(task, "env")
     require(task.prop("env") is None or env is not None,
             "`env` comes from pluginDefaults; PYTHONPATH cannot be added safely")

@@ -21,16 +21,21 @@ from flowlint.kestra.flow import Task
 from flowlint.lang.image_reference import image_reference_problem
 from flowlint.lang.installs import Install
 from flowlint.lang.printable import visible
-from flowlint.lint import Settings, check_flows
+from flowlint.lint import CheckedSource, Settings, check_flows
+from flowlint.remedies.fix_options import FixOptions
 from flowlint.remedies.image_packages import (
     ECOSYSTEM_LABELS,
     ImagePackages,
     PackageList,
 )
 from flowlint.remedies.image_record import ImageRecord, find_records
+from flowlint.remedies.install_args import index_setting
 from flowlint.rules.fl009_package_install_per_execution import PackageInstall
+from flowlint.run.fix_loop import fix_source
 from flowlint.source import SourceError, decode
 from flowlint.yamlnodes import string_list
+
+FixKey = tuple[str, int | None, str | None]   # rule, document, task id
 
 # The rules whose findings are installs to bake into an image or install on the worker.
 IMAGE_RULES = frozenset({"FL001", "FL002", "FL003", "FL005", "FL009"})
@@ -115,17 +120,24 @@ class FixedSettings:
 
 
 def gather(paths: Iterable[str], file_settings: FileSettings, rules: frozenset[str],
-           excludes: Iterable[str] = ()) -> Gathering:
-    """The installs that the kept findings of `rules` report in the flows under `paths`.
+           excludes: Iterable[str] = (), image_template: str | None = None) -> Gathering:
+    """The installs that the kept findings of `rules` report in the flows under `paths`,
+    those the remedy's fix would move: custom-image for IMAGE_RULES (named by
+    `image_template`, else each file's fix.image), process-runner for SERVER_RULES.
 
-    Unreadable files and what cannot be installed ahead of time become problems.
+    Unreadable files, what cannot be installed ahead of time and what the fix refuses
+    become problems.
     """
     gathering = Gathering()
     unlisted: list[tuple[str, str]] = []
+    strategy = "custom-image" if rules == IMAGE_RULES else "process-runner"
     for path in files_to_read(paths, excludes, False, file_settings.excluded, unlisted):
         settings = file_settings.for_path(path)
+        template = image_template or (settings.fix.image if settings.fix else None)
+        fix = FixOptions(strategy, template) if template or strategy == "process-runner" \
+            else None
         chosen = Settings(settings.rules & rules | {"FL000"}, settings.target_version,
-                          settings.parameters, settings.max_bytes,
+                          settings.parameters, settings.max_bytes, fix,
                           use_suppressions=settings.use_suppressions)
         try:
             _read_file(path, chosen, rules, gathering)
@@ -161,11 +173,41 @@ def _read_file(path: str, settings: Settings, rules: frozenset[str],
                 else "the rest of the file is not read"
             problems.append(f"{visible(path)}:{line}:{column}: {finding.message}; {rest}")
     every_runner = rules == SERVER_RULES
+    refused = _refused(checked, settings)
+    told: set[FixKey] = set()
     for facts, findings in checked.kept_by_flow():
-        gathering.requests.extend(_flow_requests(facts, findings, every_runner, problems))
+        moved = []
+        for finding in findings:
+            reason = refused.get((finding.rule, finding.document, finding.task_id))
+            if reason is None:
+                moved.append(finding)
+            elif finding.task_id is not None and \
+                    (finding.rule, finding.document, finding.task_id) not in told:
+                problems.append(f"{_ref(facts, finding.task_id)}: {finding.rule} not "
+                                f"gathered: the {settings.fix.strategy} fix leaves this "
+                                f"install in place: {reason}")
+                told.add((finding.rule, finding.document, finding.task_id))
+        gathering.requests.extend(_flow_requests(facts, moved, every_runner, problems))
     if rules == IMAGE_RULES:
         gathering.records.extend(_records(path, source.text, [facts for facts, _ in
                                                               checked.flows], problems))
+
+
+def _refused(checked: CheckedSource, settings: Settings) -> dict[FixKey, str]:
+    """The findings whose fix (by the strategy in `settings`) is refused, when planned or
+    when verified, with the reason: their installs stay in the flow, so the generated files
+    must not claim them."""
+    if settings.fix is None:
+        return {}
+    refused: dict[FixKey, str] = {}
+    for finding in checked.result.findings:
+        outcome = finding.fix_outcome
+        if outcome is not None and not outcome.applicable:
+            refused[(finding.rule, finding.document, finding.task_id)] = outcome.reason
+    run = fix_source(checked.result.source, settings, unsafe=True)
+    for (rule, task_id, document), reason in run.failed.items():
+        refused.setdefault((rule, document, task_id), reason)
+    return refused
 
 
 def _records(path: str, text: str, flows: list[FlowFacts],
@@ -239,14 +281,19 @@ def _flow_requests(facts: FlowFacts, findings: list[Finding], every_runner: bool
             listed.add_install(install, f"{ref}: '{text}'")
         problems.extend(listed.problems)
         packages = listed.packages()
-        if packages:
+        setting = index_setting(task)
+        if packages and setting is not None:
+            problems.append(f"{ref}: {setting}, which may name the index its packages come "
+                            "from: not gathered; add them, with that index, by hand")
+        elif packages:
             image, origin = _base_image(facts, task)
             yield TaskRequest(ref, packages, image, origin)
 
 
-def _ref(facts: FlowFacts, task: Task) -> TaskRef:
+def _ref(facts: FlowFacts, task: Task | str) -> TaskRef:
     flow = facts.flow
-    return TaskRef(flow.source.path, flow.namespace, flow.id, task.id)
+    return TaskRef(flow.source.path, flow.namespace, flow.id,
+                   task if isinstance(task, str) else task.id)
 
 
 def _base_image(facts: FlowFacts, task: Task) -> tuple[str | None, str]:

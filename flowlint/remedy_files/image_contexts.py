@@ -85,7 +85,7 @@ def build_image_contexts(paths: Iterable[str], target_version: tuple[int, int] =
     without it every file is read with the default rules at `target_version`.
     """
     file_settings = file_settings or FixedSettings.default(target_version)
-    gathering = gather(paths, file_settings, IMAGE_RULES, excludes)
+    gathering = gather(paths, file_settings, IMAGE_RULES, excludes, image_template)
     problems = list(gathering.problems)
     by_image: dict[str, list[_Wanted]] = {}
     for wanted in _wanted(gathering, file_settings, image_template, problems):
