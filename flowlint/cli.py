@@ -81,7 +81,8 @@ def _target_version(value: str | None) -> str | None:
 @click.option("--exclude", multiple=True, help="Glob of files or folders to skip when walking.")
 @click.option("--force-exclude", is_flag=True,
               help="Apply exclusions to files named on the command line too (pre-commit).")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
+@click.option("--format", "--output-format", "output_format", type=click.Choice(FORMATS),
+              default=None,
               help="Output format [default: full; github when GITHUB_ACTIONS=true].")
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False),
               help="Write the report to this file instead of standard output.")

@@ -46,6 +46,10 @@ def plan(ctx: TaskFixContext) -> Fix:
     require(not used, f"the task runs {', '.join(repr(c) for c in used)}, a console command "
             "of the installed packages, which `dependencies` does not put on PATH")
     stated = ctx.facts.image(task)
+    require(stated.reference is not None or task.prop("pythonVersion") is not None,
+            f"the image '{task.id}' runs in cannot be told ({stated.origin}), so neither can "
+            "its Python version: add `pythonVersion: \"3.x\"` to the task, then run the fix "
+            "again")
     image = None if stated.is_default else stated.reference
     if image:
         require("alpine" not in image.lower(), f"image '{image}' is alpine (musl): "

@@ -34,10 +34,19 @@ def plan(ctx: TaskFixContext) -> Fix:
                 "which would then run on the worker at every execution: fix those installs "
                 "(FL001) with --strategy process-runner first")
     if ctx.runner.starts_container:
-        image = ctx.facts.image(task).reference or "?"
-        require(image_distributions(image) is not None, f"'{task.id}' runs in image '{image}', "
-                "which may hold packages and programs the worker lacks, and flowlint cannot "
-                "tell which: install them on the worker by hand, or use another strategy")
+        stated = ctx.facts.image(task)
+        require(stated.reference is not None, f"the image '{task.id}' runs in cannot be told "
+                f"({stated.origin}), so neither can what the worker would lack")
+        require(image_distributions(stated.reference) is not None, f"'{task.id}' runs in image "
+                f"'{stated.reference}', which may hold packages and programs the worker lacks, "
+                "and flowlint cannot tell which: install them on the worker by hand, or use "
+                "another strategy")
+    # Any other install of the task would run on the worker itself from then on.
+    others = [located.text for located in ctx.facts.installs(task)
+              if located not in ctx.installs and not located.install.upgrades_pip_only
+              and (located.install.ecosystem != "python" or not ctx.script_installs)]
+    require(not others, f"'{task.id}' also runs {', '.join(repr(text) for text in others)}, "
+            "which would then install on the worker itself at every execution")
     # The packages must be listed where they move to (an image, the server's start).
     require_plain_packages(ctx.all_installs, NAME, allow_index=True)
     require_index_kept(ctx.task, NAME)
