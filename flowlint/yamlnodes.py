@@ -7,6 +7,9 @@ keep a set of visited nodes so they do not cost time either.
 
 from __future__ import annotations
 
+import bisect
+import weakref
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -72,6 +75,7 @@ def _yaml():  # noqa: ANN202 - the ruamel type is private
 def compose(source: Source) -> tuple[list[Node], YamlProblem | None]:
     """The documents of a file, and the syntax problem that stopped composing, if any."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     documents: list[Node] = []
     try:
@@ -80,8 +84,14 @@ def compose(source: Source) -> tuple[list[Node], YamlProblem | None]:
                 documents.append(document)
     except MarkedYAMLError as error:
         return documents, _problem(source, error)
+    except ReaderError as error:   # a character YAML does not allow: at its own position
+        character = chr(error.character) if isinstance(error.character, int) \
+            else str(error.character)
+        return documents, YamlProblem(f"invalid YAML: the character {character!r} (U+"
+                                      f"{ord(character[:1] or ' '):04X}) is not allowed in "
+                                      "YAML", error.position)
     except YAMLError as error:
-        return documents, YamlProblem(f"invalid YAML: {error}", 0)
+        return documents, YamlProblem(f"invalid YAML: {_one_line(str(error))}", 0)
     except RecursionError:
         return documents, YamlProblem("invalid YAML: nesting is too deep to read", 0)
     return documents, None
@@ -91,9 +101,14 @@ def _problem(source: Source, error: Exception) -> YamlProblem:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     context = getattr(error, "context", None)
-    message = f"invalid YAML: {problem}" + (f" ({context})" if context else "")
+    message = _one_line(f"invalid YAML: {problem}" + (f" ({context})" if context else ""))
     offset = source.offset(mark.line, mark.column) if mark is not None else 0
     return YamlProblem(message, offset)
+
+
+def _one_line(message: str) -> str:
+    """ruamel's messages may span lines; a finding's message is one line."""
+    return " ".join(message.split())
 
 
 def node_span(source: Source, node: Node) -> Span:
@@ -206,49 +221,158 @@ def to_data(node: Node, memo: dict[int, object] | None = None) -> object:
 def scalar_offset(source: Source, node: ScalarNode, index: int) -> int:
     """File offset of character `index` of a scalar's value.
 
-    Literal blocks map line by line (what scripts use); for other styles the value is
-    looked up in the node's text, falling back to where the scalar starts.
+    Literal blocks map line by line (what scripts use); one-line quoted scalars through their
+    escapes; for other styles the value is looked up in the node's text, and when it is not
+    there (folded over lines) each character is walked to its place.
+
+    The table behind the answer is built once per scalar and kept while the same source is
+    looked up, so the lookups of a scalar cost its length once, then a bisection each: rules
+    ask for the place of every word of a command, and a line of 16,000 words must not cost
+    16,000 walks of itself.
     """
-    span = node_span(source, node)
+    return _offset_map(source, node)(index)
+
+
+class _OffsetMap:
+    """File offsets of a scalar's value characters (index clamped to the value)."""
+
+    def __call__(self, index: int) -> int:
+        raise NotImplementedError
+
+
+class _Shifted(_OffsetMap):
+    """The value stands in the file as it is, from `start`."""
+
+    def __init__(self, start: int) -> None:
+        self.start = start
+
+    def __call__(self, index: int) -> int:
+        return self.start + index
+
+
+class _Escaped(_OffsetMap):
+    """A one-line quoted scalar: the value's characters in order, each escape (`''`, `\\"`,
+    `\\u00e9`) one character of the value written with several of the file."""
+
+    def __init__(self, start: int, length: int, escapes: list[int], positions: list[int],
+                 widths: list[int]) -> None:
+        self.start, self.length = start, length
+        self.escapes = escapes        # value index of each escape, ascending
+        self.positions = positions    # its offset in the file
+        self.widths = widths          # how many characters of the file it takes
+
+    def __call__(self, index: int) -> int:
+        index = min(max(index, 0), self.length)
+        k = bisect.bisect_right(self.escapes, index) - 1
+        if k < 0:
+            return self.start + index
+        if index == self.escapes[k]:
+            return self.positions[k]
+        return self.positions[k] + self.widths[k] + index - self.escapes[k] - 1
+
+
+class _Literal(_OffsetMap):
+    """A `|` block: line n of the value is content line n of the block, after its indent."""
+
+    def __init__(self, source: Source, node: ScalarNode) -> None:
+        self.source = source
+        self.first_line, self.indent = block_content_lines(source, node)
+        starts = array("q", [0])
+        find = node.value.find
+        at = find("\n")
+        while at >= 0:
+            starts.append(at + 1)
+            at = find("\n", at + 1)
+        self.value_lines = starts
+
+    def __call__(self, index: int) -> int:
+        line_in_value = max(bisect.bisect_right(self.value_lines, index) - 1, 0)
+        column = index - self.value_lines[line_in_value]
+        line0 = self.first_line + line_in_value
+        if line0 >= len(self.source.line_starts):
+            return len(self.source.text)
+        return self.source.line_starts[line0] + self.indent + column
+
+
+class _Walked(_OffsetMap):
+    """Any other scalar: each value character found by walking the file text (_align)."""
+
+    def __init__(self, offsets: array) -> None:
+        self.offsets = offsets
+
+    def __call__(self, index: int) -> int:
+        return self.offsets[min(max(index, 0), len(self.offsets) - 1)]
+
+
+# The maps of the scalars of the source looked up last. Keyed by the node's id, with the
+# node kept (its id cannot be reused while it is here); the source is held weakly, and a
+# lookup in another source starts afresh, so memory stays within one file's scalars.
+_maps_source: weakref.ref | None = None
+_maps: dict[int, tuple[ScalarNode, _OffsetMap]] = {}
+
+
+def _offset_map(source: Source, node: ScalarNode) -> _OffsetMap:
+    global _maps_source
+    if _maps_source is None or _maps_source() is not source:
+        _maps.clear()
+        _maps_source = weakref.ref(source)
+    kept = _maps.get(id(node))
+    if kept is not None and kept[0] is node:
+        return kept[1]
+    found = _build_map(source, node)
+    _maps[id(node)] = (node, found)
+    return found
+
+
+def _build_map(source: Source, node: ScalarNode) -> _OffsetMap:
     if node.style == "|":
-        return _literal_offset(source, node, index)
+        return _Literal(source, node)
+    span = node_span(source, node)
     raw = source.text[span.start:span.end]
     if node.style in ("'", '"'):
-        offsets = _quoted_offsets(raw, node.style)
-        if offsets is not None and len(offsets) == len(node.value) + 1:
-            return span.start + offsets[min(max(index, 0), len(node.value))]
+        escaped = _quoted_escapes(raw, node.style, span.start, len(node.value))
+        if escaped is not None:
+            return escaped
     found = raw.find(node.value)
     if found >= 0:
-        return span.start + found + index
-    line_end = node.value.find("\n", index)
-    fragment = node.value[index: line_end if line_end >= 0 else None].strip()
-    found = raw.find(fragment) if fragment else -1
-    return span.start + found if found >= 0 else span.start
+        return _Shifted(span.start + found)
+    return _Walked(align(source, node))
 
 
 _ESCAPE_LENGTHS = {"x": 4, "u": 6, "U": 10}
 
 
-def _quoted_offsets(raw: str, style: str) -> list[int] | None:
-    """Offset in `raw` of each character of a one-line quoted scalar's value, and of its end.
+def _quoted_escapes(raw: str, style: str, start: int, length: int) -> _Escaped | None:
+    """The escapes of a one-line quoted scalar's text, or None when the text is not one line
+    in quotes or its characters do not add up to the value's `length`.
 
     Escapes (`''`, `\\"`, `\\u00e9`) make the value shorter than its text, so a plain search
-    for the value misses; a scalar folded over lines gives None.
+    for the value misses. Found with str.find, so the cost is the text's length.
     """
     if "\n" in raw or len(raw) < 2 or raw[0] != style or raw[-1] != style:
         return None
-    offsets: list[int] = []
-    position, end = 1, len(raw) - 1
-    while position < end:
-        offsets.append(position)
-        if style == "'" and raw[position] == "'":
-            position += 2
-        elif style == '"' and raw[position] == "\\":
-            position += _ESCAPE_LENGTHS.get(raw[position + 1: position + 2], 2)
-        else:
-            position += 1
-    offsets.append(end)
-    return offsets
+    mark = "'" if style == "'" else "\\"
+    escapes: list[int] = []
+    positions: list[int] = []
+    widths: list[int] = []
+    position, end, index = 1, len(raw) - 1, 0
+    while True:
+        at = raw.find(mark, position, end)
+        if at < 0:
+            index += end - position
+            break
+        index += at - position
+        width = 2 if style == "'" else _ESCAPE_LENGTHS.get(raw[at + 1: at + 2], 2)
+        escapes.append(index)
+        positions.append(start + at)
+        widths.append(width)
+        index += 1
+        position = at + width
+        if position >= end:
+            break
+    if index != length:
+        return None
+    return _Escaped(start + 1, length, escapes, positions, widths)
 
 
 def block_content_lines(source: Source, node: ScalarNode) -> tuple[int, int]:
@@ -264,11 +388,68 @@ def block_content_lines(source: Source, node: ScalarNode) -> tuple[int, int]:
     return first_line, indent if indent is not None else node.start_mark.column + 2
 
 
-def _literal_offset(source: Source, node: ScalarNode, index: int) -> int:
-    first_line, indent = block_content_lines(source, node)
-    line_in_value = node.value.count("\n", 0, index)
-    column = index - (node.value.rfind("\n", 0, index) + 1)
-    line0 = first_line + line_in_value
-    if line0 >= len(source.line_starts):
-        return len(source.text)
-    return source.line_starts[line0] + indent + column
+def align(source: Source, node: ScalarNode) -> array:
+    """File offset of each value character of a folded, plain or quoted scalar.
+
+    The value is the raw text with line folding, indentation, quotes and escapes removed, so
+    walking both side by side and skipping what YAML dropped recovers each character's place.
+    """
+    value, text = node.value, source.text
+    span = node_span(source, node)
+    p, end = span.start, span.end
+    indent = 0
+    if node.style in (">", "|"):
+        p = text.find("\n", p) + 1 or end
+        indent = _block_indent(text, p, end)
+    elif node.style in ('"', "'"):
+        p += 1
+    offsets = array("q")
+    budget = indent
+    for char in value:
+        while p < end:
+            raw = text[p]
+            if raw == "\r":
+                p += 1
+                continue
+            if raw == " " and budget > 0:   # block indentation, not part of the value
+                budget -= 1
+                p += 1
+                continue
+            if node.style == '"' and raw == "\\":
+                if text[p + 1:p + 2] in ("\n", "\r"):
+                    p = text.find("\n", p) + 1
+                    budget = 0
+                    continue
+                offsets.append(p)
+                p += _escape_length(text, p)
+                break
+            if node.style == "'" and raw == "'" and text[p + 1:p + 2] == "'" and char == "'":
+                offsets.append(p)
+                p += 2
+                break
+            if raw == char or (raw == "\n" and char == " "):
+                offsets.append(p)
+                p += 1
+                budget = indent if raw == "\n" else 0
+                break
+            if raw in " \t\n":   # indentation or a line break that YAML dropped
+                budget = indent if raw == "\n" else budget
+                p += 1
+                continue
+            p = end               # lost track: map the rest to where the scalar ends
+        else:
+            offsets.append(min(p, len(text)))
+    offsets.append(min(p, len(text)))
+    return offsets
+
+
+def _block_indent(text: str, start: int, end: int) -> int:
+    for line in text[start:end].split("\n"):
+        if line.strip():
+            return len(line) - len(line.lstrip(" "))
+    return 0
+
+
+def _escape_length(text: str, p: int) -> int:
+    kind = text[p + 1:p + 2]
+    return 2 + {"x": 2, "u": 4, "U": 8}.get(kind, 0)

@@ -7,6 +7,7 @@ indexes of that analysis to offsets in the flow file.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -19,7 +20,7 @@ from flowlint.lang.installs import Install
 from flowlint.lang.python_code import analyse_code
 from flowlint.lang.python_shapes import CodeAnalysis, ScriptInstall
 from flowlint.source import Source
-from flowlint.yamlnodes import mapping_items, node_span, scalar_offset, scalar_text
+from flowlint.yamlnodes import align, mapping_items, scalar_offset, scalar_text
 
 
 @dataclass(frozen=True)
@@ -95,8 +96,8 @@ class ScriptAnalysis:
         return Span(first, max(first, last))
 
     @cached_property
-    def _aligned(self) -> list[int]:
-        return _align(self.source, self.script.node)
+    def _aligned(self) -> array:
+        return align(self.source, self.script.node)
 
 
 
@@ -105,75 +106,6 @@ def analyse_scripts(flow: Flow) -> list[ScriptAnalysis]:
     """The analyses of every Python script of the flow, in flow order."""
     return [ScriptAnalysis(flow.source, script, analyse_code(script.text))
             for script in python_scripts(flow)]
-
-
-# ----------------------------------------------------------------------------- offsets
-
-def _align(source: Source, node: ScalarNode) -> list[int]:
-    """File offset of each value character of a folded, plain or quoted scalar.
-
-    The value is the raw text with line folding, indentation, quotes and escapes removed, so
-    walking both side by side and skipping what YAML dropped recovers each character's place.
-    """
-    value, text = node.value, source.text
-    span = node_span(source, node)
-    p, end = span.start, span.end
-    indent = 0
-    if node.style in (">", "|"):
-        p = text.find("\n", p) + 1 or end
-        indent = _block_indent(text, p, end)
-    elif node.style in ('"', "'"):
-        p += 1
-    offsets: list[int] = []
-    budget = indent
-    for char in value:
-        while p < end:
-            raw = text[p]
-            if raw == "\r":
-                p += 1
-                continue
-            if raw == " " and budget > 0:   # block indentation, not part of the value
-                budget -= 1
-                p += 1
-                continue
-            if node.style == '"' and raw == "\\":
-                if text[p + 1:p + 2] in ("\n", "\r"):
-                    p = text.find("\n", p) + 1
-                    budget = 0
-                    continue
-                offsets.append(p)
-                p += _escape_length(text, p)
-                break
-            if node.style == "'" and raw == "'" and text[p + 1:p + 2] == "'" and char == "'":
-                offsets.append(p)
-                p += 2
-                break
-            if raw == char or (raw == "\n" and char == " "):
-                offsets.append(p)
-                p += 1
-                budget = indent if raw == "\n" else 0
-                break
-            if raw in " \t\n":   # indentation or a line break that YAML dropped
-                budget = indent if raw == "\n" else budget
-                p += 1
-                continue
-            p = end               # lost track: map the rest to where the scalar ends
-        else:
-            offsets.append(min(p, len(text)))
-    offsets.append(min(p, len(text)))
-    return offsets
-
-
-def _block_indent(text: str, start: int, end: int) -> int:
-    for line in text[start:end].split("\n"):
-        if line.strip():
-            return len(line) - len(line.lstrip(" "))
-    return 0
-
-
-def _escape_length(text: str, p: int) -> int:
-    kind = text[p + 1:p + 2]
-    return 2 + {"x": 2, "u": 4, "U": 8}.get(kind, 0)
 
 
 @dataclass(frozen=True)

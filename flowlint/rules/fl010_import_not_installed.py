@@ -241,8 +241,9 @@ def _from_commands(facts: FlowFacts, task: Task, environment: Environment) -> No
         if _open_ended(install):
             environment.open_ended = True
         node = located.command.node
+        packages = set(install.packages)
         for word in install.command.words:
-            if word.text in install.packages:
+            if word.text in packages:
                 start = scalar_offset(facts.source, node, word.start)
                 end = scalar_offset(facts.source, node, max(word.end - 1, word.start)) + 1
                 _add(environment, word.text, Span(start, max(start, end)),
