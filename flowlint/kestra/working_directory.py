@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 from flowlint.kestra.flow import Task
-from flowlint.kestra.task_shell import LocatedInstall
+from flowlint.kestra.task_shell import CommandText, LocatedInstall
 from flowlint.lang import shell
 from flowlint.yamlnodes import get, string_list
 
@@ -26,20 +26,35 @@ def install_location(located: LocatedInstall, task: Task) -> str | None:
     return _activated_venv(located, task)
 
 
+# The venvs of the task asked about last, per shell string: a task with thousands of
+# installs would otherwise read all its commands again for each of them.
+_last_task: tuple[Task, dict[CommandText, str | None], str | None] | None = None
+
+
 def _activated_venv(located: LocatedInstall, task: Task) -> str | None:
-    """A venv activated (`. venv/bin/activate`) in the same task before the install."""
+    """A venv activated (`. venv/bin/activate`) in the same task before the install: in the
+    install's shell string or an earlier one."""
+    global _last_task
+    if _last_task is None or _last_task[0] is not task:
+        _last_task = (task, *_activations(task))
+    return _last_task[1].get(located.command, _last_task[2])
+
+
+def _activations(task: Task) -> tuple[dict[CommandText, str | None], str | None]:
+    """For each shell string of the task, the first venv activated in it or before it."""
     from flowlint.kestra.task_shell import command_texts
 
+    venv, found, so_far = None, False, {}
     for command in command_texts(task):
-        for simple in shell.split_commands(command.node.value):
+        for simple in () if found else shell.split_commands(command.node.value):
             words = [word.text for word in simple.words]
             if len(words) >= 2 and words[0] in (".", "source"):
                 match = _ACTIVATE.match(words[1])
-                if match:
-                    return _relative(match.group("venv"))
-        if command == located.command:
-            break
-    return None
+                if match:   # the first one counts, even outside the working directory
+                    venv, found = _relative(match.group("venv")), True
+                    break
+        so_far.setdefault(command, venv)
+    return so_far, venv
 
 
 def _relative(path: str) -> str | None:

@@ -198,10 +198,11 @@ def _only_pip(packages: tuple[str, ...]) -> bool:
     return bool(packages) and all(requirement_name(p) == "pip" for p in packages)
 
 
-def _install_from(cmd: SimpleCommand, positional: list[str] | None = None) -> Install | None:
+def _install_from(cmd: SimpleCommand, positional: list[str] | None = None,
+                  budget: list[int] | None = None) -> Install | None:
     if not cmd.words:
         return None
-    tool, args = _program(_argv(cmd, positional))
+    tool, args = _program(_argv(cmd, positional, budget))
     spec = _TOOLS.get(tool)
     if spec is None or args is None:
         return None
@@ -237,23 +238,33 @@ def find_installs(text: str) -> tuple[Install, ...]:
     `set -- a b` sets the positional parameters that a later `"$@"` stands for: the cached
     installs flowlint writes list their requirements that way (one list, read both by the
     install and by the stamp that tells whether the cached folder holds them).
+
+    The words `"$@"` stands for are counted against the length of the text: past that, a
+    `"$@"` stays as it is written (a word known at run time only). A list of 8,000 words
+    and 8,000 installs of `"$@"` would otherwise be 64 million packages from 100 kB of text.
     """
     found, positional = [], None
+    budget = [len(text)]
     for command in split_commands(text):
         words = [word.text for word in command.words]
         if words[:2] == ["set", "--"]:
             positional = words[2:]
-        elif (install := _install_from(command, positional)) is not None:
+        elif (install := _install_from(command, positional, budget)) is not None:
             found.append(install)
     return tuple(found)
 
 
-def _argv(command: SimpleCommand, positional: list[str] | None) -> list[str]:
-    """The command's words, with `"$@"` replaced by the positional parameters when known."""
+def _argv(command: SimpleCommand, positional: list[str] | None,
+          budget: list[int] | None = None) -> list[str]:
+    """The command's words, with `"$@"` replaced by the positional parameters when known,
+    while `budget` (words left to expand, decreased here) lasts."""
     argv = []
     for word in command.words:
-        if positional is not None and word.text in ("$@", "${@}"):
+        if positional is not None and word.text in ("$@", "${@}") \
+                and (budget is None or budget[0] >= len(positional)):
             argv.extend(positional)
+            if budget is not None:
+                budget[0] -= len(positional)
         else:
             argv.append(word.text)
     return argv

@@ -68,7 +68,7 @@ def _expands(raw: str) -> bool:
     outside single quotes, or a `*` or `?` outside any quotes. Pebble is rendered by
     Kestra before the shell runs, so it counts as text the flow states."""
     for opening, closing in _PEBBLE.items():
-        raw = re.sub(re.escape(opening) + ".*?" + re.escape(closing), "", raw, flags=re.S)
+        raw = _without_pebble(raw, opening, closing)
     quote, i = "", 0
     while i < len(raw):
         char = raw[i]
@@ -88,6 +88,27 @@ def _expands(raw: str) -> bool:
     return False
 
 
+def _without_pebble(raw: str, opening: str, closing: str) -> str:
+    """`raw` without each `{{ ... }}` (the shortest, left to right). With str.find, so that
+    a word of many `{{` and no `}}` costs its length, not its length squared (a regular
+    expression tries a match from each `{{` to the end)."""
+    kept, at = [], 0
+    while (start := raw.find(opening, at)) >= 0:
+        end = raw.find(closing, start + len(opening))
+        if end < 0:
+            break
+        kept.append(raw[at:start])
+        at = end + len(closing)
+    return "".join(kept) + raw[at:] if kept else raw
+
+
+@lru_cache(maxsize=8)
+def _last(text: str, closing: str) -> int:
+    """Where `closing` last occurs in the text (-1 for nowhere). The text is the whole shell
+    string, the same object for every unit of it, so its hash is computed once."""
+    return text.rfind(closing)
+
+
 def _raw_unit_end(text: str, i: int, depth: int = 0) -> int:
     """End of a unit kept verbatim inside a word (Pebble, $(..), ${..}, `..`), or 0."""
     two = text[i : i + 2]
@@ -95,6 +116,9 @@ def _raw_unit_end(text: str, i: int, depth: int = 0) -> int:
         return len(text)  # absurd nesting: treat as unbalanced rather than overflow the stack
     if two in _PEBBLE:
         # Kestra renders Pebble before the shell runs, so its spaces/quotes are not shell syntax.
+        # Without a closing after it, say so without a search to the end for each `{{`.
+        if _last(text, _PEBBLE[two]) < i + 2:
+            return 0
         close = text.find(_PEBBLE[two], i + 2)
         return close + 2 if close >= 0 else 0
     if two == "$(":

@@ -96,10 +96,13 @@ def in_flow_context(task: Task, command: CommandText) -> bool:
 
 def _new_value(value: str, changes: list[tuple[LocatedInstall, Replacement]]) -> str:
     commands = shell.split_commands(value)
-    cut = {commands.index(located.install.command) for located, new in changes if new is None}
+    first: dict[shell.SimpleCommand, int] = {}   # commands.index, once for all the changes
+    for position, command in enumerate(commands):
+        first.setdefault(command, position)
+    cut = {first[located.install.command] for located, new in changes if new is None}
     spans = []
     for located, new_text in changes:
-        index = commands.index(located.install.command)
+        index = first[located.install.command]
         if new_text is None:
             _require_removable(value, commands, index, cut)
             spans.append((*_cut_span(value, commands, index), ""))
@@ -109,9 +112,11 @@ def _new_value(value: str, changes: list[tuple[LocatedInstall, Replacement]]) ->
             # Replace the words only: assignments, sudo and redirects around them stay.
             words = located.install.command.words
             spans.append((words[0].start, words[-1].end, new_text))
-    for start, end, text in reversed(_merged(spans)):
-        value = value[:start] + text + value[end:]
-    return value
+    pieces, kept_from = [], 0
+    for start, end, text in _merged(spans):
+        pieces += [value[kept_from:start], text]
+        kept_from = end
+    return "".join([*pieces, value[kept_from:]])
 
 
 def _merged(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
