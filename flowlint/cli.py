@@ -21,7 +21,7 @@ from flowlint.catalogue import (
     rule_by_code_or_name,
 )
 from flowlint.config import ConfigError
-from flowlint.files import CACHE_DIR, files_to_read
+from flowlint.files import CACHE_DIR, FileTooLarge, files_to_read, read_limited
 from flowlint.kestra.plugin_types import parse_version
 from flowlint.lint import FileResult, Settings
 from flowlint.remedies.fix_options import STRATEGIES
@@ -173,7 +173,10 @@ def _default_format() -> str:
 
 
 def _check_stdin(name: str, settings: Settings, mode: Mode) -> FileOutcome:
-    data = sys.stdin.buffer.read()
+    try:   # at most max-file-size bytes: an endless or huge input is refused, not kept
+        data = read_limited(sys.stdin.buffer, settings.max_bytes)
+    except FileTooLarge as error:
+        return FileOutcome(FileResult(name, error=str(error)))
     return process_file(name, settings, dataclasses.replace(mode, write=False), data)
 
 

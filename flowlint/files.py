@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import fnmatch
+import io
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO
+
+from flowlint.source import too_large
 
 YAML_SUFFIXES = (".yml", ".yaml")
 CACHE_DIR = ".flowlint_cache"   # the result cache (flowlint.run.result_cache), not walked
@@ -89,10 +93,48 @@ class NotARegularFile(OSError):
         return "not a regular file (a pipe, socket or device); not read"
 
 
-def read_bytes(path: str) -> bytes:
+class FileTooLarge(OSError):
+    """A file over the size limit (`max-file-size`), refused before it is read."""
+
+    def __init__(self, size: int | None, limit: int) -> None:
+        super().__init__()
+        self.size, self.limit = size, limit
+
+    def __str__(self) -> str:
+        return too_large(self.size, self.limit)
+
+
+def read_bytes(path: str, limit: int | None = None) -> bytes:
     """The file's bytes. Raises OSError for what cannot be read, NotARegularFile for anything
-    that is not a regular file: opening a FIFO would block the run forever."""
+    that is not a regular file (opening a FIFO would block the run forever), and
+    FileTooLarge for a file over `limit` bytes, told from its size without reading it."""
     if not stat.S_ISREG(os.stat(path).st_mode):
         raise NotARegularFile()
     with open(path, "rb") as handle:
+        return read_limited(handle, limit)
+
+
+def read_limited(handle: BinaryIO, limit: int | None) -> bytes:
+    """What is left to read of `handle` (a file or standard input), at most `limit` bytes:
+    over that, FileTooLarge, from the size of a regular file before reading, or after
+    `limit` + 1 bytes of anything else, so a 1 GiB file or an endless pipe costs no memory."""
+    if limit is None:
         return handle.read()
+    size = _left_to_read(handle)
+    if size is not None and size > limit:
+        raise FileTooLarge(size, limit)
+    data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(None, limit)   # a pipe, or a file that grew since
+    return data
+
+
+def _left_to_read(handle: BinaryIO) -> int | None:
+    """Bytes from the position to the end of a regular file; None for anything else."""
+    try:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        return max(info.st_size - handle.tell(), 0)
+    except (OSError, ValueError, io.UnsupportedOperation):   # no descriptor: an in-memory file
+        return None

@@ -57,11 +57,17 @@ class Source:
         return codecs.BOM_UTF8 + data if self.bom else data
 
 
+def too_large(size: int | None, max_bytes: int) -> str:
+    """Why a file over the limit is not read; `size` None when it is not known (a pipe
+    read only up to the limit)."""
+    if size is None:
+        return f"file is over the limit of {max_bytes:,} bytes (--max-file-size)"
+    return f"file is {size:,} bytes, over the limit of {max_bytes:,} (--max-file-size)"
+
+
 def decode(data: bytes, path: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
     if len(data) > max_bytes:
-        raise SourceError(
-            f"file is {len(data):,} bytes, over the limit of {max_bytes:,} (--max-file-size)"
-        )
+        raise SourceError(too_large(len(data), max_bytes))
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE)):
         raise SourceError("file is UTF-16 or UTF-32; Kestra flows are UTF-8: re-save it as UTF-8")
     bom = data.startswith(codecs.BOM_UTF8)

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from flowlint.facts.flow_facts import FlowFacts, TaskInstall
 from flowlint.facts.python_scripts import ScriptCall
-from flowlint.files import NotARegularFile, files_to_read, read_bytes
+from flowlint.files import FileTooLarge, NotARegularFile, files_to_read, read_bytes
 from flowlint.findings import Finding
 from flowlint.kestra.flow import Task
 from flowlint.lang.image_reference import image_reference_problem
@@ -155,8 +155,8 @@ def _read_file(path: str, settings: Settings, rules: frozenset[str],
                gathering: Gathering) -> None:
     problems = gathering.problems
     try:
-        source = decode(read_bytes(path), path, settings.max_bytes)
-    except NotARegularFile as error:
+        source = decode(read_bytes(path, settings.max_bytes), path, settings.max_bytes)
+    except (NotARegularFile, FileTooLarge) as error:
         gathering.error(path, str(error))
         return
     except OSError as error:

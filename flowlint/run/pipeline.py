@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from flowlint.files import NotARegularFile, read_bytes
+from flowlint.files import FileTooLarge, NotARegularFile, read_bytes
 from flowlint.lint import FileResult, Settings, check_bytes, check_source, drop_details
 from flowlint.source import SourceError, decode
 
@@ -38,8 +38,8 @@ def process_file(path: str, settings: Settings, mode: Mode, data: bytes | None =
                  cache_root: str | None = None) -> FileOutcome:
     try:
         if data is None:
-            data = read_bytes(path)
-    except NotARegularFile as error:
+            data = read_bytes(path, settings.max_bytes)
+    except (NotARegularFile, FileTooLarge) as error:
         return FileOutcome(FileResult(path, error=str(error)))
     except OSError as error:
         return FileOutcome(FileResult(path, error=f"cannot read: {error.strerror or error}"))
@@ -179,7 +179,7 @@ def _cached(path: str, settings: Settings, cache_root: str) -> FileOutcome | Non
     from flowlint.run.result_cache import ResultCache
 
     try:
-        data = read_bytes(path)
+        data = read_bytes(path, settings.max_bytes)
     except OSError:
         return None   # the full path reports the error
     result = ResultCache(cache_root).get(path, data, settings)
@@ -213,6 +213,8 @@ def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
     outcome.fixed_text = run.text
     if mode.diff:
         outcome.diff = unified_diff(path, source.text, run.text)
+        # Nothing is written: the findings are reported where they are in the file on disk.
+        outcome.result = check_source(source, settings)
     elif mode.write:
         try:
             write_atomic(path, source.encode(run.text), data, _run_alive)
