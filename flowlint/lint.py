@@ -54,6 +54,7 @@ class FileResult:
     flows: int = 0
     other_documents: int = 0
     suppressed: int = 0
+    notes: list[str] = field(default_factory=list)   # what the rules left unchecked and why
 
 
 def check_bytes(data: bytes, path: str, settings: Settings) -> FileResult:
@@ -101,6 +102,7 @@ def check_flows(source: Source, settings: Settings) -> CheckedSource:
         findings.extend(dataclasses.replace(finding, document=document)
                         for finding in check_flow(facts, settings))
         result.findings.extend(findings)
+        result.notes.extend(flow_notes(facts, settings))
     result.flows = len(flows)
     if settings.use_suppressions and "flowlint" in source.text:
         _apply_suppressions(source, documents, flows, settings, result)
@@ -116,6 +118,13 @@ def check_flow(facts: FlowFacts, settings: Settings) -> list[Finding]:
     for module in flow_rules(settings.rules):
         findings.extend(module.check(facts, settings.parameters.get(module.CODE, {})))
     return findings
+
+
+def flow_notes(facts: FlowFacts, settings: Settings) -> list[str]:
+    """What the rules say they did not check in the flow, and why (shown with --verbose):
+    from the rules that define `notes(facts)`."""
+    return [note for module in flow_rules(settings.rules) if hasattr(module, "notes")
+            for note in module.notes(facts)]
 
 
 def parse_flows(source: Source, settings: Settings,

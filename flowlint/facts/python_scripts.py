@@ -17,7 +17,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 from flowlint.findings import Span
 from flowlint.kestra.flow import Flow, Task
 from flowlint.lang.installs import Install
-from flowlint.lang.python_code import analyse_code
+from flowlint.lang.python_code import MAX_SCRIPT_CHARS, analyse_code
 from flowlint.lang.python_shapes import CodeAnalysis, ScriptInstall
 from flowlint.source import Source
 from flowlint.yamlnodes import align, mapping_items, scalar_offset, scalar_text
@@ -77,6 +77,12 @@ class ScriptAnalysis:
     @property
     def error(self) -> str | None:
         return self.code.error
+
+    @property
+    def too_long(self) -> bool:
+        """Not analysed at all: over MAX_SCRIPT_CHARS characters (so no rule sees its
+        imports or installs)."""
+        return len(self.script.text) > MAX_SCRIPT_CHARS
 
     @property
     def error_offset(self) -> int:

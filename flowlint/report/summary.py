@@ -28,9 +28,15 @@ def collect(outcomes: Iterable[FileOutcome], catalogue: dict[str, Rule], keep_so
 
 
 def skipped_lines(outcomes: list[FileOutcome]) -> list[str]:
-    return [f"{outcome.result.path}: skipped {outcome.result.other_documents} YAML "
-            "document(s) that are not Kestra flows (no id, namespace and tasks)"
-            for outcome in outcomes if outcome.result.other_documents]
+    """What --verbose adds: documents that are not flows, and what rules did not check."""
+    lines = []
+    for outcome in outcomes:
+        if outcome.result.other_documents:
+            lines.append(f"{outcome.result.path}: skipped {outcome.result.other_documents} "
+                         "YAML document(s) that are not Kestra flows (no id, namespace and "
+                         "tasks)")
+        lines.extend(f"{outcome.result.path}: {note}" for note in outcome.result.notes)
+    return lines
 
 
 def error_lines(outcomes: list[FileOutcome]) -> list[str]:

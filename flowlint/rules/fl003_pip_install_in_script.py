@@ -14,6 +14,7 @@ from flowlint.facts.python_scripts import ScriptAnalysis, ScriptCall
 from flowlint.findings import Finding, Fix
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
+from flowlint.lang.python_code import MAX_SCRIPT_CHARS
 from flowlint.lang.python_shapes import ScriptInstall
 from flowlint.yamlnodes import scalar_text
 
@@ -39,6 +40,16 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
                 yaml_path=f"{task.path}.{call.analysis.script.label}",
                 detail=call,
             )
+
+
+def notes(facts: FlowFacts) -> Iterator[str]:
+    """The scripts FL003 did not read, for --verbose: those too long to analyse."""
+    for analysis in facts.script_analyses:
+        if analysis.too_long:
+            task = analysis.script.task
+            yield (f"FL003 did not check the Python {analysis.script.label} of '{task.id}': "
+                   f"{len(analysis.script.text):,} characters, over the limit of "
+                   f"{MAX_SCRIPT_CHARS:,} that flowlint analyses")
 
 
 def fix(request: FixRequest) -> Fix:

@@ -122,6 +122,8 @@ class ResultCache:
         return _from_record(entry["result"], data, path, settings)
 
     def put(self, path: str, data: bytes, settings: Settings, result: FileResult) -> None:
+        if result.notes:
+            return   # not kept: a file the rules could not check whole is checked again
         inputs = _inputs(path, data, settings)
         entry = self._entry(inputs)
         text = json.dumps({"inputs": inputs, "result": _to_record(result)},
