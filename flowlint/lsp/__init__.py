@@ -1,0 +1,1 @@
+"""The language server (`flowlint server`): diagnostics, code actions and hover over LSP."""
