@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("flowlint.lint",),             # flow -> facts -> rules -> suppressions -> fixes
     ("flowlint.run", "flowlint.settings", "flowlint.remedy_files"),
     ("flowlint.report",),
-    ("flowlint.cli", "flowlint.__main__"),
+    ("flowlint.cli", "flowlint.__main__", "flowlint.lsp"),   # the entry points
 ]
 
 
