@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flowlint.catalogue import Rule
 from flowlint.findings import Finding
 from flowlint.lint import FileResult
+from flowlint.source import Source
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,9 @@ class Reported:
     finding: Finding
     rule: Rule | None
     source_line: str
+    # The finding's fix as (line, column, end_line, end_column, new text), 1-based like the
+    # finding: positioned here, while the file's text is at hand (reports may not keep it).
+    fix_edits: tuple[tuple[int, int, int, int, str], ...] = ()
 
     @property
     def severity(self) -> str:
@@ -41,5 +45,14 @@ def reported(results: list[FileResult], catalogue: dict[str, Rule]) -> list[Repo
             line, column = source.position(finding.span.start)
             end_line, end_column = source.position(finding.span.end)
             rows.append(Reported(result.path, line, column, end_line, end_column, finding,
-                                 catalogue.get(finding.rule), source.line_text(line)))
+                                 catalogue.get(finding.rule), source.line_text(line),
+                                 _positioned_edits(finding, source)))
     return rows
+
+
+def _positioned_edits(finding: Finding, source: Source
+                      ) -> tuple[tuple[int, int, int, int, str], ...]:
+    if finding.fix is None:
+        return ()
+    return tuple((*source.position(edit.start), *source.position(edit.end), edit.text)
+                 for edit in sorted(finding.fix.edits, key=lambda edit: (edit.start, edit.end)))
