@@ -8,13 +8,11 @@ import queue
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import unquote, urlparse
-from urllib.request import url2pathname
 
 from flowlint import __version__
 from flowlint.lsp import jsonrpc
@@ -142,6 +140,8 @@ class Server:
         except RequestError as error:
             self.send(jsonrpc.error_response(request_id, error.code, str(error)))
         except Exception as error:  # noqa: BLE001 - a bug answers one message, not all
+            import traceback
+
             self.log(f"{method} failed: {type(error).__name__}: {error}\n"
                      f"{traceback.format_exc()}")
             if "id" in message:
@@ -423,7 +423,13 @@ def _path(uri: str) -> str | None:
     parsed = urlparse(uri)
     if parsed.scheme != "file":
         return None
-    return os.path.abspath(url2pathname(unquote(parsed.path)))
+    if os.name == "nt":
+        # urllib.request knows drive letters and UNC shares; importing it costs 70 ms of
+        # start-up (http.client, email), which POSIX paths do not need.
+        from urllib.request import url2pathname
+
+        return os.path.abspath(url2pathname(parsed.path))
+    return os.path.abspath(unquote(parsed.path))
 
 
 def _folders(params: dict) -> list[str]:
