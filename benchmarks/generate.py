@@ -1,6 +1,6 @@
 """Write a synthetic corpus of realistic Kestra flows, for benchmarking flowlint.
 
-    python benchmarks/generate.py OUTDIR --count N --seed S
+    python benchmarks/generate.py OUTDIR --count N --seed S [--lines 40]
 
 The same (count, seed) always gives the same files, byte for byte: each flow is built from its
 own random generator, seeded with (seed, index), so the first N flows of a bigger corpus are
@@ -940,11 +940,20 @@ def make_flow(seed: int, index: int, lines: int | None = None) -> GeneratedFlow:
     return GeneratedFlow(relpath=relpath, text=text, crlf=rng.random() < 0.02)
 
 
-def generate(outdir: Path, count: int, seed: int) -> list[Path]:
-    """Write `count` flows under `outdir`; returns their paths."""
+def generate(outdir: Path, count: int, seed: int, lines: int | None = None) -> list[Path]:
+    """Write `count` flows under `outdir`; returns their paths. `lines` gives every flow about
+    that many lines (`--lines 40`: the small flows pre-commit and editors check one by one)
+    instead of the size mix of real flows."""
     paths = []
+    candidates = iter(range(10**9))
     for index in range(count):
         flow = make_flow(seed, index)
+        while lines is not None:
+            # The next candidate whose size lands near `lines` (a first task that is a big
+            # flowable overshoots): still the same files for the same seed and count.
+            flow = make_flow(seed, next(candidates), lines)
+            if lines - 5 <= flow.text.count("\n") <= lines + 10:
+                break
         path = outdir / flow.relpath
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(flow.data())
@@ -957,8 +966,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lines", type=int, default=None,
+                        help="about this many lines per flow (e.g. 40) instead of the real mix")
     args = parser.parse_args(argv)
-    paths = generate(args.outdir, args.count, args.seed)
+    paths = generate(args.outdir, args.count, args.seed, args.lines)
     print(f"wrote {len(paths)} flows under {args.outdir}", file=sys.stderr)
     return 0
 
