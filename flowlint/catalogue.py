@@ -68,7 +68,48 @@ def _default_catalogue() -> dict[str, Rule]:
     # Cached because every checked file consults the catalogue; the shipped rules never change
     # while the process runs. They are validated by the test suite, not at every start:
     # jsonschema alone costs about 90 ms of start-up, over half the budget for one file.
-    return _load_directory(rules_dir(), validate=False)
+    # Read from the precompiled module when it was made from exactly these rule files (their
+    # bytes are hashed, which costs far less than parsing them); else from the YAML.
+    directory = rules_dir()
+    paths = sorted(directory.glob("*.yaml"))
+    try:
+        from flowlint import _catalogue_data as compiled
+    except ImportError:
+        compiled = None
+    if paths and compiled is not None and rules_digest(paths) == compiled.DIGEST:
+        rules = [_rule_from_data(data) for data in compiled.RULES.values()]
+        _check_unique_names(rules, paths)
+        return {rule.code: rule for rule in sorted(rules, key=lambda rule: rule.code)}
+    return _load_directory(directory, validate=False)
+
+
+def rules_digest(paths: Iterable[Path]) -> str:
+    """The sha256 of the rule files' names and bytes (in the order given)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+COMPILED_MODULE = "_catalogue_data.py"
+
+
+def compiled_module_text(directory: Path | None = None) -> str:
+    """The source of flowlint/_catalogue_data.py: the rule files' data, validated against
+    the schema, as Python literals (rules/ stays the source of truth; a test compares)."""
+    import pprint
+
+    directory = Path(directory) if directory is not None else rules_dir()
+    _load_directory(directory)   # validates every file, and the catalogue as a whole
+    paths = sorted(directory.glob("*.yaml"))
+    rules = {path.name: _read_yaml(path) for path in paths}
+    return ('"""The rule catalogue, precompiled from rules/*.yaml (the source of truth) by\n'
+            '`python -m flowlint.catalogue --write-module`: do not edit. Used only while\n'
+            'DIGEST matches the rule files (flowlint.catalogue.rules_digest)."""\n\n'
+            f"DIGEST = {rules_digest(paths)!r}\n\n"
+            f"RULES = {pprint.pformat(rules, width=100, sort_dicts=False)}\n")
 
 
 def _load_directory(directory: Path, validate: bool = True) -> dict[str, Rule]:
@@ -257,6 +298,39 @@ def _update_readme(readme: Path) -> bool:
     return True
 
 
+class UnknownSelector(ValueError):
+    """A --select/--ignore value (or config entry) that names no rule: a usage error, never a
+    silent no-op (a CI job would pass while checking nothing)."""
+
+
+def resolve_selectors(catalogue: Mapping[str, Rule], selectors: Iterable[str]) -> tuple[str, ...]:
+    """Selectors as codes or code prefixes: `ALL`, `FL`, `FL0`, `fl001` or a rule name
+    (`pip-install-per-execution`). Raises UnknownSelector, with a did-you-mean, for any other."""
+    codes = list(catalogue)
+    by_name = {rule.name: code for code, rule in catalogue.items()}
+    resolved = []
+    for selector in selectors:
+        text = selector.strip()
+        if text.lower() in by_name:
+            resolved.append(by_name[text.lower()])
+        elif text.upper() == "ALL" or (text and any(code.startswith(text.upper())
+                                                    for code in codes)):
+            resolved.append(text.upper())
+        else:
+            raise UnknownSelector(_unknown_selector(text, [*codes, *by_name]))
+    return tuple(resolved)
+
+
+def _unknown_selector(text: str, choices: list[str]) -> str:
+    import difflib
+
+    wanted = text.upper() if text[:2].lower() == "fl" else text.lower()
+    close = [choice for choice in choices if wanted and choice.startswith(wanted)][:1] or \
+        difflib.get_close_matches(wanted, choices, n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else " (see `flowlint rules`)"
+    return f"unknown rule selector '{text}'{hint}"
+
+
 def select_rules(known: Iterable[str], defaults: Iterable[str], select: Iterable[str] = (),
                  ignore: Iterable[str] = ()) -> frozenset[str]:
     """Codes enabled by --select/--ignore: codes or prefixes (FL0, ALL)."""
@@ -275,6 +349,11 @@ def _expand(patterns: Iterable[str], known: list[str]) -> Iterable[str]:
 
 
 def _main(argv: list[str]) -> int:
+    if argv == ["--write-module"]:
+        target = Path(flowlint.__file__).resolve().parent / COMPILED_MODULE
+        target.write_text(compiled_module_text(), encoding="utf-8")
+        print(f"{target}: written")
+        return 0
     if argv == ["--update-readme"]:
         readme = Path(flowlint.__file__).resolve().parent.parent / "README.md"
         changed = _update_readme(readme)
@@ -283,7 +362,8 @@ def _main(argv: list[str]) -> int:
     if not argv:
         sys.stdout.write(render_rule_table(load_catalogue()))
         return 0
-    print("usage: python -m flowlint.catalogue [--update-readme]", file=sys.stderr)
+    print("usage: python -m flowlint.catalogue [--update-readme | --write-module]",
+          file=sys.stderr)
     return 2
 
 

@@ -16,6 +16,7 @@ import click
 from flowlint import __version__
 from flowlint.catalogue import (
     CatalogueError,
+    Rule,
     load_catalogue,
     render_rule_doc,
     rule_by_code_or_name,
@@ -25,16 +26,19 @@ from flowlint.files import CACHE_DIR, FileTooLarge, files_to_read, read_limited
 from flowlint.kestra.plugin_types import parse_version
 from flowlint.lint import FileResult, Settings
 from flowlint.remedies.fix_options import STRATEGIES
-from flowlint.report import FORMATS, render
+from flowlint.report import FORMATS, TEXT_FORMATS, render
 from flowlint.report.rows import reported
+from flowlint.report.style import PLAIN, RULE_DOCS, choose_style
 from flowlint.report.summary import (
     EXIT_CLEAN,
     EXIT_ERROR,
+    SEVERITIES,
+    at_or_above,
     collect,
     error_lines,
     exit_status,
     skipped_lines,
-    statistics_text,
+    statistics_report,
     summary_lines,
 )
 from flowlint.run.pipeline import FileOutcome, Mode, process_file, process_files
@@ -48,8 +52,19 @@ class DefaultToCheck(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         first = next((arg for arg in args if arg not in ("--help", "-h", "--version")), None)
         if args and first is not None and first not in self.commands:
+            self._refuse_a_typo(ctx, first)
             args = ["check", *args]
         return super().parse_args(ctx, args)
+
+    def _refuse_a_typo(self, ctx: click.Context, first: str) -> None:
+        """`flowlint chek` is a mistyped command, not a file to check that does not exist."""
+        import difflib
+
+        if first.startswith("-") or os.path.exists(first) or "/" in first or "." in first:
+            return
+        close = difflib.get_close_matches(first, list(self.commands), n=1, cutoff=0.6)
+        if close:
+            ctx.fail(f"No such command '{first}' (did you mean '{close[0]}'?)")
 
 
 @click.group(cls=DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
@@ -60,6 +75,17 @@ def main_group() -> None:
 
 def _split_codes(values: tuple[str, ...]) -> list[str]:
     return [code for value in values for code in value.split(",") if code.strip()]
+
+
+def _selectors(values: tuple[str, ...], option: str) -> tuple[str, ...]:
+    """Codes, prefixes or rule names, comma-separated or repeated; an unknown one is a
+    usage error (exit 2) with a did-you-mean, never a selection that checks nothing."""
+    from flowlint.catalogue import UnknownSelector, resolve_selectors
+
+    try:
+        return resolve_selectors(_catalogue(), _split_codes(values))
+    except UnknownSelector as error:
+        raise click.BadParameter(str(error), param_hint=f"'{option}'") from None
 
 
 def _target_version(value: str | None) -> str | None:
@@ -74,11 +100,52 @@ def _target_version(value: str | None) -> str | None:
     return f"{version[0]}.{version[1]}"
 
 
+@dataclasses.dataclass(frozen=True)
+class CheckOptions:
+    """The options of `check`, as click names them."""
+
+    select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    extend_select: tuple[str, ...]
+    extend_ignore: tuple[str, ...]
+    exclude: tuple[str, ...]
+    extend_exclude: tuple[str, ...]
+    force_exclude: bool
+    output_format: str | None
+    output_file: str | None
+    exit_zero: bool
+    exit_on: str
+    color: str
+    statistics: bool
+    quiet: bool
+    verbose: bool
+    target_version: str | None
+    max_file_size: int | None
+    config_path: str | None
+    isolated: bool
+    no_ignores: bool
+    fix: bool
+    unsafe_fixes: bool
+    diff: bool
+    show_fixes: bool
+    exit_non_zero_on_fix: bool
+    strategy: str | None
+    image: str | None
+    stdin_filename: str | None
+    jobs: int | None
+    no_cache: bool
+
+
 @main_group.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True,
+              help="Rules to enable on top of the config's selection.")
+@click.option("--extend-ignore", multiple=True, help="Rules to disable (same as --ignore).")
 @click.option("--exclude", multiple=True, help="Glob of files or folders to skip when walking.")
+@click.option("--extend-exclude", multiple=True,
+              help="More globs to skip (added, as --exclude, to the config's exclude).")
 @click.option("--force-exclude", is_flag=True,
               help="Apply exclusions to files named on the command line too (pre-commit).")
 @click.option("--format", "--output-format", "output_format", type=click.Choice(FORMATS),
@@ -87,7 +154,14 @@ def _target_version(value: str | None) -> str | None:
 @click.option("--output-file", "-o", type=click.Path(dir_okay=False),
               help="Write the report to this file instead of standard output.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when findings remain.")
-@click.option("--statistics", is_flag=True, help="Print the count of findings per rule.")
+@click.option("--exit-on", type=click.Choice(SEVERITIES), default="info", show_default=True,
+              help="Lowest severity that makes the exit status 1.")
+@click.option("--color", type=click.Choice(("auto", "always", "never")), default="auto",
+              show_default=True,
+              help="Colour the text formats (auto: on a terminal, unless NO_COLOR is set).")
+@click.option("--statistics", is_flag=True,
+              help="Print the count of findings per rule instead of the findings "
+                   "(a table, or JSON with --format json).")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary.")
 @click.option("--verbose", "-v", is_flag=True, help="Say which files and documents were skipped.")
 @click.option("--target-version", callback=lambda _c, _p, value: _target_version(value),
@@ -111,50 +185,63 @@ def _target_version(value: str | None) -> str | None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1),
               help="Processes to check files with [default: the number of cores].")
 @click.option("--no-cache", is_flag=True, help=f"Do not read or write {CACHE_DIR}/.")
-def check(paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...],
-          exclude: tuple[str, ...], force_exclude: bool, output_format: str | None, output_file: str | None,
-          exit_zero: bool, statistics: bool, quiet: bool, verbose: bool,
-          target_version: str | None, max_file_size: int | None, config_path: str | None,
-          isolated: bool, no_ignores: bool, fix: bool, unsafe_fixes: bool, diff: bool,
-          show_fixes: bool, exit_non_zero_on_fix: bool, strategy: str | None,
-          image: str | None, stdin_filename: str | None, jobs: int | None,
-          no_cache: bool) -> None:
+def check(paths: tuple[str, ...], **given: object) -> None:
     """Check Kestra flow files (default: the current folder); fix them with --fix."""
-    command_line = CommandLine(tuple(_split_codes(select)) or None,
-                               tuple(_split_codes(ignore)), target_version, max_file_size,
-                               strategy, image, not no_ignores)
-    settings = _settings_resolver(command_line, config_path, isolated)
-    output_format = output_format or _default_format()
-    mode = Mode(fix=fix or diff, unsafe=unsafe_fixes, diff=diff)
+    options = CheckOptions(**given)   # type: ignore[arg-type]
+    if options.statistics and options.output_format not in (None, *TEXT_FORMATS, "json"):
+        raise click.UsageError(f"--statistics is a report of its own: it prints a table, or "
+                               f"JSON with --format json, not {options.output_format}")
+    command_line = CommandLine(_selectors(options.select, "--select") or None,
+                               _selectors((*options.ignore, *options.extend_ignore),
+                                          "--ignore"),
+                               options.target_version, options.max_file_size,
+                               options.strategy, options.image, not options.no_ignores,
+                               _selectors(options.extend_select, "--extend-select"))
+    settings = _settings_resolver(command_line, options.config_path, options.isolated)
+    output_format = options.output_format or _default_format()
+    mode = Mode(fix=options.fix or options.diff, unsafe=options.unsafe_fixes, diff=options.diff)
     catalogue = settings.catalogue
-    if paths == ("-",) or stdin_filename:
-        name = stdin_filename or "-"
+    quiet = options.quiet
+    if paths == ("-",) or options.stdin_filename:
+        name = options.stdin_filename or "-"
         outcomes = [_check_stdin(name, settings.for_path(name), mode)]
         rows = reported([outcomes[0].result], catalogue)
     else:
         unlisted: list[tuple[str, str]] = []
-        files = files_to_read(paths, exclude, force_exclude, settings.excluded, unlisted)
-        cache_root = None if no_cache or mode.fix else CACHE_DIR
+        files = files_to_read(paths, (*options.exclude, *options.extend_exclude),
+                              options.force_exclude, settings.excluded, unlisted)
+        cache_root = None if options.no_cache or mode.fix else CACHE_DIR
         outcomes, rows = collect(process_files([(path, settings.for_path(path))
                                                 for path in files], mode, cache_root,
-                                               jobs or os.cpu_count() or 1),
+                                               options.jobs or os.cpu_count() or 1),
                                  catalogue, keep_sources=output_format == "sarif")
         outcomes += [FileOutcome(FileResult(folder, error=why)) for folder, why in unlisted]
-        if verbose:
+        if not files and not unlisted:
+            # Not "All checks passed": a CI job must not pass while checking nothing.
+            click.echo(f"flowlint: warning: no YAML files under {' '.join(paths) or '.'}; "
+                       "nothing was checked", err=True)
+            quiet = True
+        if options.verbose:
             _echo_lines(skipped_lines(outcomes))
     results = [outcome.result for outcome in outcomes]
-    report = render(output_format, rows, results, catalogue)
     # The fixed flow (editor mode) or the diff owns stdout; the report goes to stderr then.
-    to_stderr = bool(outcomes) and (mode.diff or (mode.fix and
-                                                  not mode.write_files(paths, stdin_filename)))
-    _emit(report, output_file, to_stderr)
-    _print_fix_output(outcomes, mode, show_fixes, to_stderr)
+    to_stderr = bool(outcomes) and (mode.diff or (mode.fix and not mode.write_files(
+        paths, options.stdin_filename)))
+    style = PLAIN
+    if output_format in TEXT_FORMATS and not options.output_file:
+        style = choose_style(options.color, sys.stderr if to_stderr else sys.stdout)
+    if options.statistics:
+        report = statistics_report(rows, output_format == "json")
+    else:
+        report = render(output_format, rows, results, catalogue, style)
+    _emit(report, options.output_file, to_stderr, colour=style.colour)
+    _print_fix_output(outcomes, mode, options.show_fixes, to_stderr)
     _echo_lines(error_lines(outcomes))
-    if statistics:
-        click.echo(statistics_text(rows), nl=False)
-    if not quiet and output_format in ("full", "concise"):
+    if not quiet and not options.statistics and output_format in TEXT_FORMATS:
         _echo_lines(summary_lines(outcomes, rows, mode))
-    raise SystemExit(exit_status(outcomes, rows, mode, exit_zero, exit_non_zero_on_fix))
+    failing = at_or_above(rows, options.exit_on)
+    raise SystemExit(exit_status(outcomes, failing, mode, options.exit_zero,
+                                 options.exit_non_zero_on_fix))
 
 
 def _echo_lines(lines: list[str]) -> None:
@@ -205,11 +292,12 @@ def _catalogue() -> dict:
         raise SystemExit(EXIT_ERROR) from None
 
 
-def _emit(text: str, output_file: str | None, to_stderr: bool = False) -> None:
+def _emit(text: str, output_file: str | None, to_stderr: bool = False,
+          colour: bool = False) -> None:
     if output_file:
         _write_report(output_file, text)
-    elif text:
-        click.echo(text, nl=False, err=to_stderr)
+    elif text:   # click strips escapes it was not told to keep
+        click.echo(text, nl=False, err=to_stderr, color=colour or None)
 
 
 def _write_report(path: str, text: str) -> None:
@@ -305,9 +393,13 @@ def image_command(paths: tuple[str, ...], output: str, image: str | None,
 
 @main_group.command("server-requirements")
 @_reading_options
+@click.option("--format", "output_format", default="all", show_default=True,
+              type=click.Choice(("all", "requirements", "shell", "compose")),
+              help="Everything, explained; or one form alone, to redirect into a file: "
+                   "requirements.txt, a shell script or a docker-compose service.")
 def server_requirements_command(paths: tuple[str, ...], exclude: tuple[str, ...],
                                 target_version: str | None, config_path: str | None,
-                                isolated: bool) -> None:
+                                isolated: bool, output_format: str) -> None:
     """Print the packages to install at server start for the process-runner remedy."""
     from flowlint.remedy_files.server_requirements import build_server_requirements
 
@@ -317,7 +409,10 @@ def server_requirements_command(paths: tuple[str, ...], exclude: tuple[str, ...]
                                              file_settings=settings)
     for problem in requirements.problems:
         click.echo(f"flowlint: {problem}", err=True)
-    click.echo(requirements.text, nl=False)
+    if output_format != "all" and not requirements.requirements:
+        click.echo("flowlint: no Python package installs that run on every execution "
+                   "(FL001, FL002, FL004) found", err=True)
+    click.echo(requirements.rendered(output_format), nl=False)
     if requirements.unread:
         raise SystemExit(EXIT_ERROR)
 
@@ -338,15 +433,30 @@ def clean_command() -> None:
 
 
 @main_group.command("rules")
-def rules_command() -> None:
+@click.option("--format", "output_format", type=click.Choice(("text", "json")),
+              default="text", show_default=True, help="A table, or JSON for programs.")
+def rules_command(output_format: str) -> None:
     """List the rule catalogue."""
     catalogue = _catalogue()
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps([rule_record(rule) for rule in catalogue.values()], indent=2))
+        return
     width = max(len(rule.name) for rule in catalogue.values())
     for rule in catalogue.values():
         fix = "fix" if rule.fixable else "   "
         default = "" if rule.enabled_by_default else "  (off by default)"
         click.echo(f"{rule.code}  {rule.name:<{width}}  {rule.severity:<7}  {fix}  "
                    f"{rule.summary}{default}")
+
+
+def rule_record(rule: Rule) -> dict[str, object]:
+    """A rule as `rules --format json` lists it."""
+    return {"code": rule.code, "name": rule.name, "severity": rule.severity,
+            "fixable": rule.fixable, "enabled_by_default": rule.enabled_by_default,
+            "summary": rule.summary, "parameters": dict(rule.parameters),
+            "url": RULE_DOCS.format(code=rule.code)}
 
 
 @main_group.command("rule")
@@ -358,6 +468,14 @@ def rule_command(code: str) -> None:
         click.echo(f"flowlint: error: no rule '{code}' (see `flowlint rules`)", err=True)
         raise SystemExit(EXIT_ERROR)
     click.echo(render_rule_doc(rule))
+
+
+@main_group.command("server")
+def server_command() -> None:
+    """Run the language server on standard input and output (for editors)."""
+    from flowlint.lsp.server import serve
+
+    raise SystemExit(serve())
 
 
 def main(argv: list[str] | None = None) -> int:

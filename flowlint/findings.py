@@ -59,9 +59,23 @@ class Finding:
     fix: Fix | None = None
     fix_outcome: FixOutcome | None = None
     document: int | None = None   # the YAML document of the flow it is about (a file may hold several)
+    # What to do about it, shown on its own line: `message` says only what is wrong and where.
+    help: str | None = None
     # What the check judged (installs, spans, the task), typed by each rule; the rule's fix
     # reads it instead of finding the problem again.
     detail: object = field(default=None, compare=False, hash=False, repr=False)
+
+    @property
+    def message_and_help(self) -> str:
+        """For formats with one text field: what is wrong, then what to do."""
+        return self.message if not self.help else f"{self.message}\nhelp: {self.help}"
+
+
+def shorten(text: str, limit: int = 60) -> str:
+    """`text` on one line and at most `limit` characters, for quoting a command in a message:
+    runs of blanks become one space, and a cut ends with '...'."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:max(0, limit - 3)].rstrip() + "..."
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str | None:

@@ -6,22 +6,21 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
-from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Finding, Fix, FixOutcome, FixRefused
-from flowlint.kestra.flow import Flow, build_flow, is_flow
-from flowlint.rules import fl000_invalid_yaml as invalid_yaml
-from flowlint.rules import fl900_unused_suppression as unused_suppression
-from flowlint.rules import flow_rules, rule_module
 from flowlint.source import DEFAULT_MAX_BYTES, Source, SourceError, decode
-from flowlint.suppressions import apply_inline_suppressions
-from flowlint.yamlnodes import compose, duplicate_keys
 
+# The parser, the facts and the rules load on the first file actually checked: a run whose
+# files all come from the result cache, and every module that only needs Settings or
+# FileResult (the CLI, the reports, the cache), never imports them.
 if TYPE_CHECKING:
+    from flowlint.facts.flow_facts import FlowFacts
+    from flowlint.findings import Finding, Fix, FixOutcome
+    from flowlint.kestra.flow import Flow
     from flowlint.remedies.fix_context import FixRequest
-from flowlint.remedies.fix_options import FixOptions
+    from flowlint.remedies.fix_options import FixOptions
+    from flowlint.suppressions import RuleCodes
 
 
 @dataclass(frozen=True)
@@ -94,6 +93,8 @@ def check_source(source: Source, settings: Settings) -> FileResult:
 
 
 def check_flows(source: Source, settings: Settings) -> CheckedSource:
+    from flowlint.facts.flow_facts import FlowFacts
+
     result = FileResult(source.path, source)
     documents, flows = parse_flows(source, settings, result)
     checked = [(FlowFacts(flow), []) for flow in flows]
@@ -114,6 +115,8 @@ def check_flows(source: Source, settings: Settings) -> CheckedSource:
 
 
 def check_flow(facts: FlowFacts, settings: Settings) -> list[Finding]:
+    from flowlint.rules import flow_rules
+
     findings: list[Finding] = []
     for module in flow_rules(settings.rules):
         findings.extend(module.check(facts, settings.parameters.get(module.CODE, {})))
@@ -123,6 +126,8 @@ def check_flow(facts: FlowFacts, settings: Settings) -> list[Finding]:
 def flow_notes(facts: FlowFacts, settings: Settings) -> list[str]:
     """What the rules say they did not check in the flow, and why (shown with --verbose):
     from the rules that define `notes(facts)`."""
+    from flowlint.rules import flow_rules
+
     return [note for module in flow_rules(settings.rules) if hasattr(module, "notes")
             for note in module.notes(facts)]
 
@@ -131,6 +136,10 @@ def parse_flows(source: Source, settings: Settings,
                 result: FileResult) -> tuple[list, list[Flow]]:
     """The documents and flows of a file; FL000 findings for what cannot be read go into
     `result`."""
+    from flowlint.kestra.flow import build_flow, is_flow
+    from flowlint.rules import fl000_invalid_yaml as invalid_yaml
+    from flowlint.yamlnodes import compose, duplicate_keys
+
     documents, problem = compose(source)
     report_syntax = invalid_yaml.CODE in settings.rules
     if problem is not None and report_syntax:
@@ -150,13 +159,53 @@ def parse_flows(source: Source, settings: Settings,
 def _apply_suppressions(source: Source, documents: list, flows: list[Flow],
                         settings: Settings, result: FileResult) -> None:
     """`# flowlint: ignore[...]` comments: suppressed findings are neither shown nor fixed."""
+    from flowlint.rules import fl900_unused_suppression as unused_suppression
+    from flowlint.suppressions import apply_inline_suppressions
+
     tasks = [(task.id, task.span) for flow in flows for task in flow.tasks]
     report_unused = unused_suppression.findings if unused_suppression.CODE in settings.rules \
         else None
+    if "flowlint" not in source.text:   # nearly every file
+        return
     outcome = apply_inline_suppressions(source, documents, tasks, result.findings,
-                                        settings.rules, report_unused)
+                                        settings.rules, report_unused,
+                                        _script_spans(source, flows), known_rules())
     result.findings = list(outcome.kept)
     result.suppressed = len(outcome.suppressed)
+
+
+def _script_spans(source: Source, flows: list[Flow]) -> list[tuple[int, int]]:
+    """The content of the block scalars that hold a task's script or shell commands, where a
+    `# flowlint: ignore[...]` comment of the script's own language is read line by line."""
+    from ruamel.yaml.nodes import ScalarNode, SequenceNode
+
+    from flowlint.yamlnodes import node_span
+
+    spans = []
+    for flow in flows:
+        for task in flow.tasks:
+            for key in ("script", "beforeCommands", "commands"):
+                prop = task.properties.get(key)
+                if prop is None or prop.origin != "task":
+                    continue
+                nodes = prop.node.value if isinstance(prop.node, SequenceNode) else [prop.node]
+                for node in nodes:
+                    if isinstance(node, ScalarNode) and node.style in ("|", ">"):
+                        end = node_span(source, node).end
+                        spans.append((source.offset(node.start_mark.line + 1, 0), end))
+    return spans
+
+
+@lru_cache(maxsize=1)
+def known_rules() -> RuleCodes:
+    """The codes a suppression may name, and the rule names that stand for them (read from
+    the rule modules' file names: no rule is imported for this)."""
+    from flowlint.rules import module_names
+    from flowlint.suppressions import RuleCodes
+
+    return RuleCodes(frozenset(module_names()),
+                     {module[len("fl000_"):].replace("_", "-"): code
+                      for code, module in module_names().items()})
 
 
 # ----------------------------------------------------------------------------- fixes
@@ -171,6 +220,7 @@ def _with_fixes(kept: list[Finding], checked: list[tuple[FlowFacts, list[Finding
     # The fixing code loads only when there is something to fix.
     from flowlint.remedies.fix_context import FixRequest
     from flowlint.remedies.yaml_text import read_style
+    from flowlint.rules import rule_module
 
     kept_ids = {id(finding) for finding in kept}
     planned: dict[int, tuple[Fix | None, FixOutcome]] = {}
@@ -192,6 +242,9 @@ def _with_fixes(kept: list[Finding], checked: list[tuple[FlowFacts, list[Finding
 
 
 def _plan(request: FixRequest) -> tuple[Fix | None, FixOutcome]:
+    from flowlint.findings import FixOutcome, FixRefused
+    from flowlint.rules import rule_module
+
     module = rule_module(request.rule)
     default_name = getattr(module, "FIX_NAME", request.options.strategy)
     try:

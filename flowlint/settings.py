@@ -33,6 +33,7 @@ class CommandLine:
     strategy: str | None = None
     image: str | None = None
     use_suppressions: bool = True
+    extend_select: tuple[str, ...] = ()
 
 
 class SettingsResolver:
@@ -51,11 +52,28 @@ class SettingsResolver:
         found = self.configs.for_path(path)
         if found not in self._merged:
             cli = self.command_line
-            self._merged[found] = merged(found, select=cli.select,
-                                         target_version=cli.target_version,
-                                         max_file_size=cli.max_file_size,
-                                         fix={"strategy": cli.strategy, "image": cli.image})
+            config = self._resolved(found)
+            self._merged[found] = merged(
+                config, select=cli.select, target_version=cli.target_version,
+                max_file_size=cli.max_file_size,
+                extend_select=(*config.extend_select, *cli.extend_select) or None,
+                fix={"strategy": cli.strategy, "image": cli.image})
         return self._merged[found]
+
+    def _resolved(self, config: Config) -> Config:
+        """The config with its rule selectors as codes (names accepted); an unknown one is a
+        ConfigError naming the file and the key, not a rule that silently never runs."""
+        from flowlint.catalogue import UnknownSelector, resolve_selectors
+
+        where = config.path or "configuration"
+        try:
+            lists = {key: resolve_selectors(self.catalogue, getattr(config, key))
+                     for key in ("select", "ignore", "extend_select")}
+            ignores = tuple((pattern, resolve_selectors(self.catalogue, codes))
+                            for pattern, codes in config.per_file_ignores)
+        except UnknownSelector as error:
+            raise ConfigError(f"{where}: {error}") from None
+        return merged(config, per_file_ignores=ignores, **lists)
 
     def for_path(self, path: str) -> Settings:
         config = self.config_for(path)

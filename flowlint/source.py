@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import bisect
 import codecs
+import re
 from array import array
 from dataclasses import dataclass, field
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 class SourceError(Exception):
@@ -26,14 +28,18 @@ class Source:
 
     @classmethod
     def from_text(cls, path: str, text: str, bom: bool = False) -> Source:
-        newline = "\r\n" if "\r\n" in text else "\n"
+        """Lines end as YAML ends them (and as ruamel counts them): LF, CRLF or a lone CR."""
         starts = array("q", [0])
+        if "\r" in text:
+            newline = "\r\n" if "\r\n" in text else "\r" if "\n" not in text else "\n"
+            starts.extend(match.end() for match in _LINE_BREAK.finditer(text))
+            return cls(path, text, bom, newline, starts)
         find = text.find
         index = find("\n")
         while index >= 0:
             starts.append(index + 1)
             index = find("\n", index + 1)
-        return cls(path, text, bom, newline, starts)
+        return cls(path, text, bom, "\n", starts)
 
     def offset(self, line0: int, column0: int) -> int:
         """Offset of a 0-based line and column, clamped to the text."""

@@ -36,6 +36,7 @@ class Suppression:
     line: int             # 1-based
     problem: str | None = None   # why a malformed comment suppresses nothing
     unused_codes: frozenset[str] = frozenset()
+    in_script: bool = False      # a comment in a task's script: it covers its own line only
 
 
 @dataclass(frozen=True)
@@ -48,21 +49,30 @@ class SuppressionResult:
 # Finding the comments
 
 
-def find_suppressions(text: str, excluded_spans: Sequence[tuple[int, int]] = ()) -> list[Suppression]:
+def find_suppressions(text: str, excluded_spans: Sequence[tuple[int, int]] = (),
+                      script_spans: Sequence[tuple[int, int]] = (),
+                      rules: RuleCodes | None = None) -> list[Suppression]:
     """The suppression comments of a file.
 
     `excluded_spans` are the (start, end) offsets of block-scalar content and multi-line quoted
     scalars (see `scalar_spans`): comment-like text there is data, such as a `#` in a shell
     script. Single-line quoted scalars are recognised here, on the comment's own line.
+    `script_spans` are the block scalars that hold a task's script or commands: there a
+    `# flowlint: ignore[...]` comment of the script's own language (`# noqa`-style) covers the
+    findings that start on its line. `rules` gives the known codes and names, so that a rule
+    name may be written for its code and an unknown code is reported.
     """
     excluded = sorted(excluded_spans)
     starts = [start for start, _ in excluded]
+    scripts = sorted(script_spans)
+    script_starts = [start for start, _ in scripts]
     found = []
     for match in _CANDIDATE.finditer(text):
         at = match.start()
         if at > 0 and text[at - 1] not in " \t\r\n":
             continue  # 'a#flowlint:' is part of a scalar, not a comment
-        if _inside(excluded, starts, at):
+        in_script = _inside(scripts, script_starts, at)
+        if _inside(excluded, starts, at) and not in_script:
             continue
         line_start = text.rfind("\n", 0, at) + 1
         if not _outside_quotes(text[line_start:at]):
@@ -70,8 +80,18 @@ def find_suppressions(text: str, excluded_spans: Sequence[tuple[int, int]] = ())
         line_end = text.find("\n", at)
         line_end = len(text) if line_end < 0 else line_end
         comment = text[at:line_end].rstrip()
-        found.append(_parse(comment, Span(at, at + len(comment)), text.count("\n", 0, at) + 1))
+        suppression = _parse(comment, Span(at, at + len(comment)),
+                             text.count("\n", 0, at) + 1, rules)
+        found.append(replace(suppression, in_script=True) if in_script else suppression)
     return found
+
+
+@dataclass(frozen=True)
+class RuleCodes:
+    """The rules a suppression may name: their codes, and their names for those codes."""
+
+    codes: frozenset[str]
+    by_name: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
 
 def _inside(excluded: list[tuple[int, int]], starts: list[int], offset: int) -> bool:
@@ -106,7 +126,7 @@ def _outside_quotes(before: str) -> bool:
     return quote is None
 
 
-def _parse(comment: str, span: Span, line: int) -> Suppression:
+def _parse(comment: str, span: Span, line: int, rules: RuleCodes | None = None) -> Suppression:
     directive = _DIRECTIVE.search(comment)
     assert directive is not None  # the candidate pattern matched this comment
     word = directive.group("word")
@@ -119,10 +139,17 @@ def _parse(comment: str, span: Span, line: int) -> Suppression:
         return Suppression(frozenset(), span, file_level, line,
                            f"'flowlint: {word}' names no codes; write 'flowlint: {word}[FL001]' "
                            "with the codes to suppress")
+    if rules is not None:
+        tokens = [rules.by_name.get(token.lower(), token) for token in tokens]
     wrong = [token for token in tokens if not _CODE.match(token)]
     if wrong:
         return Suppression(frozenset(), span, file_level, line,
-                           f"'{wrong[0]}' is not a rule code like FL001")
+                           f"'{wrong[0]}' is not a rule code like FL001 or a rule name")
+    unknown = [token.upper() for token in tokens
+               if rules is not None and token.upper() not in rules.codes]
+    if unknown:
+        return Suppression(frozenset(), span, file_level, line,
+                           f"'{unknown[0]}' is not a rule of flowlint (see `flowlint rules`)")
     return Suppression(frozenset(token.upper() for token in tokens), span, file_level, line)
 
 
@@ -206,8 +233,8 @@ def apply_suppressions(findings: Sequence[Finding], suppressions: Sequence[Suppr
     would match is unknown, and removing them would break the next run that enables them.
     """
     spans = list(task_spans)
-    scopes = [None if suppression.file_level else _innermost(spans, suppression.span.start)
-              for suppression in suppressions]
+    scopes = [None if suppression.file_level or suppression.in_script
+              else _innermost(spans, suppression.span.start) for suppression in suppressions]
     used: list[set[str]] = [set() for _ in suppressions]
     kept, suppressed = [], []
     for finding in findings:
@@ -250,15 +277,19 @@ ReportUnused = Callable[[Iterable[Suppression], str], list[Finding]]
 def apply_inline_suppressions(source: Source, documents: Iterable[Node],
                               tasks: Iterable[tuple[str, Span]], findings: Sequence[Finding],
                               enabled: Collection[str] | None = None,
-                              report_unused: ReportUnused | None = None) -> SuppressionResult:
+                              report_unused: ReportUnused | None = None,
+                              script_spans: Sequence[tuple[int, int]] = (),
+                              rules: RuleCodes | None = None) -> SuppressionResult:
     """Everything for one file: find the comments, apply them, and add the findings that
     `report_unused` (FL900's) makes of the unused ones to `kept`.
 
-    `documents` are the composed YAML documents and `tasks` (task id, Task.span) pairs.
+    `documents` are the composed YAML documents and `tasks` (task id, Task.span) pairs;
+    `script_spans` and `rules` as for find_suppressions.
     """
     if "flowlint" not in source.text:  # nearly every file: skip walking the nodes
         return SuppressionResult(list(findings), [])
-    suppressions = find_suppressions(source.text, scalar_spans(source, documents))
+    suppressions = find_suppressions(source.text, scalar_spans(source, documents),
+                                     script_spans, rules)
     if not suppressions:
         return SuppressionResult(list(findings), [])
     regions = [(task_id, task_region(source.text, span)) for task_id, span in tasks]

@@ -26,8 +26,8 @@ OTHER = os.path.join("flows", "other.yaml")
 OTHER_FLOW = BAD_FLOW.replace("id: etl", "id: other").replace("pandas requests", "numpy")
 CLEAN_RESULT = {"flows": 1, "other_documents": 0, "suppressed": 0, "error": None, "fixes": [],
                 "findings": []}
-FORGED_FINDING = {"rule": "FL004", "start": 0, "end": 2, "message": "forged", "task_id": None,
-                  "yaml_path": None, "fix": None, "fix_outcome": None}
+FORGED_FINDING = {"rule": "FL004", "start": 0, "end": 2, "message": "forged", "help": None,
+                  "task_id": None, "yaml_path": None, "fix": None, "fix_outcome": None}
 DROP = object()   # a key left out of a forged record
 
 
@@ -211,6 +211,7 @@ FORGERIES = {
     "end past the text": _forged_finding(end=TEXT_LENGTH + 1),
     "end huge": _forged_finding(end=10**100),
     "message null": _forged_finding(message=None),
+    "help a number": _forged_finding(help=1),
     "task id a number": _forged_finding(task_id=5),
     "yaml path a list": _forged_finding(yaml_path=[]),
     "finding with extra data": _forged_finding(extra={"module": "x"}),

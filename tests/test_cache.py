@@ -120,7 +120,7 @@ def test_a_hit_renders_exactly_like_a_miss_in_every_format(fixture_project, caps
     misses = {output_format: run(output_format, "--no-cache") for output_format in FORMATS}
     assert "  = fix (" in misses["full"][1] and "  = no fix (" in misses["full"][1]
     assert '"fixes"' in misses["sarif"][1] and "suppressed by" in misses["full"][2]
-    assert "have an unsafe fix" in misses["full"][2] and "latin1.yaml: error" in misses["full"][2]
+    assert "more with --unsafe-fixes" in misses["full"][2] and "latin1.yaml: error" in misses["full"][2]
     run("concise")   # fills the cache
 
     def no_checking(*args: object) -> None:

@@ -31,12 +31,18 @@ def test_full_format_shows_position_source_line_and_caret(flows, capsys) -> None
     code, out, err = run(["check", str(flows / "bad.yaml")], capsys)
     assert code == 1
     first = out.splitlines()[0]
-    assert first.startswith(f"{flows / 'bad.yaml'}:7:9: FL001 pip install in beforeCommands")
+    assert first.startswith(f"{flows / 'bad.yaml'}:7:9: FL001 [*] pip install in beforeCommands")
     assert "'transform'" in first and "'pip install pandas requests'" in first
-    assert "Kestra's default" in first
+    assert len(first) - len(str(flows)) < 140   # what and where; the remedy below
     assert "7 |       - pip install pandas requests" in out
     assert out.splitlines()[2].endswith("^" * len("pip install pandas requests"))
-    assert "Found 1 finding(s) in 1 file(s)." in err
+    assert out.splitlines()[3].startswith("  = help: the task runs in a fresh container")
+    assert "Kestra's default" in out.splitlines()[3]
+    assert out.splitlines()[4] == ("  = fix (dependencies): move pandas, requests to "
+                                   "`dependencies`")
+    assert "Found 1 finding(s) in 1 file(s) (2 file(s) checked)." not in err
+    assert "Found 1 finding(s) in 1 file(s) (1 file(s) checked)." in err
+    assert "[*] 1 fixable with `flowlint check --fix`." in err
 
 
 def test_bare_flowlint_means_check_and_clean_exit_zero(flows, capsys) -> None:
@@ -84,8 +90,17 @@ def test_output_file_and_statistics(flows, tmp_path, capsys) -> None:
     target = tmp_path / "report.txt"
     code, out, _ = run(["check", "--statistics", "-o", str(target), str(flows)], capsys)
     assert code == 1
-    assert "FL001" in target.read_text()
-    assert "1  FL001  pip-install-per-execution" in out
+    assert target.read_text() == "    1  FL001  [*] pip-install-per-execution\n"
+    assert out == ""
+
+
+def test_statistics_are_a_report_of_their_own(flows, capsys) -> None:
+    code, out, _ = run(["check", "--statistics", "--format", "json", str(flows)], capsys)
+    assert code == 1
+    assert json.loads(out) == [{"code": "FL001", "name": "pip-install-per-execution",
+                                "count": 1, "fixable": 1}]
+    code, out, err = run(["check", "--statistics", "--format", "sarif", str(flows)], capsys)
+    assert code == 2 and out == "" and "--statistics is a report of its own" in err
 
 
 def test_non_utf8_file_is_a_clear_error_and_others_go_on(flows, capsys) -> None:

@@ -277,14 +277,15 @@ def test_wrong_max_file_size(tmp_path: Path, value: str, got: str) -> None:
 
 def test_wrong_type_for_a_list(tmp_path: Path) -> None:
     message = error_for(tmp_path, 'select = "FL001"\n')
-    assert ('select: expected a list of rule codes or prefixes, like ["FL001", "FL0"] or '
+    assert ('select: expected a list of rule codes, prefixes or names, like ["FL001", "FL0", '
+            '"pip-install-per-execution"] or '
             "[\"ALL\"], got 'FL001'") in message
 
 
 def test_wrong_item_in_a_list_gives_its_index(tmp_path: Path) -> None:
     message = error_for(tmp_path, 'extend-select = ["FL001", "E501"]\n')
-    assert "extend-select[1]: expected a rule code or prefix like \"FL001\", \"FL0\" or " \
-           "\"ALL\", got 'E501'" in message
+    assert "extend-select[1]: expected a rule code, prefix or name like \"FL001\", \"FL0\", " \
+           "\"ALL\" or \"pip-install-per-execution\", got 'E501'" in message
 
 
 def test_per_file_ignores_value_must_be_a_list(tmp_path: Path) -> None:

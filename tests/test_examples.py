@@ -106,7 +106,7 @@ def test_the_docker_compose_file_is_not_a_flow_and_raises_nothing() -> None:
     assert code == 0
     assert output == ("examples/docker-compose.yml: skipped 1 YAML document(s) that are not "
                       "Kestra flows (no id, namespace and tasks)\n"
-                      "All checks passed (1 file(s)).\n")
+                      "All checks passed (1 file(s) checked).\n")
 
 
 def _findings(folder: Path) -> list[dict]:

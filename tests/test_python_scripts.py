@@ -266,10 +266,10 @@ def test_fl003_message_names_the_runner() -> None:
     process = script_flow("import os\nos.system('pip install a')\n",
                           "    taskRunner:\n      type: io.kestra.plugin.core.runner.Process\n")
     (finding,) = findings(process, "FL003")
-    assert "worker host" in finding.message and "Process runner" in finding.message
+    assert "worker host" in finding.message and "Process runner" in finding.help
     (finding,) = findings(process.replace("    taskRunner:\n      type: "
                                           "io.kestra.plugin.core.runner.Process\n", ""), "FL003")
-    assert "Docker runner" in finding.message
+    assert "Docker runner" in finding.help
 
 
 def test_fl003_installers_parameter() -> None:

@@ -13,7 +13,7 @@ from jsonschema.validators import validator_for
 
 from flowlint import __version__
 from flowlint.catalogue import load_catalogue, render_rule_doc
-from flowlint.findings import Edit, Fix
+from flowlint.findings import Edit, Fix, FixOutcome
 from flowlint.lint import FileResult, Settings, check_source
 from flowlint.report import FORMATS, render
 from flowlint.report.json_format import finding_record
@@ -50,7 +50,7 @@ tasks:
     script: print(1)
 """
 CLEAN_FLOW = DOCKER_FLOW.replace("pip install pandas", "python -V")
-FL001_MESSAGE_START = "pip install in beforeCommands runs on every execution of 'transform'"
+FL001_MESSAGE_START = "pip install in beforeCommands of 'transform' runs at every execution"
 
 
 def check(text: str, path: str) -> FileResult:
@@ -115,10 +115,11 @@ def test_github_command_for_a_known_finding() -> None:
     prefix = ("::error file=flows/etl.yaml,line=7,col=9,endLine=7,endColumn=27,"
               "title=FL001 pip-install-per-execution::")
     assert line.startswith(prefix + FL001_MESSAGE_START)
-    # The message holds ':' and ',' that need no escape in the data part.
-    message = check(DOCKER_FLOW, "x").findings[0].message
-    assert "," in message and ":" in message
-    assert line == prefix + message
+    # The message holds ':' and ',' that need no escape in the data part; the help follows
+    # on a line of its own (an escaped line break).
+    finding = check(DOCKER_FLOW, "x").findings[0]
+    assert "," in finding.help and ":" in finding.message
+    assert line == prefix + finding.message + "%0Ahelp: " + finding.help
 
 
 def test_github_command_names_follow_the_severity() -> None:
@@ -133,7 +134,8 @@ def test_github_command_names_follow_the_severity() -> None:
 def test_github_escapes_properties_and_message() -> None:
     result = check(DOCKER_FLOW, "odd dir/a,b:c%d.yaml")
     (finding,) = result.findings
-    result.findings[0] = dataclasses.replace(finding, message="100% bad\r\nnext: line, here")
+    result.findings[0] = dataclasses.replace(finding, message="100% bad\r\nnext: line, here",
+                                             help=None)
     (line,) = output("github", result).splitlines()
     assert line == ("::error file=odd dir/a%2Cb%3Ac%25d.yaml,line=7,col=9,endLine=7,"
                     "endColumn=27,title=FL001 pip-install-per-execution"
@@ -358,3 +360,49 @@ def test_junit_escapes_markup_newlines_and_control_characters() -> None:
     failure = junit(result).find("testsuite/testcase/failure")
     assert failure.get("message") == message.replace("\x1b", "\\x1b")
     assert junit(result).find("testsuite/testcase").get("classname") == 'a<b>&"c".yaml'
+
+
+# json: the fix's edits
+
+def report_schema_validator():
+    schema_path = Path(__file__).parent.parent / "flowlint" / "schemas" / "report.schema.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    return validator_for(schema)(schema)
+
+
+def apply_report_edits(text: str, edits: list[dict]) -> str:
+    """The edits of a JSON report applied as another tool would: 1-based lines, columns in
+    characters, from the last edit to the first."""
+    starts = [0] + [index + 1 for index, char in enumerate(text) if char == "\n"]
+
+    def offset(where: dict) -> int:
+        return starts[where["line"] - 1] + where["column"] - 1
+
+    for edit in reversed(edits):
+        text = text[:offset(edit["start"])] + edit["text"] + text[offset(edit["end"]):]
+    return text
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_json_fix_edits_reproduce_the_fix(newline: str) -> None:
+    from flowlint.findings import apply_edits
+    from flowlint.remedies.fix_options import FixOptions
+
+    text = DOCKER_FLOW.replace("id: etl", "id: étl_😀").replace("\n", newline)
+    result = check_source(Source.from_text("etl.yaml", text),
+                          dataclasses.replace(SETTINGS, fix=FixOptions()))
+    report = json.loads(output("json", result))
+    report_schema_validator().validate(report)
+    (finding,) = report["findings"]
+    edits = finding["fix"]["edits"]
+    assert edits and all(set(edit) == {"start", "end", "text"} for edit in edits)
+    assert apply_report_edits(text, edits) == apply_edits(text, result.findings[0].fix.edits)
+
+
+def test_json_refused_fix_has_no_edits() -> None:
+    result = check(DOCKER_FLOW, "etl.yaml")
+    refused = FixOutcome("dependencies", "", False, False, "the task is not a Python task")
+    result.findings[0] = dataclasses.replace(result.findings[0], fix=None, fix_outcome=refused)
+    report = json.loads(output("json", result))
+    report_schema_validator().validate(report)
+    assert report["findings"][0]["fix"]["edits"] == []

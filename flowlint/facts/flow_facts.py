@@ -45,10 +45,10 @@ class TaskInstall:
             return f"{command.field} (from pluginDefaults)"
         return command.field
 
-    def finding(self, rule: str, message: str) -> Finding:
+    def finding(self, rule: str, message: str, help: str | None = None) -> Finding:
         """A finding of `rule` at this install, carrying it as its detail."""
         return Finding(rule, self.located.span, message, task_id=self.task.id,
-                       yaml_path=self.yaml_path, detail=self)
+                       yaml_path=self.yaml_path, help=help, detail=self)
 
 
 class FlowFacts:

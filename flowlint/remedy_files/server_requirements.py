@@ -58,6 +58,21 @@ class ServerRequirements:
         )
 
 
+    def rendered(self, output_format: str) -> str:
+        """`all` (the explained text) or one form alone, as a file that tool reads:
+        `requirements` (requirements.txt), `shell` (a script) or `compose` (YAML)."""
+        if output_format == "requirements":
+            return self.requirements_txt
+        if output_format == "shell":
+            return f"#!/bin/sh\nset -e\n{self.command_line}\n" if self.command_line else ""
+        if output_format == "compose":
+            return self.compose_snippet
+        return self.text
+
+
+OUTPUT_FORMATS = ("all", "requirements", "shell", "compose")
+
+
 def build_server_requirements(paths: Iterable[str], target_version: tuple[int, int] = (1, 0),
                               *, excludes: Iterable[str] = (),
                               file_settings: FileSettings | None = None,

@@ -5,13 +5,16 @@ from __future__ import annotations
 from flowlint.catalogue import Rule
 from flowlint.lint import FileResult
 from flowlint.report.rows import Reported
+from flowlint.report.style import PLAIN, Style
 
 FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
+TEXT_FORMATS = ("full", "concise")   # for people: coloured, followed by a summary
 
 
 def render(output_format: str, rows: list[Reported], results: list[FileResult],
-           catalogue: dict[str, Rule]) -> str:
-    """The report text; each format's module is imported only when used."""
+           catalogue: dict[str, Rule], style: Style = PLAIN) -> str:
+    """The report text; each format's module is imported only when used. Only the text
+    formats are ever coloured: the others are read by programs."""
     if output_format == "json":
         from flowlint.report.json_format import render_json
         return render_json(rows, results)
@@ -28,4 +31,4 @@ def render(output_format: str, rows: list[Reported], results: list[FileResult],
         from flowlint.report.junit import render_junit
         return render_junit(rows, results)
     from flowlint.report.text import render_concise, render_full
-    return render_concise(rows) if output_format == "concise" else render_full(rows)
+    return render_concise(rows, style) if output_format == "concise" else render_full(rows, style)

@@ -27,7 +27,7 @@ def finding_command(row: Reported) -> str:
     title = f"{row.finding.rule} {row.name}".rstrip()
     properties = {"file": row.path, "line": row.line, "col": row.column,
                   "endLine": row.end_line, "endColumn": row.end_column, "title": title}
-    return command(COMMANDS.get(row.severity, "error"), properties, row.finding.message)
+    return command(COMMANDS.get(row.severity, "error"), properties, row.finding.message_and_help)
 
 
 def render_github(rows: list[Reported], results: list[FileResult]) -> str:

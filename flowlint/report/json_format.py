@@ -15,12 +15,14 @@ def finding_record(row: Reported) -> dict[str, object]:
     fix = None
     if outcome is not None:
         fix = {"strategy": outcome.strategy, "title": outcome.title, "safe": outcome.safe,
-               "applicable": outcome.applicable, "reason": outcome.reason or None}
+               "applicable": outcome.applicable, "reason": outcome.reason or None,
+               "edits": [_edit_record(*edit) for edit in row.fix_edits]}
     return {
         "rule": finding.rule,
         "name": row.name,
         "severity": row.severity,
         "message": finding.message,
+        "help": finding.help,
         "path": row.path,
         "line": row.line,
         "column": row.column,
@@ -30,6 +32,12 @@ def finding_record(row: Reported) -> dict[str, object]:
         "yaml_path": finding.yaml_path,
         "fix": fix,
     }
+
+
+def _edit_record(line: int, column: int, end_line: int, end_column: int,
+                 text: str) -> dict[str, object]:
+    return {"start": {"line": line, "column": column},
+            "end": {"line": end_line, "column": end_column}, "text": text}
 
 
 def render_json(rows: list[Reported], results: list[FileResult]) -> str:

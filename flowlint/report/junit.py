@@ -52,4 +52,5 @@ def finding_case(suite: ElementTree.Element, row: Reported) -> None:
     case = testcase(suite, row.path, f"{row.finding.rule} line {row.line}:{row.column}")
     failure = ElementTree.SubElement(case, "failure", message=xml_text(row.finding.message),
                                      type=row.finding.rule)
-    failure.text = xml_text(f"{concise_line(row)}\n{row.source_line}\n")
+    help_line = f"help: {row.finding.help}\n" if row.finding.help else ""
+    failure.text = xml_text(f"{concise_line(row)}\n{row.source_line}\n{help_line}")

@@ -87,7 +87,7 @@ def result_object(row: Reported, rule_index: dict[str, int],
         result["ruleIndex"] = rule_index[finding.rule]
     result.update({
         "level": LEVELS.get(row.severity, "error"),
-        "message": {"text": finding.message},
+        "message": {"text": finding.message_and_help},
         "locations": [{"physicalLocation": {
             "artifactLocation": location,
             "region": region(row.line, row.column, row.end_line, row.end_column),

@@ -3,6 +3,7 @@ exit status. Each function returns text; flowlint.cli decides where it goes."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 
@@ -12,6 +13,7 @@ from flowlint.report.rows import Reported, reported
 from flowlint.run.pipeline import FileOutcome, Mode
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+SEVERITIES = ("error", "warning", "info")   # worst first
 
 
 def collect(outcomes: Iterable[FileOutcome], catalogue: dict[str, Rule], keep_sources: bool
@@ -50,33 +52,66 @@ def error_lines(outcomes: list[FileOutcome]) -> list[str]:
     return lines
 
 
-def statistics_text(rows: list[Reported]) -> str:
-    counts = Counter((row.finding.rule, row.name) for row in rows)
-    return "".join(f"{count:>5}  {code}  {name}\n"
-                   for (code, name), count in sorted(counts.items()))
+def statistics_report(rows: list[Reported], as_json: bool) -> str:
+    """How many findings each rule has and how many --fix would fix: a table, or JSON."""
+    counts: Counter[tuple[str, str]] = Counter()
+    fixable: Counter[tuple[str, str]] = Counter()
+    for row in rows:
+        key = (row.finding.rule, row.name)
+        counts[key] += 1
+        outcome = row.finding.fix_outcome
+        fixable[key] += bool(outcome is not None and outcome.applicable and outcome.safe)
+    keys = sorted(counts)
+    if as_json:
+        return json.dumps([{"code": code, "name": name, "count": counts[(code, name)],
+                            "fixable": fixable[(code, name)]} for code, name in keys],
+                          indent=2) + "\n"
+    return "".join(f"{counts[key]:>5}  {key[0]}  {'[*]' if fixable[key] else '   '} {key[1]}\n"
+                   for key in keys)
+
+
+def at_or_above(rows: list[Reported], threshold: str) -> list[Reported]:
+    """The findings whose severity is `threshold` or worse (--exit-on)."""
+    lowest = SEVERITIES.index(threshold)
+    return [row for row in rows if SEVERITIES.index(row.severity) <= lowest]
 
 
 def summary_lines(outcomes: list[FileOutcome], rows: list[Reported], mode: Mode) -> list[str]:
-    files = len(outcomes)
     lines = []
     fixed = sum(len(outcome.applied) for outcome in outcomes)
     if mode.fix and fixed:
         verb = "Would fix" if mode.diff else "Fixed"
         changed = sum(1 for outcome in outcomes if outcome.fixed_text is not None)
         lines.append(f"{verb} {fixed} task(s) in {changed} file(s).")
-    unsafe = sum(1 for row in rows if row.finding.fix is not None and not row.finding.fix.safe)
-    if unsafe and not mode.unsafe:
-        lines.append(f"{unsafe} finding(s) have an unsafe fix: add --unsafe-fixes to apply it.")
     failed = sum(1 for outcome in outcomes if outcome.result.error or outcome.write_error)
     if failed:
-        lines.append(f"{failed} file(s) could not be checked or written (see the errors above).")
+        lines.append(f"{failed} path(s) could not be read or written (see the errors above).")
     suppressed = sum(outcome.result.suppressed for outcome in outcomes)
-    note = f" ({suppressed} suppressed by `# flowlint: ignore`)" if suppressed else ""
+    note = f"; {suppressed} suppressed by `# flowlint: ignore`" if suppressed else ""
+    checked = sum(1 for outcome in outcomes if not outcome.result.error)
     if rows:
-        lines.append(f"Found {len(rows)} finding(s) in {files} file(s){note}.")
+        with_findings = len({row.path for row in rows})
+        lines.append(f"Found {len(rows)} finding(s) in {with_findings} file(s) "
+                     f"({checked} file(s) checked{note}).")
+        lines.extend(_fixable_lines(rows, mode))
     elif not mode.diff and not failed:
-        lines.append(f"All checks passed ({files} file(s)){note}.")
+        lines.append(f"All checks passed ({checked} file(s) checked{note}).")
     return lines
+
+
+def _fixable_lines(rows: list[Reported], mode: Mode) -> list[str]:
+    """How many of the findings a fix run would fix, as ruff says it."""
+    outcomes = [row.finding.fix_outcome for row in rows]
+    safe = sum(1 for outcome in outcomes if outcome and outcome.applicable and outcome.safe)
+    unsafe = sum(1 for outcome in outcomes
+                 if outcome and outcome.applicable and not outcome.safe)
+    if mode.fix:   # what is left after fixing: only unsafe fixes can remain
+        return ([f"{unsafe} finding(s) have an unsafe fix: add --unsafe-fixes to apply it."]
+                if unsafe and not mode.unsafe else [])
+    if not safe:
+        return [f"{unsafe} fixable with `flowlint check --fix --unsafe-fixes`."] if unsafe else []
+    more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
+    return [f"[*] {safe} fixable with `flowlint check --fix`{more}."]
 
 
 def exit_status(outcomes: list[FileOutcome], rows: list[Reported], mode: Mode, exit_zero: bool,

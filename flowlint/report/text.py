@@ -4,38 +4,52 @@ from __future__ import annotations
 
 from flowlint.lang.printable import visible
 from flowlint.report.rows import Reported
+from flowlint.report.style import PLAIN, Style
+
+SAFE_MARKER, UNSAFE_MARKER = "[*]", "[-]"
 
 
-def concise_line(row: Reported) -> str:
+def concise_line(row: Reported, style: Style = PLAIN, marker: str = "") -> str:
     """One line whatever the file holds: a line break in a path or a message is escaped."""
-    return (f"{visible(row.path)}:{row.line}:{row.column}: {row.finding.rule} "
-            f"{visible(row.finding.message)}")
+    code = style.rule_code(row.finding.rule, row.name, row.severity)
+    return (f"{style.bold(visible(row.path))}:{row.line}:{row.column}: {code} "
+            f"{marker + ' ' if marker else ''}{visible(row.finding.message)}")
 
 
-def render_concise(rows: list[Reported]) -> str:
-    return "".join(concise_line(row) + "\n" for row in rows)
+def render_concise(rows: list[Reported], style: Style = PLAIN) -> str:
+    return "".join(concise_line(row, style) + "\n" for row in rows)
 
 
-def render_full(rows: list[Reported]) -> str:
-    """Each finding with its source line and a caret under the column, ruff-style."""
-    blocks = []
-    for row in rows:
-        gutter = f"{row.line} | "
-        caret_width = 1
-        if row.end_line == row.line:
-            caret_width = max(1, row.end_column - row.column)
-        fix_note = ""
-        outcome = row.finding.fix_outcome
-        if outcome is not None:
-            fix_note = visible(f"  = fix ({outcome.strategy}): {outcome.title}"
-                               if outcome.applicable
-                               else f"  = no fix ({outcome.strategy}): {outcome.reason}")
-        # One column a character, so the caret stays under it: a tab or a form feed is a space.
-        text = "".join(char if char.isprintable() else " " for char in row.source_line)
-        block = (f"{concise_line(row)}\n"
-                 f"{gutter}{text}\n"
-                 f"{' ' * len(gutter)}{' ' * (row.column - 1)}{'^' * caret_width}\n")
-        if fix_note:
-            block += fix_note + "\n"
-        blocks.append(block)
-    return "\n".join(blocks)
+def fix_marker(row: Reported) -> str:
+    """`[*]` when --fix applies the fix, `[-]` when only --unsafe-fixes does (as in ruff)."""
+    outcome = row.finding.fix_outcome
+    if outcome is None or not outcome.applicable:
+        return ""
+    return SAFE_MARKER if outcome.safe else UNSAFE_MARKER
+
+
+def render_full(rows: list[Reported], style: Style = PLAIN) -> str:
+    """Each finding with its source line, a caret under the span, what to do and the fix,
+    ruff-style."""
+    return "\n".join(_full_block(row, style) for row in rows)
+
+
+def _full_block(row: Reported, style: Style) -> str:
+    gutter = f"{row.line} | "
+    caret_width = 1
+    if row.end_line == row.line:
+        caret_width = max(1, row.end_column - row.column)
+    # One column a character, so the caret stays under it: a tab or a form feed is a space.
+    text = "".join(char if char.isprintable() else " " for char in row.source_line)
+    caret = style.severity("^" * caret_width, row.severity)
+    lines = [concise_line(row, style, fix_marker(row)),
+             f"{style.dim(gutter)}{text}",
+             f"{' ' * len(gutter)}{' ' * (row.column - 1)}{caret}"]
+    if row.finding.help:
+        lines.append(f"  = {style.help('help')}: {visible(row.finding.help)}")
+    outcome = row.finding.fix_outcome
+    if outcome is not None:
+        lines.append(visible(f"  = fix ({outcome.strategy}): {outcome.title}"
+                             if outcome.applicable
+                             else f"  = no fix ({outcome.strategy}): {outcome.reason}"))
+    return "".join(line + "\n" for line in lines)

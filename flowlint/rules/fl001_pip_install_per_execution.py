@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts, TaskInstall
-from flowlint.findings import Finding, Fix
+from flowlint.findings import Finding, Fix, shorten
 
 if TYPE_CHECKING:
     from flowlint.remedies.fix_context import FixRequest
@@ -27,10 +27,10 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
             continue   # inside a WorkingDirectory, its cache decides: FL005
         yield found.finding(
             CODE,
-            f"{found.located.install.tool} install in {found.where} runs on every "
-            f"execution of '{found.task.id}' ({found.runner.describe()}, a fresh container "
-            f"each run): '{found.located.text}'; use `dependencies`, a cached "
-            f"WorkingDirectory or an image with the packages")
+            f"{found.located.install.tool} install in {found.where} of '{found.task.id}' "
+            f"runs at every execution: '{shorten(found.located.text)}'",
+            f"the task runs in a fresh container each run ({found.runner.describe()}); use "
+            f"`dependencies`, a cached WorkingDirectory or an image with the packages")
 
 
 def fix(request: FixRequest) -> Fix:

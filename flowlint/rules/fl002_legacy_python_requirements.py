@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ruamel.yaml.nodes import Node
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Finding, Fix, Span
+from flowlint.findings import Finding, Fix, Span, shorten
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.source import Source
@@ -39,11 +39,12 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
         yield Finding(
             CODE,
             key_span,
-            f"legacy task '{task.id}' ({task.raw_type}) creates a fresh virtualenv and "
-            f"pip-installs its requirements {packages} on every execution; migrate it to "
-            f"io.kestra.plugin.scripts.python.Commands with `dependencies`",
+            f"legacy task '{task.id}' installs its requirements in a fresh virtualenv at "
+            f"every execution: {shorten(', '.join(packages), 50)}",
             task_id=task.id,
             yaml_path=f"{task.path}.requirements",
+            help=f"migrate it from {task.raw_type} to io.kestra.plugin.scripts.python.Commands "
+                 f"with `dependencies`",
             detail=task,
         )
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts
 from flowlint.facts.python_scripts import ScriptAnalysis, ScriptCall
-from flowlint.findings import Finding, Fix
+from flowlint.findings import Finding, Fix, shorten
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.lang.python_code import MAX_SCRIPT_CHARS
@@ -32,12 +32,14 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
         tools = [site.install.tool for site in call.sites if site.install.tool in installers]
         if tools:
             task = call.analysis.script.task
+            message, remedy = _message(facts, call.analysis, task, call.found, tools[0])
             yield Finding(
                 CODE,
                 call.span,
-                _message(facts, call.analysis, task, call.found, tools[0]),
+                message,
                 task_id=task.id,
                 yaml_path=f"{task.path}.{call.analysis.script.label}",
+                help=remedy,
                 detail=call,
             )
 
@@ -61,27 +63,31 @@ def fix(request: FixRequest) -> Fix:
 
 
 def _message(facts: FlowFacts, analysis: ScriptAnalysis, task: Task, found: ScriptInstall,
-             tool: str) -> str:
+             tool: str) -> tuple[str, str]:
+    """The first line (what is wrong, where) and the help (why, what to do)."""
     where = f"the Python {analysis.script.label} of '{task.id}'"
     if analysis.script.origin != "task":
         where += " (from pluginDefaults)"
     if found.notebook:
-        return (f"'{found.code}' in {where} is IPython syntax, not Python: the script fails "
-                f"with a SyntaxError before it runs; list the packages in `dependencies` or "
-                f"an image instead")
-    return (f"{tool} install in {where} runs {_when(facts, task)}: '{found.shown(100)}'; "
-            f"{_remedy(facts, task)}")
+        return (f"'{shorten(found.code)}' in {where} is IPython syntax, not Python: the "
+                f"script fails with a SyntaxError",
+                "list the packages in `dependencies` or an image instead")
+    when, why = _when(facts, task)
+    return (f"{tool} install in {where} runs {when}: '{found.shown(60)}'",
+            f"{why}; {_remedy(facts, task)}")
 
 
-def _when(facts: FlowFacts, task: Task) -> str:
+def _when(facts: FlowFacts, task: Task) -> tuple[str, str]:
     if _fresh_virtualenv(task):
-        return "on every execution (a fresh virtualenv each run)"
+        return "at every execution", "the legacy task makes a fresh virtualenv each run"
     runner = facts.runner(task)
     if runner.starts_container:
-        return f"on every execution ({runner.describe()}, a fresh container each run)"
+        return ("at every execution",
+                f"the task runs in a fresh container each run ({runner.describe()})")
     if runner.kind == "process":
-        return f"on the worker host at every execution ({runner.describe()})"
-    return f"at every execution ({runner.describe()})"
+        return ("on the worker host at every execution",
+                f"the task runs on the worker host ({runner.describe()})")
+    return "at every execution", runner.describe()
 
 
 def _remedy(facts: FlowFacts, task: Task) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts
-from flowlint.findings import Finding
+from flowlint.findings import Finding, shorten
 
 CODE = "FL004"
 NAME = "install-on-process-runner"
@@ -18,7 +18,8 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
             continue   # inside a WorkingDirectory, its cache decides: FL005
         yield found.finding(
             CODE,
-            f"{found.located.install.tool} install in {found.where} runs on the "
-            f"worker host at every execution of '{found.task.id}' ({found.runner.describe()}): "
-            f"'{found.located.text}'; install the packages once at server start "
-            f"(`flowlint server-requirements`) and remove the command")
+            f"{found.located.install.tool} install in {found.where} of '{found.task.id}' "
+            f"runs on the worker host at every execution: '{shorten(found.located.text)}'",
+            f"the task runs on the worker host ({found.runner.describe()}); install the "
+            f"packages once at server start (`flowlint server-requirements`) and remove the "
+            f"command")

@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts, TaskInstall
-from flowlint.findings import Edit, Finding, Fix, FixRefused, require
+from flowlint.findings import Edit, Finding, Fix, FixRefused, require, shorten
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import LocatedInstall
 from flowlint.kestra.working_directory import cache_patterns
@@ -51,8 +51,8 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
             CODE,
             f"{found.located.install.tool} install in {found.where} of "
             f"'{found.task.id}' is not cached by WorkingDirectory "
-            f"'{_working_directory(found).id}' ({problem}), so it runs at every execution "
-            f"({_runs_on(found)}): '{found.located.text}'; {remedy}")
+            f"'{_working_directory(found).id}': '{shorten(found.located.text)}'",
+            f"{problem}, so it runs at every execution ({_runs_on(found)}); {remedy}")
 
 
 def _runs_on(found: TaskInstall) -> str:

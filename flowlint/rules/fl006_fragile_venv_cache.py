@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Finding, Fix, Span, require
+from flowlint.findings import Finding, Fix, Span, require, shorten
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import CommandText, LocatedInstall, command_texts
 from flowlint.kestra.working_directory import cache_patterns, patterns_cover
@@ -66,12 +66,14 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
             key = (id(activation.command.node), activation.simple.start)
             if (fails or cached) and key not in reported:
                 reported.add(key)
+                message, remedy = _message(task, activation, fails, cached)
                 yield Finding(
                     CODE,
                     activation.span,
-                    _message(task, activation, fails, cached),
+                    message,
                     task_id=task.id,
                     yaml_path=f"{task.path}.{activation.command.label}",
+                    help=remedy,
                     detail=FragileActivation(activation, fails, cached),
                 )
 
@@ -164,26 +166,29 @@ def _sh_has_source(facts: FlowFacts, task: Task) -> bool:
     return any(marker in name for marker in _SOURCE_SH_IMAGES)
 
 
-def _message(task: Task, activation: Activation, fails: bool, cached: bool) -> str:
+def _message(task: Task, activation: Activation, fails: bool, cached: bool
+             ) -> tuple[str, str]:
+    """The first line (what is wrong, where) and the help (why, what to do)."""
     where = activation.command.field
     if activation.command.origin != "task":
         where += " (from pluginDefaults)"
     venv = activation.venv if activation.venv.startswith(("/", "./", "~", "$", "{{")) \
         else f"./{activation.venv}"
-    quoted = f"'{activation.text}' in {where} of '{task.id}'"
+    quoted = f"'{shorten(activation.text)}' in {where} of '{task.id}'"
     remedy = f"call {venv}/bin/python and {venv}/bin/python -m pip instead"
     if fails:
         note = ("; the venv is also restored from a cache, where activation is fragile"
                 if cached else "")
-        return (f"{quoted} fails under /bin/sh, the shell Kestra runs commands with "
-                f"('source: not found', so pip and python run outside the venv){note}; "
-                f"{remedy}")
+        return (f"{quoted} fails under /bin/sh ('source: not found')",
+                f"/bin/sh is the shell Kestra runs commands with, so pip and python run "
+                f"outside the venv{note}; {remedy}")
     working_directory = task.working_directory
     wd_id = working_directory.id if working_directory else ""
     return (f"{quoted} activates a venv restored from the cache of WorkingDirectory "
-            f"'{wd_id}': the activate script holds the absolute path the venv was created at "
-            f"and the cache keeps no file modes, so later runs may use the system Python; "
-            f"{remedy}, or install with --target=deps")
+            f"'{wd_id}'",
+            f"the activate script holds the absolute path the venv was created at and the "
+            f"cache keeps no file modes, so later runs may use the system Python; {remedy}, "
+            f"or install with --target=deps")
 
 
 # ----------------------------------------------------------------------------- fix

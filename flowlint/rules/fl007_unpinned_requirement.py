@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from ruamel.yaml.nodes import SequenceNode
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Finding, Span
+from flowlint.findings import Finding, Span, shorten
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.lang.requirements import parse_requirement, requirement_name
@@ -56,12 +56,14 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
         reported.add(requested.key)
         where = requested.where + (" (from pluginDefaults)" if requested.origin != "task"
                                    else "")
+        what, remedy = problem
         yield Finding(
             CODE,
             requested.span,
-            f"'{requested.text}' in {where} of '{requested.task.id}' {problem}",
+            f"'{shorten(requested.text)}' in {where} of '{requested.task.id}' {what}",
             task_id=requested.task.id,
             yaml_path=f"{requested.task.path}.{requested.where}",
+            help=remedy,
             detail=requested,
         )
 
@@ -109,8 +111,9 @@ def _from_list(source: Source, task: Task, key: str) -> Iterator[Requested]:
                             (id(item), 0))
 
 
-def unpinned_problem(spec: str, ignored: set[str]) -> str | None:
-    """Why a requirement is not pinned, or None when it is (or flowlint cannot tell)."""
+def unpinned_problem(spec: str, ignored: set[str]) -> tuple[str, str] | None:
+    """Why a requirement is not pinned and what to do, or None when it is (or flowlint
+    cannot tell)."""
     if "{{" in spec or "{%" in spec or spec.startswith((".", "/", "~")):
         return None
     if _VCS.match(spec):
@@ -129,13 +132,13 @@ def unpinned_problem(spec: str, ignored: set[str]) -> str | None:
            for item in specifiers):
         return None
     if not specifiers:
-        return ("has no version pin, so cached environments and images drift to the newest "
-                "release; pin it with ==")
-    return ("names a range of versions, not one, so cached environments and images drift; "
-            "pin an exact version with ==")
+        return ("has no version pin",
+                "cached environments and images drift to the newest release; pin it with ==")
+    return ("names a range of versions, not one",
+            "cached environments and images drift; pin an exact version with ==")
 
 
-def _vcs_problem(url: str) -> str | None:
+def _vcs_problem(url: str) -> tuple[str, str] | None:
     rest = _VCS.sub("", url).split("#", 1)[0]
     scheme, sep, after = rest.partition("://")
     location = after if sep else rest
@@ -143,8 +146,8 @@ def _vcs_problem(url: str) -> str | None:
     path = location.split("/", 1)[1] if "/" in location else location.split(":", 1)[-1]
     ref = path.rsplit("@", 1)[1] if "@" in path else ""
     if not ref:
-        return ("installs the head of the repository's default branch, which moves; "
+        return ("installs the head of the repository's default branch, which moves",
                 "add @<tag or commit> to the URL")
     if ref.lower() in _MOVING_REFS:
-        return f"installs the branch '{ref}', which moves; use a tag or a commit instead"
+        return f"installs the branch '{ref}', which moves", "use a tag or a commit instead"
     return None

@@ -147,19 +147,20 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
         setting = "the task" if problem.setting == "task" else problem.setting
         if problem.explicit:
             cause = f"`pullPolicy: ALWAYS` in {setting}{origin}"
+            why = ""
         else:
-            written = f"{setting}{origin} sets no pullPolicy" if setting \
+            cause = f"{setting}{origin} sets no pullPolicy" if setting \
                 else "no Docker settings are written"
             version = ".".join(str(part) for part in flow.target_version)
-            cause = (f"{written}, and before Kestra 0.23 the default was ALWAYS "
-                     f"(target version {version})")
+            why = (f"before Kestra 0.23 the default pullPolicy was ALWAYS (target version "
+                   f"{version}); ")
         yield Finding(
             CODE,
             problem.anchor,
-            f"'{task.id}' pulls {image_label} from its registry at every execution: {cause}; "
-            f"a registry outage or a Docker Hub rate limit then fails the run; "
-            f"set pullPolicy: IF_NOT_PRESENT",
+            f"'{task.id}' pulls {image_label} from its registry at every execution: {cause}",
             task_id=task.id,
+            help=f"{why}a registry outage or a Docker Hub rate limit then fails the run; "
+                 f"set pullPolicy: IF_NOT_PRESENT",
             yaml_path=f"{task.path}.{problem.setting}"
             if problem.setting not in ("", "task") else task.path,
             detail=problem,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Edit, Finding, Fix, Span, require
+from flowlint.findings import Edit, Finding, Fix, Span, require, shorten
 from flowlint.kestra.flow import Runner, Task
 from flowlint.kestra.task_shell import (
     CommandText,
@@ -85,10 +85,12 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
             if found.key in reported:
                 continue
             reported.add(found.key)
+            message, remedy = _message(found, runner)
             yield Finding(
                 CODE,
                 found.span,
-                _message(found, runner),
+                message,
+                help=remedy,
                 task_id=task.id,
                 yaml_path=f"{task.path}.{_label(found)}",
                 detail=found,
@@ -218,17 +220,17 @@ def _verb(found: PackageInstall) -> str:
     return f"{found.tool} {action}".strip()
 
 
-def _message(found: PackageInstall, runner: Runner) -> str:
+def _message(found: PackageInstall, runner: Runner) -> tuple[str, str]:
+    """The first line (what is wrong, where) and the help (why, what to do)."""
     command = found.located.command if found.located else found.call.command
     where = f"{command.field} (from pluginDefaults)" if command.origin != "task" \
         else command.field
     remedy = "bake the packages into an image and set it as containerImage"
     if found.ecosystem == "node":
         remedy += ", or cache node_modules/** in a WorkingDirectory"
-    text = found.text if len(found.text) <= 100 else found.text[:97] + "..."
-    return (f"{_verb(found)} in {where} installs {_LABELS[found.ecosystem]} packages on every "
-            f"execution of '{found.task.id}' ({runner.describe()}, a fresh container each "
-            f"run): '{text}'; {remedy}")
+    return (f"{_verb(found)} in {where} of '{found.task.id}' installs "
+            f"{_LABELS[found.ecosystem]} packages at every execution: '{shorten(found.text)}'",
+            f"the task runs in a fresh container each run ({runner.describe()}); {remedy}")
 
 
 # ----------------------------------------------------------------------------- fix

@@ -97,14 +97,14 @@ def _missing(task: Task, analyses: list[ScriptAnalysis], environment: Environmen
                 continue
             reported.add(name)
             distribution = distributions.distribution_of(name)
-            hint = f"; it comes from '{distribution}'" if distribution != name else ""
             installs = ", ".join(sorted({item.name for item in environment.installed}))
             yield Finding(
                 CODE,
                 analysis.span(module.start, module.end),
-                f"'{name}' is imported by '{task.id}' but not installed (the task installs "
-                f"{installs}; {environment.base_label}{hint})",
+                f"'{name}' is imported by '{task.id}' but not installed",
                 task_id=task.id,
+                help=f"install '{distribution}' with the task's packages or in its image (the "
+                     f"task installs {installs or 'nothing'}; {environment.base_label})",
                 yaml_path=f"{task.path}.{analysis.script.label}",
                 detail=module,
             )
@@ -142,6 +142,7 @@ def _unused(task: Task, analyses: list[ScriptAnalysis],
             item.span,
             f"'{item.name}' is installed by '{task.id}' but never imported ({item.where})",
             task_id=task.id,
+            help="remove it from the task's packages if nothing needs it",
             yaml_path=f"{task.path}.{item.where}",
             detail=item,
         )

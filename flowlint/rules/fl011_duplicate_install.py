@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.findings import Finding, Span
+from flowlint.findings import Finding, Span, shorten
 from flowlint.kestra.flow import Flow, Task
 from flowlint.lang.requirements import requirement_name
 
@@ -199,9 +199,10 @@ def _finding(flow: Flow, shared: list[Installed], others: _Others) -> Finding:
         first.span,
         f"{packages} {'is' if len(names) == 1 else 'are'} also installed by {others}; "
         f"'{task.id}' installs {'it' if len(names) == 1 else 'them'} again in {first.where}: "
-        f"'{first.text}'; {_remedy(flow, others.all_python and _python_script(task), names)}",
+        f"'{shorten(first.text)}'",
         task_id=task.id,
         yaml_path=f"{task.path}.{first.where}",
+        help=_remedy(flow, others.all_python and _python_script(task), names),
         detail=shared,
     )
 

@@ -38,12 +38,14 @@ def findings(unused: Iterable[Suppression], text: str) -> list[Finding]:
         message = f"unused suppression: '{written}' suppresses nothing"
         if suppression.unused_codes == suppression.codes:
             fix = Fix(FIX_TITLE, (_removal(text, suppression.span),), safe=True)
+            remedy = "remove the comment"
         else:
             idle = ", ".join(sorted(suppression.unused_codes))
             message += f" for {idle}"
             fix = Fix(f"remove unused {idle} from suppression",
                       (_without_codes(comment, suppression, brackets),), safe=True)
-        found.append(Finding(CODE, suppression.span, message, fix=fix))
+            remedy = f"remove {idle} from the comment"
+        found.append(Finding(CODE, suppression.span, message, fix=fix, help=remedy))
     return found
 
 

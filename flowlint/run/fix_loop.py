@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 from flowlint.findings import Finding, Fix, FixOutcome, apply_edits
@@ -12,6 +13,7 @@ from flowlint.run.verify import verify_fixed_text
 from flowlint.source import Source
 
 MAX_FIXES_PER_FILE = 50
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 @dataclass
@@ -42,6 +44,13 @@ def _wanted(finding: Finding, unsafe: bool) -> bool:
 def fix_source(source: Source, settings: Settings, unsafe: bool = False) -> FixRun:
     run = FixRun(source, source.text)
     current = check_flows(source, settings)
+    if _LONE_CR.search(source.text):
+        # The edits are made of LF or CRLF lines; checking such a file works, fixing it
+        # would mix line ends.
+        for finding in current.result.findings:
+            if _wanted(finding, unsafe):
+                run.failed[_key(finding)] = ("the file ends lines with a lone CR (classic Mac "
+                                             "OS); convert it to LF line ends to fix it")
     for _ in range(MAX_FIXES_PER_FILE):
         candidates = [finding for finding in current.result.findings
                       if _wanted(finding, unsafe) and _key(finding) not in run.failed]

@@ -49,8 +49,8 @@ _RULE_CODE = re.compile(r"FL[0-9]{3}")
 _ENTRY_KEYS = frozenset({"inputs", "result"})
 _RESULT_KEYS = frozenset({"flows", "other_documents", "suppressed", "error", "fixes",
                           "findings"})
-_FINDING_KEYS = frozenset({"rule", "start", "end", "message", "task_id", "yaml_path", "fix",
-                           "fix_outcome"})
+_FINDING_KEYS = frozenset({"rule", "start", "end", "message", "help", "task_id", "yaml_path",
+                           "fix", "fix_outcome"})
 _FIX_KEYS = frozenset({"title", "safe", "strategy", "scope", "edits"})
 _EDIT_KEYS = frozenset({"start", "end", "text"})
 _OUTCOME_KEYS = frozenset({"strategy", "title", "safe", "applicable", "reason"})
@@ -195,7 +195,7 @@ def _to_record(result: FileResult) -> dict[str, object]:
         outcome = finding.fix_outcome
         findings.append({
             "rule": finding.rule, "start": finding.span.start, "end": finding.span.end,
-            "message": finding.message, "task_id": finding.task_id,
+            "message": finding.message, "help": finding.help, "task_id": finding.task_id,
             "yaml_path": finding.yaml_path, "fix": fix_index,
             "fix_outcome": None if outcome is None else {
                 "strategy": outcome.strategy, "title": outcome.title, "safe": outcome.safe,
@@ -254,7 +254,8 @@ def _finding(record: object, length: int, fixes: list[Fix | None]) -> Finding | 
     rule, start, end, fix = record["rule"], record["start"], record["end"], record["fix"]
     if not (type(rule) is str and _RULE_CODE.fullmatch(rule)
             and _is_int(start, 0, length) and _is_int(end, start, length)
-            and type(record["message"]) is str and _is_optional_str(record["task_id"])
+            and type(record["message"]) is str and _is_optional_str(record["help"])
+            and _is_optional_str(record["task_id"])
             and _is_optional_str(record["yaml_path"])
             and (fix is None or _is_int(fix, 0, len(fixes) - 1))):
         return None
@@ -263,7 +264,8 @@ def _finding(record: object, length: int, fixes: list[Fix | None]) -> Finding | 
     if outcome is not None and fix_outcome is None:
         return None
     return Finding(rule, Span(start, end), record["message"], record["task_id"],
-                   record["yaml_path"], None if fix is None else fixes[fix], fix_outcome)
+                   record["yaml_path"], None if fix is None else fixes[fix], fix_outcome,
+                   help=record["help"])
 
 
 def _fix(record: object, length: int) -> Fix | None:

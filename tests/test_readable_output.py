@@ -1,0 +1,195 @@
+"""Readable output: colour where a person reads it and nowhere else, markers for fixable
+findings, a summary that counts what it says, and --exit-on."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from flowlint.cli import main
+from flowlint.report.style import PLAIN, choose_style
+
+BAD_FLOW = """id: etl
+namespace: company.team
+tasks:
+  - id: transform
+    type: io.kestra.plugin.scripts.python.Script
+    beforeCommands:
+      - pip install pandas
+    script: print(1)
+"""
+# FL008 (warning) only: a moving tag that the runner checks at every run.
+WARNING_FLOW = """id: pull
+namespace: company.team
+tasks:
+  - id: query
+    type: io.kestra.plugin.scripts.shell.Commands
+    containerImage: ghcr.io/acme/tool:latest
+    taskRunner:
+      type: io.kestra.plugin.scripts.runner.docker.Docker
+      pullPolicy: ALWAYS
+    commands:
+      - tool run
+"""
+CLEAN_FLOW = "id: ok\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+ESCAPE = "\x1b["
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("choice", "environ", "terminal", "colour"), [
+    ("auto", {}, True, True),
+    ("auto", {}, False, False),
+    ("auto", {"NO_COLOR": "1"}, True, False),
+    ("auto", {"FORCE_COLOR": "1"}, False, True),
+    ("auto", {"FORCE_COLOR": "0"}, False, False),
+    ("auto", {"TERM": "dumb"}, True, False),
+    ("auto", {"NO_COLOR": "1", "FORCE_COLOR": "1"}, True, False),   # NO_COLOR wins
+    ("always", {"NO_COLOR": "1"}, False, True),
+    ("never", {"FORCE_COLOR": "1"}, True, False),
+])
+def test_colour_follows_the_terminal_and_the_environment(choice, environ, terminal,
+                                                         colour) -> None:
+    stream = Terminal() if terminal else io.StringIO()
+    assert choose_style(choice, stream, environ).colour is colour
+
+
+def test_links_only_where_the_terminal_is_known_to_show_them() -> None:
+    assert not choose_style("auto", Terminal(), {}).links
+    assert choose_style("auto", Terminal(), {"TERM_PROGRAM": "WezTerm"}).links
+    assert choose_style("auto", Terminal(), {"VTE_VERSION": "7200"}).links
+    assert not choose_style("auto", Terminal(), {"VTE_VERSION": "4000"}).links
+    assert not choose_style("always", io.StringIO(), {"TERM_PROGRAM": "WezTerm"}).links
+    assert PLAIN.rule_code("FL001", "pip-install-per-execution", "error") == "FL001"
+
+
+def flows(tmp_path: Path, **files: str) -> str:
+    for name, text in files.items():
+        (tmp_path / f"{name}.yaml").write_text(text)
+    return str(tmp_path)
+
+
+def run(args: list[str], capsys) -> tuple[int, str, str]:
+    code = main(["check", "--no-cache", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_piped_output_has_no_colour_and_always_colours_the_text_formats_only(
+        tmp_path, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    folder = flows(tmp_path, bad=BAD_FLOW)
+    _, out, _ = run([folder], capsys)
+    assert ESCAPE not in out
+    _, out, _ = run(["--color", "always", folder], capsys)
+    assert "\x1b[1;31mFL001\x1b[0m" in out and "\x1b[1;36mhelp\x1b[0m" in out
+    for machine in ("json", "sarif", "github", "junit", "json-lines"):
+        _, out, _ = run(["--color", "always", "--format", machine, folder], capsys)
+        assert ESCAPE not in out, machine
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    _, out, _ = run(["--format", "concise", folder], capsys)
+    assert ESCAPE in out
+    _, _, _ = run(["-o", str(tmp_path / "report.txt"), folder], capsys)
+    assert ESCAPE not in (tmp_path / "report.txt").read_text()   # a file is never coloured
+
+
+def test_full_format_marks_safe_and_unsafe_fixes(tmp_path, capsys) -> None:
+    # FL005's fix moves the install into a cached folder: unsafe; FL001's is safe.
+    working_directory = """id: wd
+namespace: company.team
+tasks:
+  - id: project
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    tasks:
+      - id: build
+        type: io.kestra.plugin.scripts.python.Commands
+        containerImage: python:3.12-slim
+        beforeCommands:
+          - pip install dbt-duckdb==1.8.4
+        commands:
+          - dbt build
+"""
+    folder = flows(tmp_path, bad=BAD_FLOW, wd=working_directory)
+    _, out, err = run([folder], capsys)
+    assert "FL001 [*] pip install" in out and "FL005 [-] pip install" in out
+    assert "[*] 1 fixable with `flowlint check --fix` (1 more with --unsafe-fixes)." in err
+    _, out, _ = run(["--format", "concise", folder], capsys)
+    assert "[*]" not in out and "[-]" not in out   # concise lines keep one stable shape
+
+
+def test_summary_counts_findings_files_with_findings_and_files_checked(tmp_path,
+                                                                      capsys) -> None:
+    folder = flows(tmp_path, bad=BAD_FLOW, warn=WARNING_FLOW, ok=CLEAN_FLOW, ok2=CLEAN_FLOW)
+    _, _, err = run([folder], capsys)
+    assert "Found 2 finding(s) in 2 file(s) (4 file(s) checked)." in err
+    _, _, err = run([str(tmp_path / "ok.yaml")], capsys)
+    assert "All checks passed (1 file(s) checked)." in err
+
+
+def test_exit_on_sets_the_lowest_severity_that_fails(tmp_path, capsys) -> None:
+    warning_only = flows(tmp_path, warn=WARNING_FLOW)
+    code, out, _ = run(["--exit-on", "error", warning_only], capsys)
+    assert code == 0 and "FL008" in out   # still reported, just not failing
+    code, _, err = run(["--exit-on", "warning", warning_only], capsys)
+    assert "1 fixable with `flowlint check --fix --unsafe-fixes`." in err
+    assert code == 1
+    code, _, _ = run([warning_only], capsys)   # default: any finding fails
+    assert code == 1
+    (tmp_path / "bad.yaml").write_text(BAD_FLOW)
+    code, _, _ = run(["--exit-on", "error", str(tmp_path)], capsys)
+    assert code == 1
+
+
+def test_json_findings_carry_the_help(tmp_path, capsys) -> None:
+    _, out, _ = run(["--format", "json", flows(tmp_path, bad=BAD_FLOW)], capsys)
+    (finding,) = json.loads(out)["findings"]
+    assert finding["message"] == ("pip install in beforeCommands of 'transform' runs at every "
+                                  "execution: 'pip install pandas'")
+    assert finding["help"].startswith("the task runs in a fresh container each run")
+
+
+def test_rules_as_json_list_every_rule(capsys) -> None:
+    assert main(["rules", "--format", "json"]) == 0
+    rules = json.loads(capsys.readouterr().out)
+    by_code = {rule["code"]: rule for rule in rules}
+    assert by_code["FL001"]["name"] == "pip-install-per-execution"
+    assert by_code["FL007"]["enabled_by_default"] is False
+    assert all(rule["url"].endswith(f"rules/{rule['code']}.yaml") for rule in rules)
+    assert Path(__file__).parent.parent.joinpath("rules", "FL001.yaml").is_file()
+
+
+@pytest.mark.parametrize("output_format", ["requirements", "shell", "compose"])
+def test_server_requirements_forms_are_files_their_tools_read(tmp_path, capsys,
+                                                              output_format) -> None:
+    import subprocess
+
+    from packaging.requirements import Requirement
+    from ruamel.yaml import YAML
+
+    folder = flows(tmp_path, bad=BAD_FLOW.replace("pandas", "pandas==2.2.3 'requests>=2'"))
+    assert main(["server-requirements", "--format", output_format, folder]) == 0
+    out = capsys.readouterr().out
+    if output_format == "requirements":
+        assert [str(Requirement(line)) for line in out.splitlines()] == [
+            "pandas==2.2.3", "requests>=2"]
+    elif output_format == "shell":
+        assert out.startswith("#!/bin/sh\n")
+        assert subprocess.run(["sh", "-n"], input=out, text=True).returncode == 0
+        assert "pip install pandas==2.2.3 'requests>=2'" in out
+    else:
+        service = YAML(typ="safe").load(out)["services"]["kestra"]
+        assert "pip install pandas==2.2.3 'requests>=2'" in service["command"][0]
+
+
+def test_server_requirements_one_form_of_nothing_is_empty(tmp_path, capsys) -> None:
+    assert main(["server-requirements", "--format", "requirements",
+                 flows(tmp_path, ok=CLEAN_FLOW)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "" and "no Python package installs" in captured.err
