@@ -177,3 +177,44 @@ def replies_in(data: bytes) -> list[dict]:
         found.append(json.loads(rest[:length]))
         data = rest[length:]
     return found
+
+
+def test_an_empty_select_from_the_editor_leaves_the_config_files() -> None:
+    # VS Code writes `[]` for an unset list setting: it must not replace the config file's
+    # `select` with the default rules.
+    catalogue = load_catalogue()
+    for empty in ([], "", [" "]):
+        assert parse_overrides({"select": empty}, catalogue) == (Overrides(), [])
+
+
+PLAIN_MULTILINE_FIRST_LINE = """\
+id: edge
+namespace: company.team
+tasks:
+  - commands: pip install
+      pandas && python x.py
+    id: plainmulti
+    type: io.kestra.plugin.scripts.python.Commands
+"""
+
+
+def test_the_suppress_action_never_breaks_the_yaml() -> None:
+    # The task's first line ends inside a multi-line plain scalar: a comment there would end
+    # the scalar (FL000). The comment goes on the `id` line instead.
+    from flowlint.lint import check_source
+    from flowlint.lsp.code_actions import ActionContext, finding_actions
+    from flowlint.settings import CommandLine, ConfigResolver, SettingsResolver
+
+    settings = SettingsResolver(load_catalogue(), ConfigResolver(cwd=os.getcwd()),
+                                CommandLine()).for_path(os.path.abspath("flow.yaml"))
+    source = Source.from_text("flow.yaml", PLAIN_MULTILINE_FIRST_LINE)
+    context = ActionContext("file:///flow.yaml", 1, UTF16, True, False,
+                            lambda finding, at: {})
+    actions = finding_actions(source, settings, 0, len(source.text), context)
+    (suppress,) = [action for action in actions if action["title"].startswith("Suppress")]
+    (edit,) = suppress["edit"]["changes"]["file:///flow.yaml"]
+    assert edit["range"]["start"] == {"line": 5, "character": 18}
+    assert edit["newText"] == "  # flowlint: ignore[FL001]"
+    lines = PLAIN_MULTILINE_FIRST_LINE.splitlines(keepends=True)
+    lines[5] = lines[5].rstrip("\n") + edit["newText"] + "\n"
+    assert check_source(Source.from_text("flow.yaml", "".join(lines)), settings).findings == []

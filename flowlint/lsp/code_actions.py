@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -89,39 +90,63 @@ def _disabled(title: str, reason: str, finding: Finding, source: Source,
 
 def _suppress_action(current: CheckedSource, finding: Finding, settings: Settings,
                      context: ActionContext) -> dict | None:
-    """`# flowlint: ignore[FL001]` at the end of the task's first line (inside the task, so
-    it covers the task's findings of that rule); offered only if it does suppress them."""
+    """`# flowlint: ignore[FL001]` at the end of a line of the task (inside the task, so it
+    covers the task's findings of that rule): its first line, else the line of its `id`
+    (the first line may end inside a multi-line plain scalar, where a comment would end the
+    scalar and break the YAML). Offered only where it suppresses the task's findings of that
+    rule and changes no other finding."""
     source = current.result.source
-    edit = suppression_edit(current, finding)
-    if edit is None:
-        return None
-    suppressed = check_source(Source.from_text(source.path, _applied(source.text, edit),
-                                               source.bom),
-                              dataclasses.replace(settings, fix=None))
-    if any((other.rule, other.task_id) == (finding.rule, finding.task_id)
-           for other in suppressed.findings):
-        return None
-    return {"title": f"Suppress {finding.rule} for task '{finding.task_id}'", "kind": QUICKFIX,
-            "diagnostics": [context.diagnostic(finding, source)],
-            "edit": workspace_edit(source, (edit,), context)}
+    for edit in suppression_edits(current, finding):
+        suppressed = check_source(Source.from_text(source.path, _applied(source.text, edit),
+                                                   source.bom),
+                                  dataclasses.replace(settings, fix=None))
+        if _only_suppressed(current.result.findings, suppressed.findings, finding):
+            return {"title": f"Suppress {finding.rule} for task '{finding.task_id}'",
+                    "kind": QUICKFIX, "diagnostics": [context.diagnostic(finding, source)],
+                    "edit": workspace_edit(source, (edit,), context)}
+    return None
 
 
-def suppression_edit(current: CheckedSource, finding: Finding) -> Edit | None:
+def _only_suppressed(before: list[Finding], after: list[Finding], finding: Finding) -> bool:
+    """Whether `after` is `before` without the task's findings of the finding's rule: none
+    left, and none other gained or lost (such as FL000 for a comment that broke the YAML)."""
+    def rest(findings: list[Finding]) -> Counter:
+        return Counter((other.rule, other.task_id, other.document, other.message)
+                       for other in findings
+                       if (other.rule, other.task_id) != (finding.rule, finding.task_id))
+
+    gone = not any((other.rule, other.task_id) == (finding.rule, finding.task_id)
+                   for other in after)
+    return gone and rest(before) == rest(after)
+
+
+def suppression_edits(current: CheckedSource, finding: Finding) -> Iterator[Edit]:
+    """The comment (or the code added to an ignore comment already there) at the end of
+    the task's first line, then at the end of its `id` line."""
     if finding.task_id is None:
-        return None
+        return
     source = current.result.source
     task = next((task for facts, _ in current.flows if facts.flow.document_index ==
                  finding.document for task in facts.tasks if task.id == finding.task_id), None)
     if task is None:
-        return None
-    line_start = source.text.rfind("\n", 0, task.span.start) + 1
-    line_end = len(source.line_text(source.position(task.span.start)[0])) + line_start
+        return
+    lines = [source.position(task.span.start)[0]]
+    id_value = next((value for key, value in task.node.value if key.value == "id"), None)
+    if id_value is not None and id_value.end_mark.line + 1 not in lines:
+        lines.append(id_value.end_mark.line + 1)
+    for line1 in lines:
+        yield _line_suppression(source, line1, finding.rule)
+
+
+def _line_suppression(source: Source, line1: int, rule: str) -> Edit:
+    line_start = source.line_starts[line1 - 1]
+    line_end = line_start + len(source.line_text(line1))
     existing = _IGNORE_COMMENT.search(source.text, line_start, line_end)
     if existing is not None:
         codes = existing.group("codes").strip()
         at = existing.end("codes")
-        return Edit(at, at, f", {finding.rule}" if codes else finding.rule)
-    return Edit(line_end, line_end, f"  # flowlint: ignore[{finding.rule}]")
+        return Edit(at, at, f", {rule}" if codes else rule)
+    return Edit(line_end, line_end, f"  # flowlint: ignore[{rule}]")
 
 
 def _applied(text: str, edit: Edit) -> str:

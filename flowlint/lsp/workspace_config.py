@@ -60,8 +60,13 @@ def _select(value: object, catalogue: Mapping[str, Rule],
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         problems.append("select must be a list of rule codes, prefixes or names")
         return None
+    selectors = [item for item in value if item.strip()]
+    if not selectors:
+        # An editor's default (VS Code writes `[]` for an unset list) is no override: an
+        # empty selection would drop the config file's `select` for the default rules.
+        return None
     try:
-        return resolve_selectors(catalogue, [item for item in value if item.strip()])
+        return resolve_selectors(catalogue, selectors)
     except UnknownSelector as error:
         problems.append(f"select: {error}")
         return None
