@@ -41,6 +41,7 @@ from flowlint.report.summary import (
     statistics_report,
     summary_lines,
 )
+from flowlint.run.cache_location import cache_location, removable
 from flowlint.run.pipeline import FileOutcome, Mode, process_file, process_files
 from flowlint.settings import CommandLine, ConfigResolver, SettingsResolver
 from flowlint.source import DEFAULT_MAX_BYTES
@@ -110,6 +111,7 @@ class CheckOptions:
     extend_ignore: tuple[str, ...]
     exclude: tuple[str, ...]
     extend_exclude: tuple[str, ...]
+    no_respect_gitignore: bool
     force_exclude: bool
     output_format: str | None
     output_file: str | None
@@ -134,6 +136,9 @@ class CheckOptions:
     stdin_filename: str | None
     jobs: int | None
     no_cache: bool
+    show_files: bool
+    show_settings: bool
+    cache_dir: str | None
 
 
 @main_group.command()
@@ -146,6 +151,8 @@ class CheckOptions:
 @click.option("--exclude", multiple=True, help="Glob of files or folders to skip when walking.")
 @click.option("--extend-exclude", multiple=True,
               help="More globs to skip (added, as --exclude, to the config's exclude).")
+@click.option("--no-respect-gitignore", is_flag=True,
+              help="Also check files that .gitignore and .ignore files ignore.")
 @click.option("--force-exclude", is_flag=True,
               help="Apply exclusions to files named on the command line too (pre-commit).")
 @click.option("--format", "--output-format", "output_format", type=click.Choice(FORMATS),
@@ -184,7 +191,14 @@ class CheckOptions:
 @click.option("--stdin-filename", help="Name of the flow read from standard input (PATH '-').")
 @click.option("--jobs", "-j", type=click.IntRange(min=1),
               help="Processes to check files with [default: the number of cores].")
-@click.option("--no-cache", is_flag=True, help=f"Do not read or write {CACHE_DIR}/.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--show-files", is_flag=True,
+              help="List the files that would be checked, and check nothing.")
+@click.option("--show-settings", is_flag=True,
+              help="Print the settings the first file would be checked with, and check nothing.")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help=f"Result cache folder [default: {CACHE_DIR} beside the config file, or at "
+                   f"the git root; or FLOWLINT_CACHE_DIR].")
 def check(paths: tuple[str, ...], **given: object) -> None:
     """Check Kestra flow files (default: the current folder); fix them with --fix."""
     options = CheckOptions(**given)   # type: ignore[arg-type]
@@ -209,8 +223,13 @@ def check(paths: tuple[str, ...], **given: object) -> None:
     else:
         unlisted: list[tuple[str, str]] = []
         files = files_to_read(paths, (*options.exclude, *options.extend_exclude),
-                              options.force_exclude, settings.excluded, unlisted)
-        cache_root = None if options.no_cache or mode.fix else CACHE_DIR
+                              options.force_exclude, settings.excluded, unlisted,
+                              respect_gitignore=not options.no_respect_gitignore)
+        if options.show_files or options.show_settings:
+            _show(files, unlisted, settings, options)
+        cache_root = None
+        if not (options.no_cache or mode.fix):
+            cache_root = cache_location(options.cache_dir, settings.configs.for_path(".").path)
         outcomes, rows = collect(process_files([(path, settings.for_path(path))
                                                 for path in files], mode, cache_root,
                                                options.jobs or os.cpu_count() or 1),
@@ -242,6 +261,26 @@ def check(paths: tuple[str, ...], **given: object) -> None:
     failing = at_or_above(rows, options.exit_on)
     raise SystemExit(exit_status(outcomes, failing, mode, options.exit_zero,
                                  options.exit_non_zero_on_fix))
+
+
+def _show(files: list[str], unlisted: list[tuple[str, str]], settings: SettingsResolver,
+          options: CheckOptions) -> None:
+    """--show-files and --show-settings: what a check would read, and with what."""
+    for folder, why in unlisted:
+        click.echo(f"flowlint: error: {folder}: {why}", err=True)
+    if options.show_files:
+        for path in files:
+            click.echo(path)
+    if options.show_settings:
+        from flowlint.report.settings_text import resolved_settings_text
+
+        path = files[0] if files else "."
+        run = {"cache-dir": "none (--no-cache)" if options.no_cache else cache_location(
+            options.cache_dir, settings.configs.for_path(".").path),
+            "respect-gitignore": not options.no_respect_gitignore}
+        click.echo(resolved_settings_text(path, settings.configs.for_path(path),
+                                          settings.for_path(path), run), nl=False)
+    raise SystemExit(EXIT_ERROR if unlisted else EXIT_CLEAN)
 
 
 def _echo_lines(lines: list[str]) -> None:
@@ -418,18 +457,28 @@ def server_requirements_command(paths: tuple[str, ...], exclude: tuple[str, ...]
 
 
 @main_group.command("clean")
-def clean_command() -> None:
-    """Remove the result cache (.flowlint_cache/ in the current folder)."""
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="The result cache folder, if not the one `check` finds.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="The config file whose folder holds the cache.")
+def clean_command(cache_dir: str | None, config_path: str | None) -> None:
+    """Remove the result cache (.flowlint_cache/ of the project: see `check --cache-dir`)."""
     from flowlint.run.result_cache import clean
 
+    config = ConfigResolver(config_path).for_path(".")
+    root = cache_location(cache_dir, config.path)
+    if not removable(root):
+        click.echo(f"flowlint: error: {root}/ is not a flowlint result cache (no marker "
+                   "written by flowlint); not removed", err=True)
+        raise SystemExit(EXIT_ERROR)
     try:
-        removed = clean()
+        removed = clean(root)
     except OSError as error:
         where = f" ({error.filename})" if error.filename else ""
-        click.echo(f"flowlint: error: {CACHE_DIR}/ not removed{where}: "
+        click.echo(f"flowlint: error: {root}/ not removed{where}: "
                    f"{error.strerror or error}", err=True)
         raise SystemExit(EXIT_ERROR) from None
-    click.echo(f"removed {CACHE_DIR}/" if removed else f"no {CACHE_DIR}/ here", err=True)
+    click.echo(f"removed {root}/" if removed else f"no result cache at {root}/", err=True)
 
 
 @main_group.command("rules")

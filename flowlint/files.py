@@ -7,9 +7,12 @@ import io
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from flowlint.source import too_large
+
+if TYPE_CHECKING:
+    from flowlint.ignore_files import Chain
 
 YAML_SUFFIXES = (".yml", ".yaml")
 CACHE_DIR = ".flowlint_cache"   # the result cache (flowlint.run.result_cache), not walked
@@ -36,40 +39,66 @@ FolderErrors = list[tuple[str, str]]   # (folder, why it could not be listed)
 
 def discover(paths: Iterable[str], excludes: Iterable[str] = (),
              force_exclude: bool = False,
-             errors: FolderErrors | None = None) -> Iterator[str]:
+             errors: FolderErrors | None = None,
+             respect_gitignore: bool = True) -> Iterator[str]:
     """Files to check, in a stable order; files named explicitly are read unless
     `force_exclude` (pre-commit passes every staged file by name). Folders that cannot be
-    listed are added to `errors`: the run reports them instead of passing over them."""
+    listed are added to `errors`: the run reports them instead of passing over them.
+    Walks skip what .gitignore and .ignore files ignore, unless not `respect_gitignore`."""
     excludes = list(excludes)
     errors = errors if errors is not None else []
     for given in paths:
         if os.path.isdir(given):
-            yield from sorted(_walk(given, excludes, errors))
+            yield from sorted(_walk(given, excludes, errors, respect_gitignore))
         elif not (force_exclude and is_excluded(given, excludes)):
             yield given
 
 
-def _walk(top: str, excludes: list[str], errors: FolderErrors) -> Iterator[str]:
+def _walk(top: str, excludes: list[str], errors: FolderErrors,
+          respect_gitignore: bool) -> Iterator[str]:
     def unlisted(error: OSError) -> None:
         errors.append((_display(error.filename or top),
                        f"cannot list the folder: {error.strerror or error}"))
 
+    ignore_files = None
+    chains: dict[str, Chain] = {}   # each folder's ignore rules, set by its parent
+    if respect_gitignore:
+        from flowlint.ignore_files import IgnoreFiles
+
+        ignore_files = IgnoreFiles(top)
     # followlinks=False: a symlink loop cannot make the walk endless.
     for folder, dirs, files in os.walk(top, onerror=unlisted):
-        dirs[:] = [name for name in dirs if not _skip_dir(folder, name, excludes)]
+        chain: Chain = ()
+        if ignore_files is not None:
+            chain = (ignore_files.top_chain(top) if folder == top
+                     else ignore_files.chain_for(folder, chains.pop(folder, ()), files))
+        dirs[:] = [name for name in dirs if not _skip_dir(folder, name, excludes, chain)]
+        if ignore_files is not None:
+            chains.update((os.path.join(folder, name), chain) for name in dirs)
         for name in files:
             path = os.path.join(folder, name)
-            if name.endswith(YAML_SUFFIXES) and not is_excluded(_display(path), excludes):
+            if name.endswith(YAML_SUFFIXES) and not is_excluded(_display(path), excludes) \
+                    and not _ignored(path, False, chain):
                 yield _display(path)
 
 
-def _skip_dir(folder: str, name: str, excludes: list[str]) -> bool:
+def _skip_dir(folder: str, name: str, excludes: list[str], chain: Chain) -> bool:
     if name in SKIPPED_DIRS:
         return True
     path = os.path.join(folder, name)
     if os.path.isfile(os.path.join(path, "pyvenv.cfg")):
         return True
+    if _ignored(path, True, chain):
+        return True
     return is_excluded(_display(path), excludes)
+
+
+def _ignored(path: str, is_folder: bool, chain: Chain) -> bool:
+    if not chain:   # no ignore file on the way: nothing to import or match
+        return False
+    from flowlint.ignore_files import is_ignored
+
+    return is_ignored(path, is_folder, chain)
 
 
 def _display(path: str) -> str:
@@ -79,12 +108,13 @@ def _display(path: str) -> str:
 
 def files_to_read(paths: Iterable[str], excludes: Iterable[str], force_exclude: bool,
                   excluded: Callable[[str], bool],
-                  errors: FolderErrors | None = None) -> list[str]:
+                  errors: FolderErrors | None = None,
+                  respect_gitignore: bool = True) -> list[str]:
     """The files a run reads: those under `paths`, minus what `excludes` (the command line) or
     `excluded` (the config file of each file) leave out; a file named on the command line is
     read anyway, unless `force_exclude`. Folders that cannot be listed go to `errors`."""
     given = tuple(paths) or (".",)
-    return [path for path in discover(given, excludes, force_exclude, errors)
+    return [path for path in discover(given, excludes, force_exclude, errors, respect_gitignore)
             if (path in given and not force_exclude) or not excluded(path)]
 
 

@@ -12,7 +12,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "flowlint"
 # from its own layer and the ones below it.
 LAYERS: list[tuple[str, ...]] = [
     ("flowlint", "flowlint.source", "flowlint.findings", "flowlint.yamlnodes",
-     "flowlint.catalogue", "flowlint.files", "flowlint.suppressions", "flowlint.config"),
+     "flowlint.catalogue", "flowlint._catalogue_data", "flowlint.files", "flowlint.ignore_files",
+     "flowlint.suppressions", "flowlint.config"),
     ("flowlint.lang",),             # pure text analysers: shell, Python code, requirements
     ("flowlint.kestra",),           # the flow model: tasks, types, runners, images, caches
     ("flowlint.facts",),            # what a flow's tasks run, computed once per flow

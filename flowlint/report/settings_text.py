@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields
+from typing import TYPE_CHECKING
 
 from flowlint.config import Config, FixConfig, rule_parameters, toml_key, toml_value
 from flowlint.source import DEFAULT_MAX_BYTES
+
+if TYPE_CHECKING:
+    from flowlint.lint import Settings
 
 
 def effective_settings_text(config: Config,
@@ -43,3 +47,21 @@ def effective_settings_text(config: Config,
         lines += ["", f"[rules.{code}]"]
         lines += [f"{toml_key(name)} = {toml_value(value)}" for name, value in values.items()]
     return "\n".join(lines) + "\n"
+
+
+def resolved_settings_text(path: str, config: Config, settings: Settings,
+                           run: Mapping[str, object]) -> str:
+    """`check --show-settings`: what a check of `path` uses once the command line is applied
+    (the rules in force, the version, the fix), then the config file it comes from."""
+    fix = settings.fix
+    lines = [f"# settings for {path}",
+             f"rules = {toml_value(sorted(settings.rules))}",
+             f'target-version = "{settings.target_version[0]}.{settings.target_version[1]}"',
+             f"max-file-size = {settings.max_bytes}",
+             f"use-suppressions = {toml_value(settings.use_suppressions)}"]
+    if fix is not None:
+        lines.append(f'fix.strategy = "{fix.strategy}"')
+        if fix.image:
+            lines.append(f"fix.image = {toml_value(fix.image)}")
+    lines += [f"{key} = {toml_value(value)}" for key, value in run.items()]
+    return "\n".join(lines) + "\n\n" + effective_settings_text(config)

@@ -1,0 +1,152 @@
+"""Which files a walk reads (.gitignore, .ignore) and where the result cache lives."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from flowlint.cli import main
+from flowlint.files import CACHE_DIR, discover
+from flowlint.run.cache_location import cache_location
+
+FLOW = """id: etl
+namespace: company.team
+tasks:
+  - id: transform
+    type: io.kestra.plugin.scripts.python.Script
+    beforeCommands:
+      - pip install pandas
+    script: print(1)
+"""
+
+
+def project(root: Path, files: dict[str, str], git: bool = True) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    if git:
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def walked(top: Path, respect: bool = True) -> list[str]:
+    return sorted(os.path.relpath(path, top)
+                  for path in discover([str(top)], respect_gitignore=respect))
+
+
+def test_gitignore_patterns_negations_and_nested_files(tmp_path) -> None:
+    root = project(tmp_path / "repo", {
+        ".gitignore": "build/\n*.generated.yaml\nflows/*.yaml\n!flows/keep.yaml\n",
+        "build/a.yaml": FLOW, "flows/keep.yaml": FLOW, "flows/drop.yaml": FLOW,
+        "flows/sub/deep.yaml": FLOW, "x.generated.yaml": FLOW, "y.yaml": FLOW,
+        "flows/sub/.gitignore": "deep.yaml\n", "flows/sub/other.yml": FLOW,
+    })
+    assert walked(root) == ["flows/keep.yaml", "flows/sub/other.yml", "y.yaml"]
+    assert len(walked(root, respect=False)) == 7
+
+
+def test_a_deeper_file_re_includes_and_the_ancestors_count_from_a_subfolder(tmp_path) -> None:
+    root = project(tmp_path / "repo", {
+        ".gitignore": "*.yaml\n", "flows/.gitignore": "!a.yaml\n",
+        "flows/a.yaml": FLOW, "flows/b.yaml": FLOW,
+    })
+    assert walked(root / "flows") == ["a.yaml"]   # the root's rules apply to a walk of flows/
+
+
+def test_an_ignored_folder_is_not_entered_even_for_a_negation(tmp_path) -> None:
+    # git cannot re-include a file whose folder is excluded; neither does flowlint.
+    root = project(tmp_path / "repo", {".gitignore": "out/\n!out/keep.yaml\n",
+                                       "out/keep.yaml": FLOW})
+    assert walked(root) == []
+
+
+def test_gitignore_counts_in_a_repository_only_and_dot_ignore_everywhere(tmp_path) -> None:
+    root = project(tmp_path / "plain", {".gitignore": "a.yaml\n", ".ignore": "b.yaml\n",
+                                        "a.yaml": FLOW, "b.yaml": FLOW}, git=False)
+    assert walked(root) == ["a.yaml"]
+
+
+def test_git_info_exclude_is_read(tmp_path) -> None:
+    root = project(tmp_path / "repo", {"a.yaml": FLOW, "b.yaml": FLOW})
+    (root / ".git" / "info").mkdir(exist_ok=True)
+    (root / ".git" / "info" / "exclude").write_text("a.yaml\n")
+    assert walked(root) == ["b.yaml"]
+
+
+def test_a_file_named_on_the_command_line_is_read_even_if_ignored(tmp_path, capsys,
+                                                                  monkeypatch) -> None:
+    root = project(tmp_path / "repo", {".gitignore": "*.yaml\n", "a.yaml": FLOW})
+    monkeypatch.chdir(root)
+    assert main(["check", "--no-cache", "a.yaml"]) == 1
+    assert main(["check", "--no-cache", "."]) == 0
+    assert "nothing was checked" in capsys.readouterr().err
+    assert main(["check", "--no-cache", "--no-respect-gitignore", "."]) == 1
+
+
+def test_show_files_lists_what_would_be_checked(tmp_path, capsys, monkeypatch) -> None:
+    root = project(tmp_path / "repo", {".gitignore": "skip/\n", "skip/a.yaml": FLOW,
+                                       "flows/b.yaml": FLOW, "flows/c.yml": FLOW})
+    monkeypatch.chdir(root)
+    assert main(["check", "--show-files", "."]) == 0
+    assert capsys.readouterr().out == "flows/b.yaml\nflows/c.yml\n"
+    assert not (root / CACHE_DIR).exists()   # nothing was checked
+
+
+def test_show_settings_gives_the_resolved_rules_and_the_config_file(tmp_path, capsys,
+                                                                    monkeypatch) -> None:
+    root = project(tmp_path / "repo", {".flowlint.toml": 'target-version = "0.20"\n',
+                                       "flows/b.yaml": FLOW})
+    monkeypatch.chdir(root)
+    assert main(["check", "--show-settings", "--select", "FL001", "--ignore", "FL9", "."]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# settings for flows/b.yaml\nrules = [\"FL001\"]\n")
+    assert 'target-version = "0.20"' in out
+    assert f"# config file: {root / '.flowlint.toml'}" in out
+    assert f'cache-dir = "{root / CACHE_DIR}"' in out
+
+
+@pytest.mark.parametrize("config", [".flowlint.toml", None])
+def test_the_cache_is_at_the_project_root_whatever_the_folder_run_from(tmp_path, capsys,
+                                                                       monkeypatch,
+                                                                       config) -> None:
+    files = {"flows/deep/b.yaml": FLOW}
+    if config:
+        files = {"app/.flowlint.toml": "", "app/flows/deep/b.yaml": FLOW}
+    root = project(tmp_path / "repo", files)
+    top = root / "app" if config else root
+    monkeypatch.chdir(top / "flows" / "deep")
+    assert main(["check", "."]) == 1
+    assert (top / CACHE_DIR).is_dir()
+    assert not (top / "flows" / "deep" / CACHE_DIR).exists()
+
+
+def test_cache_dir_option_and_environment(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("FLOWLINT_CACHE_DIR", raising=False)
+    assert cache_location("c1", None, str(tmp_path)) == "c1"
+    assert cache_location(None, None, str(tmp_path), {"FLOWLINT_CACHE_DIR": "c2"}) == "c2"
+    assert cache_location("c1", None, str(tmp_path), {"FLOWLINT_CACHE_DIR": "c2"}) == "c1"
+    folder = project(tmp_path / "none", {}, git=False)
+    assert cache_location(None, None, str(folder), {}) == str(folder / CACHE_DIR)
+
+
+def test_clean_removes_the_projects_cache_and_never_a_foreign_folder(tmp_path, capsys,
+                                                                     monkeypatch) -> None:
+    root = project(tmp_path / "repo", {"flows/b.yaml": FLOW, "src/main.py": "print(1)\n",
+                                       "src/.gitignore": "*.pyc\n"})
+    monkeypatch.chdir(root / "flows")
+    main(["check", "."])
+    assert (root / CACHE_DIR).is_dir()
+    assert main(["clean"]) == 0
+    assert not (root / CACHE_DIR).exists()
+    assert main(["clean", "--cache-dir", str(root / "src")]) == 2
+    assert "is not a flowlint result cache" in capsys.readouterr().err
+    assert (root / "src" / "main.py").exists()
+    custom = tmp_path / "elsewhere"
+    assert main(["check", "--cache-dir", str(custom), "."]) == 1
+    assert main(["clean", "--cache-dir", str(custom)]) == 0
+    assert not custom.exists()
