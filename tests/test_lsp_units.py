@@ -218,3 +218,38 @@ def test_the_suppress_action_never_breaks_the_yaml() -> None:
     lines = PLAIN_MULTILINE_FIRST_LINE.splitlines(keepends=True)
     lines[5] = lines[5].rstrip("\n") + edit["newText"] + "\n"
     assert check_source(Source.from_text("flow.yaml", "".join(lines)), settings).findings == []
+
+
+def test_fix_all_is_made_when_picked_for_clients_that_resolve(tmp_path, monkeypatch) -> None:
+    """Editors ask for code actions at every cursor move; the fix loop takes seconds on a
+    long flow. A client that resolves edits gets the fix-all action without its edit, and
+    `codeAction/resolve` runs the loop, once per version of the document."""
+    from flowlint.lsp import code_actions
+
+    runs: list[str] = []
+    real = code_actions.fix_all_action
+    monkeypatch.setattr(code_actions, "fix_all_action",
+                        lambda *args: runs.append("fix") or real(*args))
+    uri = (tmp_path / "flow.yaml").as_uri()
+    resolving = {"capabilities": {"textDocument": {"codeAction": {
+        "resolveSupport": {"properties": ["edit"]}}}}, "rootUri": tmp_path.as_uri()}
+    at = {"start": {"line": 6, "character": 8}, "end": {"line": 6, "character": 8}}
+    ask = {"textDocument": {"uri": uri}, "range": at, "context": {"diagnostics": []}}
+    answers = replies(call(1, "initialize", resolving), note("initialized", {}),
+                      note("textDocument/didOpen", {"textDocument": {
+                          "uri": uri, "languageId": "yaml", "version": 1, "text": FLOW}}),
+                      call(2, "textDocument/codeAction", ask),
+                      call(3, "textDocument/codeAction", ask))
+    by_id = {answer.get("id"): answer for answer in answers if "id" in answer}
+    assert by_id[1]["result"]["capabilities"]["codeActionProvider"]["resolveProvider"]
+    (lazy,) = [action for action in by_id[2]["result"]
+               if action["kind"] == code_actions.FIX_ALL]
+    assert "edit" not in lazy and runs == []
+    answers = replies(call(1, "initialize", resolving), note("initialized", {}),
+                      note("textDocument/didOpen", {"textDocument": {
+                          "uri": uri, "languageId": "yaml", "version": 1, "text": FLOW}}),
+                      call(2, "codeAction/resolve", lazy), call(3, "codeAction/resolve", lazy))
+    by_id = {answer.get("id"): answer for answer in answers if "id" in answer}
+    (edit,) = by_id[2]["result"]["edit"]["changes"][uri]
+    assert "dependencies:" in edit["newText"] and by_id[3]["result"] == by_id[2]["result"]
+    assert runs == ["fix"]

@@ -16,6 +16,7 @@ from flowlint.source import Source
 
 QUICKFIX = "quickfix"
 FIX_ALL = "source.fixAll.flowlint"
+FIX_ALL_TITLE = "Fix all safe flowlint findings"
 _IGNORE_COMMENT = re.compile(r"#[ \t]*flowlint[ \t]*:[ \t]*ignore[ \t]*\[(?P<codes>[^\]\n]*)\]")
 
 
@@ -163,9 +164,14 @@ def fix_all_action(path: str, source: Source, settings: Settings,
                            source.encode(source.text))
     if outcome.fixed_text is None or outcome.fixed_text == source.text:
         return None
-    return {"title": "Fix all safe flowlint findings", "kind": FIX_ALL,
+    return {"title": FIX_ALL_TITLE, "kind": FIX_ALL,
             "edit": workspace_edit(source, (whole_text_edit(source.text, outcome.fixed_text),),
                                    context)}
+
+
+def lazy_fix_all(uri: str, version: int | None) -> dict:
+    """The fix-all action without its edit, which `codeAction/resolve` makes."""
+    return {"title": FIX_ALL_TITLE, "kind": FIX_ALL, "data": {"uri": uri, "version": version}}
 
 
 def whole_text_edit(before: str, after: str) -> Edit:

@@ -11,12 +11,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlparse
 
 from flowlint import __version__
 from flowlint.lsp import jsonrpc
-from flowlint.lsp.diagnostics import DocumentCheck, check_text, diagnostic, to_diagnostics
+from flowlint.lsp.diagnostics import (
+    DocumentCheck,
+    check_text,
+    diagnostic,
+    to_diagnostics,
+)
 from flowlint.lsp.positions import choose_encoding, offset
 from flowlint.lsp.workspace_config import (
     CONFIG_FILE_NAMES,
@@ -24,6 +29,9 @@ from flowlint.lsp.workspace_config import (
     is_config_file,
     parse_overrides,
 )
+
+if TYPE_CHECKING:
+    from flowlint.lsp.code_actions import ActionContext
 
 DEBOUNCE_SECONDS = 0.15
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -46,6 +54,7 @@ class Document:
     check: DocumentCheck | None = None   # of `text`; None until needed
     check_id: int = 0                    # resultId of pull diagnostics
     due: float | None = None             # when the debounced check is to be published
+    fix_all: tuple[int, dict | None] | None = None   # (check_id, the fix-all action)
 
 
 class Server:
@@ -69,6 +78,7 @@ class Server:
             "shutdown": self.shutdown,
             "textDocument/diagnostic": self.pull_diagnostics,
             "textDocument/codeAction": self.code_action,
+            "codeAction/resolve": self.resolve_code_action,
             "textDocument/hover": self.hover,
         }
         self.notifications: dict[str, Callable[[dict], None]] = {
@@ -187,7 +197,8 @@ class Server:
                                        "interFileDependencies": False,
                                        "workspaceDiagnostics": False},
                 "codeActionProvider": {"codeActionKinds": ["quickfix",
-                                                           "source.fixAll.flowlint"]},
+                                                           "source.fixAll.flowlint"],
+                                       "resolveProvider": True},
                 "hoverProvider": True,
                 "workspace": {"workspaceFolders": {"supported": True,
                                                    "changeNotifications": True}},
@@ -372,29 +383,69 @@ class Server:
         if document is None:
             return []
         check = self.checked(document)
-        if check.source is None or check.problem is not None:
+        if check.source is None or check.problem is not None or not check.findings:
             return []
-        settings = self.config.settings_for(document.path)
         source = check.source
         only = (params.get("context") or {}).get("only")
-        context = actions.ActionContext(
+        found: list[dict] = []
+        if actions.wants(actions.QUICKFIX, only):
+            start = offset(source, params["range"]["start"], self.encoding)
+            end = offset(source, params["range"]["end"], self.encoding)
+            found.extend(actions.finding_actions(source, self.config.settings_for(
+                document.path), start, end, self._action_context(document)))
+        if actions.wants(actions.FIX_ALL, only) and any(
+                getattr(self.config.catalogue.get(finding.rule), "fixable", False)
+                for finding in check.findings):
+            if self._resolves("edit"):
+                # The fix loop takes seconds on a long flow, and editors ask for code actions
+                # at every cursor move: the edit is made when the action is picked.
+                found.append(actions.lazy_fix_all(document.uri, document.version))
+            else:
+                fix_all = self._fix_all(document)
+                if fix_all is not None:
+                    found.append(fix_all)
+        return found
+
+    def resolve_code_action(self, params: dict) -> dict:
+        """The fix-all action's edit, made now for the document as it is now (the
+        versioned edit is refused by the editor if the buffer changed meanwhile)."""
+        from flowlint.lsp import code_actions as actions
+
+        data = params.get("data")
+        if params.get("kind") != actions.FIX_ALL or not isinstance(data, dict):
+            return params
+        document = self.documents.get(data.get("uri"))
+        fix_all = self._fix_all(document) if document is not None else None
+        return {**params, "edit": fix_all["edit"] if fix_all is not None else {"changes": {}}}
+
+    def _fix_all(self, document: Document) -> dict | None:
+        """The document's fix-all action, made once per version of its text and settings."""
+        from flowlint.lsp import code_actions as actions
+
+        check = self.checked(document)
+        if check.source is None or check.problem is not None:
+            return None
+        if document.fix_all is None or document.fix_all[0] != document.check_id:
+            made = actions.fix_all_action(document.path, check.source,
+                                          self.config.settings_for(document.path),
+                                          self._action_context(document))
+            document.fix_all = (document.check_id, made)
+        return document.fix_all[1]
+
+    def _action_context(self, document: Document) -> ActionContext:
+        from flowlint.lsp.code_actions import ActionContext
+
+        return ActionContext(
             document.uri, document.version, self.encoding,
             bool(_get(self.client, "textDocument", "codeAction", "disabledSupport")),
             bool(_get(self.client, "workspace", "workspaceEdit", "documentChanges")),
             lambda finding, at: diagnostic(finding, at, self.config.catalogue.get(
                 finding.rule), self.encoding))
-        found: list[dict] = []
-        if not check.findings:
-            return found
-        if actions.wants(actions.QUICKFIX, only):
-            start = offset(source, params["range"]["start"], self.encoding)
-            end = offset(source, params["range"]["end"], self.encoding)
-            found.extend(actions.finding_actions(source, settings, start, end, context))
-        if actions.wants(actions.FIX_ALL, only):
-            fix_all = actions.fix_all_action(document.path, source, settings, context)
-            if fix_all is not None:
-                found.append(fix_all)
-        return found
+
+    def _resolves(self, prop: str) -> bool:
+        properties = _get(self.client, "textDocument", "codeAction", "resolveSupport",
+                          "properties")
+        return isinstance(properties, list) and prop in properties
 
     def hover(self, params: dict) -> dict | None:
         from flowlint.lsp.hover import hover_text
