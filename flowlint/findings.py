@@ -3,7 +3,7 @@ refusal a fix raises when it cannot be written safely."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 
@@ -76,6 +76,13 @@ def shorten(text: str, limit: int = 60) -> str:
     runs of blanks become one space, and a cut ends with '...'."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:max(0, limit - 3)].rstrip() + "..."
+
+
+def listed(names: Sequence[str], limit: int = 10) -> str:
+    """`names` joined with commas, at most `limit` of them and a count of the rest: a fix
+    title is repeated on each finding of its task, so it must not grow with the task."""
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"
 
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str | None:

@@ -17,7 +17,7 @@ from flowlint.source import DEFAULT_MAX_BYTES, Source, SourceError, decode
 if TYPE_CHECKING:
     from flowlint.facts.flow_facts import FlowFacts
     from flowlint.findings import Finding, Fix, FixOutcome
-    from flowlint.kestra.flow import Flow
+    from flowlint.kestra.flow import Flow, Task
     from flowlint.remedies.fix_context import FixRequest
     from flowlint.remedies.fix_options import FixOptions
     from flowlint.suppressions import RuleCodes
@@ -231,8 +231,11 @@ def _with_fixes(kept: list[Finding], checked: list[tuple[FlowFacts, list[Finding
                     and hasattr(rule_module(finding.rule), "fix"):
                 groups.setdefault((finding.rule, finding.task_id), []).append(finding)
         style = read_style(facts.source, facts.flow.root) if groups else None
+        first_by_id: dict[str, Task] = {}   # one pass, not a scan of the tasks per group
+        for task in facts.tasks:
+            first_by_id.setdefault(task.id, task)
         for (rule, task_id), group in groups.items():
-            task = next(task for task in facts.tasks if task.id == task_id)
+            task = first_by_id[task_id]
             request = FixRequest(facts, task, rule, tuple(group), options, style)
             outcome = _plan(request)
             planned.update((id(finding), outcome) for finding in group)

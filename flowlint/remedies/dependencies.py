@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flowlint.findings import Edit, Fix, require
+from flowlint.findings import Edit, Fix, listed, require
 from flowlint.remedies import script_edits
 from flowlint.remedies.command_edits import rewrite_installs
 from flowlint.remedies.console_commands import commands_provided, console_commands_used
@@ -61,7 +61,7 @@ def plan(ctx: TaskFixContext) -> Fix:
                              ctx.style)
     edits.extend(script_edits.removal_edits(ctx))
     edits.extend(_dependency_edits(ctx, packages))
-    return Fix(f"move {', '.join(packages) or 'the install'} to `dependencies`",
+    return Fix(f"move {listed(packages) or 'the install'} to `dependencies`",
            tuple(edits), safe=True, scope=frozenset({task.id}))
 
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from flowlint.facts.python_scripts import ScriptAnalysis
-from flowlint.findings import Edit, FixRefused, require
+from flowlint.findings import Edit, FixRefused, listed, require
 from flowlint.kestra import plugin_types
 from flowlint.lang import shell
 from flowlint.lang.python_code import analyse_code, parse_script
@@ -43,19 +43,18 @@ def listed_packages(ctx: TaskFixContext) -> str:
     from flowlint.remedies.install_args import packages_of
 
     packages = packages_of(ctx.script_installs)
-    return f"; the script installed {', '.join(packages)}" if packages else ""
+    return f"; the script installed {listed(packages)}" if packages else ""
 
 
 def removal_edits(ctx: TaskFixContext) -> list[Edit]:
     """Edits that cut every script install of the context out of its script."""
-    groups: dict[int, tuple[ScriptAnalysis, list[ScriptInstall]]] = {}
-    for site in ctx.script_installs:
-        _, calls = groups.setdefault(id(site.analysis), (site.analysis, []))
-        if site.found not in calls:
-            calls.append(site.found)
+    groups: dict[int, tuple[ScriptAnalysis, dict[tuple[int, int], ScriptInstall]]] = {}
+    for site in ctx.script_installs:   # each call once, found by its place (not a list scan)
+        _, calls = groups.setdefault(id(site.analysis), (site.analysis, {}))
+        calls.setdefault((site.found.start, site.found.end), site.found)
     edits: list[Edit] = []
     for analysis, calls in groups.values():
-        edits.extend(_Removal(ctx, analysis, calls).edits())
+        edits.extend(_Removal(ctx, analysis, list(calls.values())).edits())
     return edits
 
 
