@@ -63,9 +63,10 @@ class DefaultToCheck(click.Group):
 
         if first.startswith("-") or os.path.exists(first) or "/" in first or "." in first:
             return
-        close = difflib.get_close_matches(first, list(self.commands), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(first, list(self.commands), n=2, cutoff=0.6)
         if close:
-            ctx.fail(f"No such command '{first}' (did you mean '{close[0]}'?)")
+            ctx.fail(f"No such command '{first}' (did you mean "
+                     f"{' or '.join(repr(name) for name in close)}?)")
 
 
 @click.group(cls=DefaultToCheck, context_settings={"help_option_names": ["-h", "--help"]})
@@ -83,8 +84,11 @@ def _selectors(values: tuple[str, ...], option: str) -> tuple[str, ...]:
     usage error (exit 2) with a did-you-mean, never a selection that checks nothing."""
     from flowlint.catalogue import UnknownSelector, resolve_selectors
 
+    codes = _split_codes(values)
+    if values and not codes:   # `--select ''` would otherwise quietly mean "the defaults"
+        raise click.BadParameter("names no rule", param_hint=f"'{option}'")
     try:
-        return resolve_selectors(_catalogue(), _split_codes(values))
+        return resolve_selectors(_catalogue(), codes)
     except UnknownSelector as error:
         raise click.BadParameter(str(error), param_hint=f"'{option}'") from None
 
@@ -206,8 +210,8 @@ def check(paths: tuple[str, ...], **given: object) -> None:
         raise click.UsageError(f"--statistics is a report of its own: it prints a table, or "
                                f"JSON with --format json, not {options.output_format}")
     command_line = CommandLine(_selectors(options.select, "--select") or None,
-                               _selectors((*options.ignore, *options.extend_ignore),
-                                          "--ignore"),
+                               (*_selectors(options.ignore, "--ignore"),
+                                *_selectors(options.extend_ignore, "--extend-ignore")),
                                options.target_version, options.max_file_size,
                                options.strategy, options.image, not options.no_ignores,
                                _selectors(options.extend_select, "--extend-select"))

@@ -98,7 +98,7 @@ def test_statistics_are_a_report_of_their_own(flows, capsys) -> None:
     code, out, _ = run(["check", "--statistics", "--format", "json", str(flows)], capsys)
     assert code == 1
     assert json.loads(out) == [{"code": "FL001", "name": "pip-install-per-execution",
-                                "count": 1, "fixable": 1}]
+                                "count": 1, "fixable": 1, "unsafe_fixable": 0}]
     code, out, err = run(["check", "--statistics", "--format", "sarif", str(flows)], capsys)
     assert code == 2 and out == "" and "--statistics is a report of its own" in err
 

@@ -193,3 +193,46 @@ def test_server_requirements_one_form_of_nothing_is_empty(tmp_path, capsys) -> N
                  flows(tmp_path, ok=CLEAN_FLOW)]) == 0
     captured = capsys.readouterr()
     assert captured.out == "" and "no Python package installs" in captured.err
+
+
+UNUSED_SUPPRESSION = BAD_FLOW.replace("  - id: transform\n",
+                                      "  - id: transform  # flowlint: ignore[FL002]\n")
+
+
+def test_a_file_level_fix_is_marked_and_counted_like_the_others(tmp_path, capsys) -> None:
+    folder = flows(tmp_path, bad=UNUSED_SUPPRESSION)
+    _, out, err = run([folder], capsys)
+    assert "FL900 [*] unused suppression" in out and "  = fix: remove" in out
+    assert "[*] 2 fixable with `flowlint check --fix`." in err   # FL001's and FL900's
+    _, out, _ = run(["--statistics", "--format", "json", folder], capsys)
+    assert [rule["fixable"] for rule in json.loads(out)] == [1, 1]
+
+
+def test_statistics_mark_rules_with_only_unsafe_fixes(tmp_path, capsys) -> None:
+    _, out, _ = run(["--statistics", flows(tmp_path, warn=WARNING_FLOW)], capsys)
+    assert out == "    1  FL008  [-] image-pulled-every-run\n"
+
+
+def test_a_span_over_two_lines_is_underlined_to_the_end_of_the_first(tmp_path,
+                                                                    capsys) -> None:
+    two_lines = BAD_FLOW.replace("    beforeCommands:\n      - pip install pandas\n",
+                                 "    beforeCommands:\n      - pip install\n        pandas\n")
+    _, out, _ = run([flows(tmp_path, bad=two_lines)], capsys)
+    source_line, carets = out.splitlines()[1:3]
+    assert source_line == "7 |       - pip install"
+    assert carets == " " * len("7 |       - ") + "^" * len("pip install")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--extend-ignore", "nope"], "Invalid value for '--extend-ignore'"),
+    (["--select", ""], "Invalid value for '--select': names no rule"),
+    (["--ignore", "FL02"], "unknown rule selector 'FL02'"),
+])
+def test_selector_errors_name_the_option_given(tmp_path, capsys, args, message) -> None:
+    code, out, err = run([*args, flows(tmp_path, bad=BAD_FLOW)], capsys)
+    assert code == 2 and out == "" and message in err
+
+
+def test_a_mistyped_command_lists_the_close_ones(capsys) -> None:
+    assert main(["rulez"]) == 2
+    assert "(did you mean 'rule' or 'rules'?)" in capsys.readouterr().err

@@ -31,6 +31,18 @@ class Reported:
         return self.rule.severity if self.rule else "error"
 
     @property
+    def fix_kind(self) -> str | None:
+        """'safe' when --fix fixes it, 'unsafe' when only --unsafe-fixes does, else None.
+        A file-level fix (FL900's) has no planned outcome: its own safety says."""
+        outcome = self.finding.fix_outcome
+        if outcome is not None:
+            return None if not outcome.applicable else "safe" if outcome.safe else "unsafe"
+        fix = self.finding.fix
+        if fix is None or not fix.edits:
+            return None
+        return "safe" if fix.safe else "unsafe"
+
+    @property
     def name(self) -> str:
         return self.rule.name if self.rule else ""
 

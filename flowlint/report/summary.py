@@ -56,17 +56,22 @@ def statistics_report(rows: list[Reported], as_json: bool) -> str:
     """How many findings each rule has and how many --fix would fix: a table, or JSON."""
     counts: Counter[tuple[str, str]] = Counter()
     fixable: Counter[tuple[str, str]] = Counter()
+    unsafe: Counter[tuple[str, str]] = Counter()
     for row in rows:
         key = (row.finding.rule, row.name)
         counts[key] += 1
-        outcome = row.finding.fix_outcome
-        fixable[key] += bool(outcome is not None and outcome.applicable and outcome.safe)
+        fixable[key] += row.fix_kind == "safe"
+        unsafe[key] += row.fix_kind == "unsafe"
     keys = sorted(counts)
     if as_json:
         return json.dumps([{"code": code, "name": name, "count": counts[(code, name)],
-                            "fixable": fixable[(code, name)]} for code, name in keys],
+                            "fixable": fixable[(code, name)],
+                            "unsafe_fixable": unsafe[(code, name)]} for code, name in keys],
                           indent=2) + "\n"
-    return "".join(f"{counts[key]:>5}  {key[0]}  {'[*]' if fixable[key] else '   '} {key[1]}\n"
+    # The marker as in the full format: [*] some are fixed by --fix, [-] only by
+    # --unsafe-fixes.
+    return "".join(f"{counts[key]:>5}  {key[0]}  "
+                   f"{'[*]' if fixable[key] else '[-]' if unsafe[key] else '   '} {key[1]}\n"
                    for key in keys)
 
 
@@ -101,10 +106,8 @@ def summary_lines(outcomes: list[FileOutcome], rows: list[Reported], mode: Mode)
 
 def _fixable_lines(rows: list[Reported], mode: Mode) -> list[str]:
     """How many of the findings a fix run would fix, as ruff says it."""
-    outcomes = [row.finding.fix_outcome for row in rows]
-    safe = sum(1 for outcome in outcomes if outcome and outcome.applicable and outcome.safe)
-    unsafe = sum(1 for outcome in outcomes
-                 if outcome and outcome.applicable and not outcome.safe)
+    safe = sum(1 for row in rows if row.fix_kind == "safe")
+    unsafe = sum(1 for row in rows if row.fix_kind == "unsafe")
     if mode.fix:   # what is left after fixing: only unsafe fixes can remain
         return ([f"{unsafe} finding(s) have an unsafe fix: add --unsafe-fixes to apply it."]
                 if unsafe and not mode.unsafe else [])

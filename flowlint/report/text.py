@@ -22,10 +22,8 @@ def render_concise(rows: list[Reported], style: Style = PLAIN) -> str:
 
 def fix_marker(row: Reported) -> str:
     """`[*]` when --fix applies the fix, `[-]` when only --unsafe-fixes does (as in ruff)."""
-    outcome = row.finding.fix_outcome
-    if outcome is None or not outcome.applicable:
-        return ""
-    return SAFE_MARKER if outcome.safe else UNSAFE_MARKER
+    kind = row.fix_kind
+    return "" if kind is None else SAFE_MARKER if kind == "safe" else UNSAFE_MARKER
 
 
 def render_full(rows: list[Reported], style: Style = PLAIN) -> str:
@@ -36,9 +34,9 @@ def render_full(rows: list[Reported], style: Style = PLAIN) -> str:
 
 def _full_block(row: Reported, style: Style) -> str:
     gutter = f"{row.line} | "
-    caret_width = 1
-    if row.end_line == row.line:
-        caret_width = max(1, row.end_column - row.column)
+    # A span over several lines is underlined to the end of its first line, as ruff does.
+    end_column = row.end_column if row.end_line == row.line else len(row.source_line) + 1
+    caret_width = max(1, end_column - row.column)
     # One column a character, so the caret stays under it: a tab or a form feed is a space.
     text = "".join(char if char.isprintable() else " " for char in row.source_line)
     caret = style.severity("^" * caret_width, row.severity)
@@ -52,4 +50,6 @@ def _full_block(row: Reported, style: Style) -> str:
         lines.append(visible(f"  = fix ({outcome.strategy}): {outcome.title}"
                              if outcome.applicable
                              else f"  = no fix ({outcome.strategy}): {outcome.reason}"))
+    elif row.fix_kind is not None and row.finding.fix is not None:
+        lines.append(visible(f"  = fix: {row.finding.fix.title}"))
     return "".join(line + "\n" for line in lines)
