@@ -236,3 +236,22 @@ def test_selector_errors_name_the_option_given(tmp_path, capsys, args, message) 
 def test_a_mistyped_command_lists_the_close_ones(capsys) -> None:
     assert main(["rulez"]) == 2
     assert "(did you mean 'rule' or 'rules'?)" in capsys.readouterr().err
+
+
+def test_a_duplicate_install_names_one_task_first_and_the_rest_in_the_help(tmp_path,
+                                                                         capsys) -> None:
+    tasks = "".join(f"""  - id: task_number_{index}
+    type: io.kestra.plugin.scripts.python.Commands
+    beforeCommands:
+      - pip install kestra
+    commands:
+      - python run.py
+""" for index in range(10))
+    folder = flows(tmp_path, many=f"id: many\nnamespace: company.team\ntasks:\n{tasks}")
+    _, out, _ = run(["--select", "FL011", "--format", "json", folder], capsys)
+    last = json.loads(out)["findings"][-1]
+    assert last["message"] == ("'task_number_9' installs 'kestra' again, as 'task_number_0' "
+                               "and 8 more tasks do: 'pip install kestra'")
+    assert last["help"].startswith("'kestra' is also installed by 'task_number_0', "
+                                   "'task_number_1', 'task_number_2', 'task_number_3', "
+                                   "'task_number_4' and 4 more tasks; install it once")

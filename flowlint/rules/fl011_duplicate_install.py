@@ -148,8 +148,13 @@ class _Others:
         return cls(list(found.values())[:SHOWN_TASKS], count, len(names) == 1, all_python)
 
     def __str__(self) -> str:
-        ids = ", ".join(f"'{other.id}'" for other in self.shown)
-        more = self.count - len(self.shown)
+        return self.named(len(self.shown))
+
+    def named(self, limit: int) -> str:
+        """The first `limit` shown tasks by id, and how many more."""
+        shown = self.shown[:limit]
+        ids = ", ".join(f"'{other.id}'" for other in shown)
+        more = self.count - len(shown)
         if not more:
             return ids
         tasks = f"{more} {'more' if ids else 'other'} task{'s' if more > 1 else ''}"
@@ -194,15 +199,16 @@ def _finding(flow: Flow, shared: list[Installed], others: _Others) -> Finding:
     names = list(dict.fromkeys(item.name for item in shared))
     packages = ", ".join(f"'{name}'" for name in names)
     first = shared[0]
+    # The first line names one earlier task; the help names the first few.
     return Finding(
         CODE,
         first.span,
-        f"{packages} {'is' if len(names) == 1 else 'are'} also installed by {others}; "
-        f"'{task.id}' installs {'it' if len(names) == 1 else 'them'} again in {first.where}: "
-        f"'{shorten(first.text)}'",
+        f"'{task.id}' installs {packages} again, as {others.named(1)} "
+        f"{'does' if others.count == 1 else 'do'}: '{shorten(first.text, 40)}'",
         task_id=task.id,
         yaml_path=f"{task.path}.{first.where}",
-        help=_remedy(flow, others.all_python and _python_script(task), names),
+        help=f"{packages} {'is' if len(names) == 1 else 'are'} also installed by {others}; "
+             + _remedy(flow, others.all_python and _python_script(task), names),
         detail=shared,
     )
 
