@@ -119,7 +119,7 @@ def test_bad_input_gets_errors_and_the_server_goes_on() -> None:
     assert by_id[0]["error"]["code"] == jsonrpc.SERVER_NOT_INITIALIZED
     assert codes.count(jsonrpc.PARSE_ERROR) == 2
     assert by_id[2]["error"]["code"] == jsonrpc.METHOD_NOT_FOUND
-    assert by_id[3]["error"]["code"] == jsonrpc.INTERNAL_ERROR   # and logged, not fatal
+    assert by_id[3]["error"]["code"] == jsonrpc.INVALID_PARAMS   # the client's mistake
     assert by_id[4]["result"] is None and by_id[5]["result"] is None
     assert by_id[6]["error"]["code"] == jsonrpc.INVALID_REQUEST
 
@@ -253,3 +253,25 @@ def test_fix_all_is_made_when_picked_for_clients_that_resolve(tmp_path, monkeypa
     (edit,) = by_id[2]["result"]["edit"]["changes"][uri]
     assert "dependencies:" in edit["newText"] and by_id[3]["result"] == by_id[2]["result"]
     assert runs == ["fix"]
+
+
+def test_a_syntax_error_is_shown_to_the_end_of_its_line() -> None:
+    from flowlint.findings import Finding, Span
+    from flowlint.lsp.diagnostics import diagnostic
+
+    text = "id: x\nnamespace: [unclosed\ntasks: []\n"
+    source = Source.from_text("f.yaml", text)
+    at = text.index("[unclosed")
+    item = diagnostic(Finding("FL000", Span(at, at), "invalid YAML"), source, None, UTF16)
+    assert item["range"] == {"start": {"line": 1, "character": 11},
+                             "end": {"line": 1, "character": 20}}
+
+
+def test_a_request_missing_its_fields_is_invalid_params() -> None:
+    opened = note("textDocument/didOpen", {"textDocument": {
+        "uri": "file:///tmp/x.yaml", "languageId": "yaml", "version": 1, "text": FLOW}})
+    answers = replies(INITIALIZE, opened, call(2, "textDocument/hover",
+                                               {"textDocument": {"uri": "file:///tmp/x.yaml"}}))
+    (answer,) = [answer for answer in answers if answer.get("id") == 2]
+    assert answer["error"]["code"] == jsonrpc.INVALID_PARAMS
+    assert "position" in answer["error"]["message"]

@@ -50,7 +50,8 @@ def to_diagnostics(check: DocumentCheck, catalogue: Mapping[str, Rule],
 
 def diagnostic(finding: Finding, source: Source, rule: Rule | None, encoding: str) -> dict:
     item = {
-        "range": lsp_range(source, finding.span.start, finding.span.end, encoding),
+        "range": lsp_range(source, finding.span.start, _visible_end(finding, source),
+                           encoding),
         "severity": SEVERITIES.get(rule.severity if rule else "error", 1),
         "code": finding.rule,
         "codeDescription": {"href": RULE_DOC_URL.format(code=finding.rule)},
@@ -60,6 +61,17 @@ def diagnostic(finding: Finding, source: Source, rule: Rule | None, encoding: st
     if finding.rule == UNUSED_SUPPRESSION:
         item["tags"] = [UNNECESSARY]
     return item
+
+
+def _visible_end(finding: Finding, source: Source) -> int:
+    """A point finding (a YAML syntax error is one position) is shown to the end of its
+    line: editors draw nothing under an empty range, or a dot that is easy to miss."""
+    start, end = finding.span.start, finding.span.end
+    if end > start:
+        return end
+    line, _ = source.position(start)
+    return max(start, min(len(source.text), source.offset(line - 1, 0)
+                          + len(source.line_text(line))))
 
 
 def problem_diagnostic(problem: str) -> dict:

@@ -166,7 +166,14 @@ class Server:
             raise RequestError(jsonrpc.SERVER_NOT_INITIALIZED, "initialize first")
         if self.shutting_down:
             raise RequestError(jsonrpc.INVALID_REQUEST, "the server is shutting down")
-        return handler(params)
+        try:
+            return handler(params)
+        except (KeyError, TypeError, AttributeError) as error:
+            # A request without the fields its method needs (a hover with no position):
+            # the client's mistake, named as one rather than as a server failure.
+            raise RequestError(jsonrpc.INVALID_PARAMS,
+                               f"invalid params for {method}: {type(error).__name__}: "
+                               f"{error}") from None
 
     def _answer_to_us(self, message: dict) -> None:
         then = self.awaiting.pop(message.get("id"), None)
