@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ruamel.yaml.nodes import SequenceNode
 
@@ -44,7 +45,7 @@ class Placement:
         """What it installs, with what those bring along."""
         return frozenset(distributions.with_requirements(set(self.names)))
 
-    @property
+    @cached_property   # asked once per program the task runs: computed once per placement
     def programs(self) -> dict[str, str]:
         return distributions.programs_of(self.names)
 
