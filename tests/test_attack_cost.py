@@ -38,7 +38,8 @@ def test_json_report_of_2000_tasks_installing_one_package_is_linear(tmp_path, ca
     assert len(duplicates) == count - 1
     # Each FL011 names a bounded number of earlier tasks and counts the rest.
     assert all(len(finding["message"]) <= 300 for finding in duplicates)
-    assert "and 1994 more tasks" in duplicates[-1]["message"]
+    assert "more tasks" in duplicates[-1]["message"]
+    assert all(finding["message"].count("'task_") <= 7 for finding in duplicates)
     # A FL001 finding with its fix and a FL011 finding per task: about 2 kB a task, so the
     # bound is proportional to the tasks (1,000 tasks gave 4.5 MB before FL011 was bounded).
     assert len(out) < 3000 * count
