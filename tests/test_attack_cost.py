@@ -81,3 +81,26 @@ def test_script_fix_title_counts_the_packages_it_does_not_name(tmp_path, capsys)
     title = findings[0]["fix"]["title"]
     assert title.endswith(f"; the script installed pkg-0, pkg-1, pkg-2, pkg-3, pkg-4, pkg-5, "
                           f"pkg-6, pkg-7, pkg-8, pkg-9 and {count - 10} more")
+
+
+def _task_with_install_lines(count: int) -> str:
+    lines = "".join(f"      - pip install package-{i}==1.0\n" for i in range(count))
+    return ("id: lines\nnamespace: company.team\n\ntasks:\n  - id: build\n"
+            "    type: io.kestra.plugin.scripts.python.Commands\n"
+            "    containerImage: python:3.12-slim\n"
+            f"    beforeCommands:\n{lines}    commands:\n      - python main.py\n")
+
+
+@pytest.mark.parametrize("output_format", ["json", "json-lines", "sarif"])
+def test_a_fix_shared_by_many_findings_is_written_once(tmp_path, capsys,
+                                                       output_format) -> None:
+    sizes = [len(_check(tmp_path, _task_with_install_lines(count), capsys,
+                        "--format", output_format)) for count in (100, 200)]
+    assert sizes[1] < 2.3 * sizes[0]   # linear: the square would be 4x
+
+
+def test_json_findings_of_one_fix_point_at_the_first(tmp_path, capsys) -> None:
+    out = _check(tmp_path, _task_with_install_lines(3), capsys, "--format", "json")
+    fixes = [finding["fix"] for finding in json.loads(out)["findings"]]
+    assert fixes[0]["edits"] and fixes[0]["edits_in"] is None
+    assert [(fix["edits"], fix["edits_in"]) for fix in fixes[1:]] == [(None, 0), (None, 0)]

@@ -16,7 +16,9 @@ def finding_record(row: Reported) -> dict[str, object]:
     if outcome is not None:
         fix = {"strategy": outcome.strategy, "title": outcome.title, "safe": outcome.safe,
                "applicable": outcome.applicable, "reason": outcome.reason or None,
-               "edits": [_edit_record(*edit) for edit in row.fix_edits]}
+               "edits": None if row.edits_in is not None
+               else [_edit_record(*edit) for edit in row.fix_edits],
+               "edits_in": row.edits_in}
     return {
         "rule": finding.rule,
         "name": row.name,

@@ -25,6 +25,10 @@ class Reported:
     # The finding's fix as (line, column, end_line, end_column, new text), 1-based like the
     # finding: positioned here, while the file's text is at hand (reports may not keep it).
     fix_edits: tuple[tuple[int, int, int, int, str], ...] = ()
+    # When an earlier row carries the same fix (the findings of one task share it): that
+    # row's index among all rows. Formats write a shared fix once, or their size would grow
+    # with the square of a task's installs.
+    edits_in: int | None = None
 
     @property
     def severity(self) -> str:
@@ -47,18 +51,25 @@ class Reported:
         return self.rule.name if self.rule else ""
 
 
-def reported(results: list[FileResult], catalogue: dict[str, Rule]) -> list[Reported]:
-    rows = []
+def reported(results: list[FileResult], catalogue: dict[str, Rule],
+             first_index: int = 0) -> list[Reported]:
+    """The rows of `results`, numbered from `first_index` (the rows already reported)."""
+    rows: list[Reported] = []
     for result in results:
         source = result.source
+        if source is None:
+            continue
+        first_with_fix: dict[int, int] = {}   # id(fix) -> the index of its first row
         for finding in result.findings:
-            if source is None:
-                continue
             line, column = source.position(finding.span.start)
             end_line, end_column = source.position(finding.span.end)
+            edits_in = None if finding.fix is None else first_with_fix.get(id(finding.fix))
+            if finding.fix is not None and edits_in is None:
+                first_with_fix[id(finding.fix)] = first_index + len(rows)
+            edits = _positioned_edits(finding, source) if edits_in is None else ()
             rows.append(Reported(result.path, line, column, end_line, end_column, finding,
                                  catalogue.get(finding.rule), source.line_text(line),
-                                 _positioned_edits(finding, source)))
+                                 edits, edits_in))
     return rows
 
 

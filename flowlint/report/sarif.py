@@ -94,7 +94,9 @@ def result_object(row: Reported, rule_index: dict[str, int],
         }}],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint(row)},
     })
-    if finding.fix is not None and finding.fix.edits and source is not None:
+    # A fix shared by several results is written with the first (see Reported.edits_in).
+    if finding.fix is not None and finding.fix.edits and source is not None \
+            and row.edits_in is None:
         result["fixes"] = [fix_object(finding.fix, location, source)]
     return result
 

@@ -22,7 +22,7 @@ def collect(outcomes: Iterable[FileOutcome], catalogue: dict[str, Rule], keep_so
     lines they show (SARIF keeps them: its fixes are positioned from the text)."""
     kept, rows = [], []
     for outcome in outcomes:
-        rows.extend(reported([outcome.result], catalogue))
+        rows.extend(reported([outcome.result], catalogue, len(rows)))
         if not keep_sources:
             outcome.result.source = None
         kept.append(outcome)
