@@ -62,7 +62,7 @@ def _fix_action(current: CheckedSource, finding: Finding, settings: Settings,
                 context: ActionContext) -> dict | None:
     # The fix loop's own check of one fix: parses, tasks kept, data outside the task
     # unchanged, still runs, finding gone. Private there; called, not copied.
-    from flowlint.run.fix_loop import _try_fix
+    from flowlint.run.fix_loop import try_fix
 
     source = current.result.source
     fix, outcome = finding.fix, finding.fix_outcome
@@ -72,7 +72,7 @@ def _fix_action(current: CheckedSource, finding: Finding, settings: Settings,
         title = f"Fix {finding.rule}" + (f" ({outcome.strategy})" if outcome.strategy else "")
         return _disabled(title, outcome.reason, finding, source, context)
     title = fix.title if fix.safe else f"{fix.title} (unsafe fix)"
-    verified = _try_fix(current, finding, settings)
+    verified = try_fix(current, finding, settings)
     if isinstance(verified, str):
         if not context.disabled_support:
             return None

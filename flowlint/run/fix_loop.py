@@ -1,4 +1,9 @@
-"""Applying fixes: one at a time, each verified, until nothing more applies (with a cap)."""
+"""Applying fixes, each verified, until nothing more applies (with a cap on the rounds).
+
+A round applies every fix whose tasks no other fix of the round touches, and verifies them
+together: a flow of 300 flagged tasks is fixed in one round, not 300 checks of the file. When
+a round's fixes do not pass together, the round falls back to the first fix alone, so each
+fix still gets its own verdict."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from flowlint.run.still_runs import still_runs
 from flowlint.run.verify import verify_fixed_text
 from flowlint.source import Source
 
-MAX_FIXES_PER_FILE = 50
+MAX_ROUNDS = 50
 _LONE_CR = re.compile(r"\r(?!\n)")
 
 
@@ -51,44 +56,76 @@ def fix_source(source: Source, settings: Settings, unsafe: bool = False) -> FixR
             if _wanted(finding, unsafe):
                 run.failed[_key(finding)] = ("the file ends lines with a lone CR (classic Mac "
                                              "OS); convert it to LF line ends to fix it")
-    for _ in range(MAX_FIXES_PER_FILE):
+    for _ in range(MAX_ROUNDS):
         candidates = [finding for finding in current.result.findings
                       if _wanted(finding, unsafe) and _key(finding) not in run.failed]
         if not candidates:
             break
+        batch = _independent(candidates)
+        if len(batch) > 1:
+            fixed = _try_fixes(current, batch, settings)
+            if not isinstance(fixed, str):
+                current = fixed
+                run.applied.extend(batch)
+                continue
         finding = candidates[0]
-        fixed = _try_fix(current, finding, settings)
+        fixed = _try_fixes(current, [finding], settings)
         if isinstance(fixed, str):
             run.failed[_key(finding)] = fixed
             continue
         current = fixed
         run.applied.append(finding)
     else:
-        run.failed[("", None, None)] = f"fixes did not converge after {MAX_FIXES_PER_FILE} rounds"
+        run.failed[("", None, None)] = f"fixes did not converge after {MAX_ROUNDS} rounds"
     run.text = current.result.source.text
     run.result = _with_failures(current.result, run.failed)
     return run
 
 
-def _try_fix(current: CheckedSource, finding: Finding,
-             settings: Settings) -> CheckedSource | str:
-    """The file checked again after the fix, or why the fix is not written: its YAML
-    (flowlint.run.verify), what the fixed tasks run (flowlint.run.still_runs), the finding."""
-    fix: Fix = finding.fix
+def try_fix(current: CheckedSource, finding: Finding,
+            settings: Settings) -> CheckedSource | str:
+    """One fix, verified as --fix verifies it (for an editor's quick fix)."""
+    return _try_fixes(current, [finding], settings)
+
+
+def _independent(candidates: list[Finding]) -> list[Finding]:
+    """One finding per fix, of fixes whose tasks no other one rewrites: they can be applied
+    together and verified at once. A fix with no task (a comment's) goes alone."""
+    batch: list[Finding] = []
+    keys: set[FixKey] = set()
+    touched: set[str] = set()
+    for finding in candidates:
+        scope = finding.fix.scope if finding.fix is not None else frozenset()
+        if _key(finding) in keys or not scope or scope & touched:
+            continue
+        batch.append(finding)
+        keys.add(_key(finding))
+        touched |= scope
+    return batch
+
+
+def _try_fixes(current: CheckedSource, findings: list[Finding],
+               settings: Settings) -> CheckedSource | str:
+    """The file checked again after the fixes, or why they are not written: its YAML
+    (flowlint.run.verify), what the fixed tasks run (flowlint.run.still_runs), the findings."""
+    fixes: list[Fix] = [finding.fix for finding in findings]
     source = current.result.source
-    text = apply_edits(source.text, fix.edits)
+    text = apply_edits(source.text, [edit for fix in fixes for edit in fix.edits])
     if text is None:
         return "the fix's edits overlap"
     fixed = Source.from_text(source.path, text, source.bom)
     try:
-        reason = verify_fixed_text(source, fixed, fix.scope)
+        reason = verify_fixed_text(source, fixed, frozenset().union(*(fix.scope
+                                                                      for fix in fixes)))
         checked = check_flows(fixed, settings)
-        reason = reason or still_runs(current, checked, fix, finding.document)
+        for fix, finding in zip(fixes, findings):
+            reason = reason or still_runs(current, checked, fix, finding.document)
     except RecursionError:
         return "the file is nested too deeply to verify the fix"
     if reason:
         return reason
-    if any(_key(other) == _key(finding) for other in checked.result.findings):
+    keys = {_key(finding) for finding in findings}
+    if any(_key(other) in keys for other in checked.result.findings):
         return "the finding is still there after the fix"
     return checked
 
