@@ -69,18 +69,31 @@ def _default_catalogue() -> dict[str, Rule]:
     # while the process runs. They are validated by the test suite, not at every start:
     # jsonschema alone costs about 90 ms of start-up, over half the budget for one file.
     # Read from the precompiled module when it was made from exactly these rule files (their
-    # bytes are hashed, which costs far less than parsing them); else from the YAML.
+    # bytes are compared, which costs far less than parsing them); else from the YAML.
     directory = rules_dir()
-    paths = sorted(directory.glob("*.yaml"))
-    try:
-        from flowlint import _catalogue_data as compiled
-    except ImportError:
-        compiled = None
-    if paths and compiled is not None and rules_digest(paths) == compiled.DIGEST:
-        rules = [_rule_from_data(data) for data in compiled.RULES.values()]
-        _check_unique_names(rules, paths)
+    compiled = _compiled_for(directory)
+    if compiled is not None:
+        rules = [_rule_from_data(data) for data in compiled.values()]
+        _check_unique_names(rules, [directory / name for name in compiled])
         return {rule.code: rule for rule in sorted(rules, key=lambda rule: rule.code)}
     return _load_directory(directory, validate=False)
+
+
+def _compiled_for(directory: Path) -> dict[str, Any] | None:
+    """The precompiled data of the rule files, if `directory` holds exactly the files it was
+    made from (same names, same bytes)."""
+    import os
+
+    try:
+        from flowlint import _catalogue_data as compiled
+        names = sorted(name for name in os.listdir(directory) if name.endswith(".yaml"))
+        if names != list(compiled.TEXTS) or not all(
+                (directory / name).read_bytes() == compiled.TEXTS[name].encode("utf-8")
+                for name in names):
+            return None
+    except (ImportError, OSError, AttributeError):
+        return None
+    return compiled.RULES
 
 
 def rules_digest(paths: Iterable[Path]) -> str:
@@ -105,11 +118,14 @@ def compiled_module_text(directory: Path | None = None) -> str:
     _load_directory(directory)   # validates every file, and the catalogue as a whole
     paths = sorted(directory.glob("*.yaml"))
     rules = {path.name: _read_yaml(path) for path in paths}
+    texts = {path.name: path.read_bytes().decode("utf-8") for path in paths}
     return ('"""The rule catalogue, precompiled from rules/*.yaml (the source of truth) by\n'
-            '`python -m flowlint.catalogue --write-module`: do not edit. Used only while\n'
-            'DIGEST matches the rule files (flowlint.catalogue.rules_digest)."""\n\n'
+            '`python -m flowlint.catalogue --write-module`: do not edit. Used only while the\n'
+            'rule files are exactly TEXTS (flowlint.catalogue._compiled_for); else they are\n'
+            'parsed."""\n\n'
             f"DIGEST = {rules_digest(paths)!r}\n\n"
-            f"RULES = {pprint.pformat(rules, width=100, sort_dicts=False)}\n")
+            f"RULES = {pprint.pformat(rules, width=100, sort_dicts=False)}\n\n"
+            f"TEXTS = {pprint.pformat(texts, width=100, sort_dicts=False)}\n")
 
 
 def _load_directory(directory: Path, validate: bool = True) -> dict[str, Rule]:
