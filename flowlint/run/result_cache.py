@@ -27,6 +27,7 @@ import shutil
 import stat
 import sys
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeGuard
@@ -100,6 +101,38 @@ def _inputs(path: str, data: bytes, settings: Settings) -> dict[str, str]:
 class ResultCache:
     def __init__(self, root: str = CACHE_DIR) -> None:
         self.root = root
+        self._files: dict[str, object] | None = None   # the stat index, read on first lookup
+
+    def lookup(self, path: str, settings: Settings) -> FileResult | None:
+        """The cached result of the file at `path`, from one stat when the file is as it was
+        when its result was stored (see "The stat index" below); None on a miss.
+
+        Made for one instance per run: the index is read (and its journals merged) once."""
+        if self._files is None:
+            self._files = _load_index(self.root)
+        record = _valid_record(self._files.get(path))
+        if record is None or record[0] != _settings_digest(settings.cache_key):
+            return None
+        try:
+            info = _stat(path)
+        except OSError:
+            return None
+        if _trusted(record, info):
+            if record[8] is not None:   # a clean file: neither read nor decoded
+                return _clean_result(path, record[8])
+            data = _read_file(path, settings.max_bytes)
+            return None if data is None else self.get(path, data, settings)
+        # Changed size, times or inode, or stored too soon after the file's last write: the
+        # bytes decide, and the record is renewed when they are the same.
+        seen = _observe(path, settings.max_bytes)
+        if seen is None or hashlib.sha256(seen[2]).hexdigest() != record[7]:
+            return None
+        info, at, data = seen
+        _append_journal(self.root, path, [record[0], *_stat_fields(info), at, record[7],
+                                          record[8]])
+        if record[8] is not None:
+            return _clean_result(path, record[8])
+        return self.get(path, data, settings)
 
     def _entry(self, inputs: dict[str, str]) -> str:
         key = "\0".join(inputs.values()).encode("utf-8", "surrogatepass")
@@ -125,6 +158,11 @@ class ResultCache:
         if result.notes:
             return   # not kept: a file the rules could not check whole is checked again
         inputs = _inputs(path, data, settings)
+        self._put_entry(inputs, result)
+        if _is_flowlint_folder(self.root):
+            _note_file(self.root, path, data, inputs, result)
+
+    def _put_entry(self, inputs: dict[str, str], result: FileResult) -> None:
         entry = self._entry(inputs)
         text = json.dumps({"inputs": inputs, "result": _to_record(result)},
                           separators=(",", ":"))
@@ -314,6 +352,195 @@ def _is_int(value: object, low: int, high: int) -> bool:
 
 def _is_optional_str(value: object) -> bool:
     return value is None or type(value) is str
+
+
+# ------------------------------------------------------------------------ the stat index
+#
+# Beside the entries (one per file content), `index.json` maps each checked path to what its
+# file was when its result was stored: [settings digest, st_dev, st_ino, st_size, st_mtime_ns,
+# st_ctime_ns, the time just before that stat (ns), the sha256 of the bytes, and for a file
+# without findings its result as [flows, other documents, suppressed, error], else null].
+# A warm run stats each file and, when every field matches, answers from the index without
+# reading the file (nor, for a clean file, building any object but its FileResult).
+#
+# Like git's "racy" index entries, a record whose file was modified less than _RACY_NS before
+# the record was taken is not trusted: a second write within the same timestamp tick (and the
+# same size) would leave every stat field as it was. Such a record, and one whose stat fields
+# differ (a `touch`, a fresh clone), is checked against the sha256 of the bytes, then renewed.
+#
+# Processes append records to journals (`journal-*.jsonl`, one line each, written with one
+# O_APPEND write); the next run merges them into index.json and removes them. Losing a journal
+# or the index to a concurrent run costs speed only: a record is never trusted for more than
+# the bytes it was made from.
+
+INDEX = "index.json"
+JOURNAL_PREFIX = "journal-"
+_RACY_NS = 2_000_000_000   # above any filesystem's timestamp tick (FAT: 2 s) and clock skew
+_journals: dict[str, tuple[int, int]] = {}   # cache root -> (pid, descriptor) of this process
+_stat, _fstat = os.stat, os.fstat   # of the checked files (tests fake a coarse filesystem)
+
+
+@lru_cache(maxsize=1)
+def _index_key() -> str:
+    """The inputs every record depends on besides its file and settings."""
+    return hashlib.sha256(f"{__version__}\0{_code_digest()}\0{_catalogue_digest()}"
+                          .encode()).hexdigest()
+
+
+def _stat_fields(info: os.stat_result) -> list[int]:
+    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+
+
+def _trusted(record: list, info: os.stat_result) -> bool:
+    """The file is as recorded, and the record was taken long enough after its last write."""
+    return (stat.S_ISREG(info.st_mode) and record[1:6] == _stat_fields(info)
+            and record[4] + _RACY_NS <= record[6])
+
+
+_INTS = {n: (int,) * n for n in (3, 6)}
+
+
+def _valid_record(record: object) -> list | None:
+    """The record if every field has exactly its type (checked per lookup, in C where it can
+    be: this runs once for every file of a warm run)."""
+    if not (type(record) is list and len(record) == 9 and type(record[0]) is str
+            and tuple(map(type, record[1:7])) == _INTS[6] and type(record[7]) is str):
+        return None
+    clean = record[8]
+    if clean is not None and not (type(clean) is list and len(clean) == 4
+                                  and tuple(map(type, clean[:3])) == _INTS[3]
+                                  and 0 <= min(clean[:3]) and max(clean[:3]) < 2 ** 31
+                                  and _is_optional_str(clean[3])):
+        return None
+    return record
+
+
+def _clean_result(path: str, clean: list) -> FileResult:
+    flows, others, suppressed, error = clean
+    return FileResult(path, None, [], error, flows, others, suppressed)
+
+
+def _observe(path: str, limit: int) -> tuple[os.stat_result, int, bytes] | None:
+    """The file's stat, the time just before it, and its bytes (None: not a regular file,
+    over `limit`, or unreadable). The stat is of the open file, taken before reading it."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+                             | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return None
+    try:
+        at = time.time_ns()
+        info = _fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        chunks, left = [], limit + 1
+        while left > 0:
+            chunk = os.read(descriptor, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        data = b"".join(chunks)
+        return None if len(data) > limit else (info, at, data)
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def _read_file(path: str, limit: int) -> bytes | None:
+    seen = _observe(path, limit)
+    return None if seen is None else seen[2]
+
+
+def _note_file(root: str, path: str, data: bytes, inputs: dict[str, str],
+               result: FileResult) -> None:
+    """Record the file's stat for the result just stored, if the file still holds `data`
+    (its stat is taken before it is read again, so a write in between is never recorded
+    as the state of these bytes)."""
+    seen = _observe(path, len(data))
+    if seen is None or seen[2] != data:
+        return
+    info, at, _ = seen
+    clean = None
+    if not result.findings:
+        clean = [result.flows, result.other_documents, result.suppressed, result.error]
+    _append_journal(root, path, [inputs["settings"], *_stat_fields(info), at,
+                                 inputs["sha256"], clean])
+
+
+def _append_journal(root: str, path: str, record: list) -> None:
+    line = json.dumps([_index_key(), path, record], separators=(",", ":")) + "\n"
+    where = os.path.abspath(root)
+    try:
+        pid, descriptor = _journals.get(where, (None, -1))
+        # None yet, one inherited from the process this one forked from, or one that a run
+        # merged (or `flowlint clean` removed) since: a new journal.
+        if pid != os.getpid() or os.fstat(descriptor).st_nlink == 0:
+            name = f"{JOURNAL_PREFIX}{os.getpid()}-{os.urandom(4).hex()}.jsonl"
+            descriptor = os.open(os.path.join(where, name),
+                                 os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL
+                                 | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            if pid == os.getpid():
+                with contextlib.suppress(OSError):
+                    os.close(_journals[where][1])
+            _journals[where] = (os.getpid(), descriptor)
+        os.write(descriptor, line.encode("utf-8", "surrogatepass"))
+    except OSError:
+        pass   # a cache that cannot be written only costs speed
+
+
+def _load_index(root: str) -> dict[str, object]:
+    """index.json with the journals merged in (and then written back and removed)."""
+    if not _is_flowlint_folder(root):
+        return {}
+    key = _index_key()
+    files: dict[str, object] = {}
+    raw = _read_entry(os.path.join(root, INDEX))
+    try:
+        stored = json.loads(raw.decode("utf-8", "surrogatepass")) if raw else None
+    except (ValueError, RecursionError):
+        stored = None
+    if type(stored) is dict and stored.get("key") == key and type(stored.get("files")) is dict:
+        files = stored["files"]
+    try:
+        journals = [entry.name for entry in os.scandir(root)
+                    if entry.name.startswith(JOURNAL_PREFIX) and entry.name.endswith(".jsonl")]
+    except OSError:
+        return files
+    for name in journals:
+        raw = _read_entry(os.path.join(root, name))
+        for line in (raw or b"").splitlines():
+            try:
+                item = json.loads(line.decode("utf-8", "surrogatepass"))
+            except (ValueError, RecursionError):
+                continue
+            if type(item) is list and len(item) == 3 and item[0] == key \
+                    and type(item[1]) is str:
+                files[item[1]] = item[2]
+    if journals:
+        _write_index(root, {"key": key, "files": files})
+        # This process's own journal too (it writes a new one next): a process that goes on
+        # appending to a removed journal loses those records, which costs speed only.
+        for name in journals:
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(root, name))
+    return files
+
+
+def _write_index(root: str, index: dict[str, object]) -> None:
+    text = json.dumps(index, separators=(",", ":"), ensure_ascii=False)
+    try:
+        descriptor, temporary = tempfile.mkstemp(dir=root, suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(text.encode("utf-8", "surrogatepass"))
+        os.replace(temporary, os.path.join(root, INDEX))
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
 
 
 def _create_root(root: str) -> None:

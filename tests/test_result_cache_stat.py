@@ -1,0 +1,184 @@
+"""The stat index of the result cache: an unchanged file is answered from one stat (a clean one
+without reading it), a touched file from the hash of its bytes, and a file rewritten with the
+same size within the same timestamp tick is never answered with the old result."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+from helpers import BAD_FLOW, GOOD_FLOW
+
+from flowlint.catalogue import load_catalogue
+from flowlint.cli import main
+from flowlint.lint import check_bytes
+from flowlint.run import result_cache
+from flowlint.run.result_cache import INDEX, ResultCache, _load_index
+from flowlint.settings import CommandLine, ConfigResolver, SettingsResolver
+
+FLOW = os.path.join("flows", "flow.yaml")
+# The same size as BAD_FLOW, without its finding: a rewrite that keeps the size.
+GOOD_SAME_SIZE = GOOD_FLOW + "#" * (len(BAD_FLOW) - len(GOOD_FLOW) - 1) + "\n"
+ROOT = ".flowlint_cache"
+
+
+@pytest.fixture()
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    assert len(GOOD_SAME_SIZE) == len(BAD_FLOW)
+    (tmp_path / "flows").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def settings_for(path: str):  # noqa: ANN201
+    return SettingsResolver(load_catalogue(), ConfigResolver(), CommandLine()).for_path(path)
+
+
+def write(path: str, text: str, age_s: float = 0.0) -> None:
+    Path(path).write_text(text)
+    if age_s:
+        when = time.time_ns() - int(age_s * 1e9)
+        os.utime(path, ns=(when, when))
+
+
+def check_and_store(path: str) -> None:
+    """What a cold run does for one file: check its bytes, store the result."""
+    settings = settings_for(path)
+    data = Path(path).read_bytes()
+    ResultCache(ROOT).put(path, data, settings, check_bytes(data, path, settings))
+
+
+def lookup(path: str):  # noqa: ANN201
+    """What the next run does first: one cache for the run, one lookup per file."""
+    return ResultCache(ROOT).lookup(path, settings_for(path))
+
+
+def fake_coarse_timestamps(monkeypatch: pytest.MonkeyPatch, path: str) -> None:
+    """A filesystem whose timestamp tick hides a rewrite: the file keeps the stat (size,
+    mtime, ctime, inode) it has now, whatever is written to it next."""
+    frozen = os.stat(path)
+    real_stat, real_fstat = os.stat, os.fstat
+
+    def same(info: os.stat_result) -> os.stat_result:
+        if (info.st_dev, info.st_ino) != (frozen.st_dev, frozen.st_ino):
+            return info
+        fields = list(info)
+        fields[6] = frozen.st_size
+        times = (frozen.st_atime_ns, frozen.st_mtime_ns, frozen.st_ctime_ns)
+        # stat_result: 10 visible fields, then float and integer nanosecond times.
+        return os.stat_result(tuple(fields[:10]),
+                              {"st_atime": times[0] / 1e9, "st_mtime": times[1] / 1e9,
+                               "st_ctime": times[2] / 1e9, "st_atime_ns": times[0],
+                               "st_mtime_ns": times[1], "st_ctime_ns": times[2]})
+
+    monkeypatch.setattr(result_cache, "_stat", lambda name: same(real_stat(name)))
+    monkeypatch.setattr(result_cache, "_fstat", lambda descriptor: same(real_fstat(descriptor)))
+
+
+def test_an_unchanged_clean_file_is_answered_without_reading_it(project, monkeypatch) -> None:
+    write(FLOW, GOOD_FLOW, age_s=10)
+    check_and_store(FLOW)
+
+    def no_reading(*args: object) -> None:
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(result_cache, "_observe", no_reading)
+    result = lookup(FLOW)
+    assert result is not None and result.findings == [] and result.source is None
+    assert (result.flows, result.error) == (1, None)
+
+
+def test_an_unchanged_file_with_findings_comes_back_whole(project) -> None:
+    write(FLOW, BAD_FLOW, age_s=10)
+    check_and_store(FLOW)
+    result = lookup(FLOW)
+    assert result is not None and [finding.rule for finding in result.findings] == ["FL001"]
+    assert result.source is not None and result.source.text == BAD_FLOW
+
+
+def test_a_same_size_rewrite_in_the_same_tick_is_never_stale(project, monkeypatch) -> None:
+    # Checked right after it was written: the record is "racy" (the file's mtime is too close
+    # to the moment its stat was taken for a later write to be sure to change it).
+    write(FLOW, GOOD_SAME_SIZE)
+    check_and_store(FLOW)
+    fake_coarse_timestamps(monkeypatch, FLOW)
+    before = result_cache._stat(FLOW)
+    Path(FLOW).write_text(BAD_FLOW)   # same size, and the faked stat does not move
+    assert result_cache._stat(FLOW) == before
+    assert lookup(FLOW) is None   # the bytes were hashed: a miss, never the old clean result
+    assert main(["check", "--format", "concise", "-j", "1", "flows"]) == 1
+
+
+def test_control_an_old_record_with_an_identical_stat_is_trusted(project, monkeypatch) -> None:
+    """What the racy rule protects against: once a record is old enough, the stat alone
+    decides (as in git), so the faked filesystem really hides the rewrite from the stat."""
+    write(FLOW, GOOD_SAME_SIZE, age_s=10)
+    check_and_store(FLOW)
+    fake_coarse_timestamps(monkeypatch, FLOW)
+    Path(FLOW).write_text(BAD_FLOW)
+    result = lookup(FLOW)
+    assert result is not None and result.findings == []   # stale, as the stat promised
+
+
+def test_a_touched_file_is_hashed_and_its_record_renewed(project, monkeypatch) -> None:
+    write(FLOW, GOOD_FLOW, age_s=20)
+    check_and_store(FLOW)
+    write(FLOW, GOOD_FLOW, age_s=10)   # same bytes, new mtime and ctime (a fresh clone)
+    result = lookup(FLOW)
+    assert result is not None and result.findings == []
+    renewed = _load_index(ROOT)[FLOW]
+    assert renewed[4] == os.stat(FLOW).st_mtime_ns
+
+    def no_reading(*args: object) -> None:
+        raise AssertionError("the file was read")
+
+    monkeypatch.setattr(result_cache, "_observe", no_reading)
+    assert lookup(FLOW) is not None   # now from the stat alone
+
+
+def test_changed_bytes_or_settings_are_a_miss(project) -> None:
+    write(FLOW, GOOD_FLOW, age_s=10)
+    check_and_store(FLOW)
+    write(FLOW, BAD_FLOW, age_s=5)
+    assert lookup(FLOW) is None
+    write(FLOW, GOOD_FLOW, age_s=10)
+    check_and_store(FLOW)
+    other = settings_for(FLOW)
+    other = type(other)(frozenset({"FL001"}), other.target_version, other.parameters,
+                        other.max_bytes, other.fix, other.use_suppressions)
+    assert ResultCache(ROOT).lookup(FLOW, other) is None
+
+
+@pytest.mark.parametrize("index", [
+    b"\x80garbage", b"[]", b'{"key": "other", "files": {}}',
+    b'{"key": null, "files": {"flows/flow.yaml": [1, 2, 3]}}',
+])
+def test_a_broken_or_foreign_index_is_ignored(project, index) -> None:
+    write(FLOW, GOOD_FLOW, age_s=10)
+    check_and_store(FLOW)
+    assert lookup(FLOW) is not None   # merges the journal into index.json
+    stored = json.loads((project / ROOT / INDEX).read_bytes())
+    (project / ROOT / INDEX).write_bytes(index)
+    assert lookup(FLOW) is None
+    record = stored["files"][FLOW]
+    for broken in ([*record[:8], ["1", 0, 0, None]], record[:8], "x", [*record[:8], [1, 0, 0, 5]]):
+        (project / ROOT / INDEX).write_text(json.dumps({"key": stored["key"],
+                                                        "files": {FLOW: broken}}))
+        assert lookup(FLOW) is None, broken
+
+
+def test_journals_are_merged_once_and_removed(project) -> None:
+    for index in range(3):
+        write(os.path.join("flows", f"f{index}.yaml"), GOOD_FLOW, age_s=10)
+    assert main(["check", "--format", "concise", "-j", "1", "flows"]) == 0
+    journals = list((project / ROOT).glob("journal-*.jsonl"))
+    assert journals
+    with open(journals[0], "ab") as handle:
+        handle.write(b"not json\n[1, 2]\n")
+    index = _load_index(ROOT)
+    assert sorted(index) == [os.path.join("flows", f"f{n}.yaml") for n in range(3)]
+    assert not [path for path in journals if path.exists() and path.stat().st_size]
+    assert main(["check", "--format", "concise", "-j", "1", "flows"]) == 0
