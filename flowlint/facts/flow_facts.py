@@ -9,14 +9,19 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from flowlint.facts.python_scripts import ScriptAnalysis, ScriptCall, analyse_scripts
 from flowlint.findings import Finding
 from flowlint.kestra.flow import Flow, Runner, Task, effective_runner
-from flowlint.kestra.images import TaskImage, task_image
 from flowlint.kestra.task_shell import LocatedInstall, task_installs
 from flowlint.kestra.working_directory import install_location, is_cached
 from flowlint.source import Source
+
+# The script analysers load with the first flow that has a Python script, the image reader
+# with the first rule that asks for an image: a check imports only what its flows need.
+if TYPE_CHECKING:
+    from flowlint.facts.python_scripts import ScriptAnalysis, ScriptCall
+    from flowlint.kestra.images import TaskImage
 
 # The Python install tools the install rules judge by default (their `installers` parameter).
 PYTHON_INSTALLERS = ("pip", "uv", "conda", "mamba", "micromamba", "poetry", "pipenv")
@@ -76,6 +81,8 @@ class FlowFacts:
 
     def image(self, task: Task) -> TaskImage:
         """The image the task's container starts from (whatever its runner)."""
+        from flowlint.kestra.images import task_image
+
         return task_image(task, self.flow.target_version)
 
     def installs(self, task: Task) -> tuple[LocatedInstall, ...]:
@@ -106,6 +113,11 @@ class FlowFacts:
     @cached_property
     def script_analyses(self) -> tuple[ScriptAnalysis, ...]:
         """The analyses of the flow's Python scripts (libcst loads only if one needs it)."""
+        if not any(task.script_kind is not None and task.script_kind.language == "python"
+                   for task in self.flow.tasks):
+            return ()   # no Python task: the analysers are not even imported
+        from flowlint.facts.python_scripts import analyse_scripts
+
         return tuple(analyse_scripts(self.flow))
 
     def analyses_of(self, task: Task) -> list[ScriptAnalysis]:
@@ -114,6 +126,10 @@ class FlowFacts:
     @cached_property
     def script_install_calls(self) -> tuple[ScriptCall, ...]:
         """The calls of the flow's parsed scripts that install packages, in flow order."""
+        if not self.script_analyses:
+            return ()
+        from flowlint.facts.python_scripts import ScriptCall
+
         return tuple(ScriptCall(analysis, found) for analysis in self.script_analyses
                      if analysis.parses for found in analysis.code.installs)
 

@@ -10,15 +10,15 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts
-from flowlint.facts.python_scripts import ScriptAnalysis, ScriptCall
 from flowlint.findings import Finding, Fix, shorten
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
-from flowlint.lang.python_code import MAX_SCRIPT_CHARS
-from flowlint.lang.python_shapes import ScriptInstall
 from flowlint.yamlnodes import scalar_text
 
+# The script analysers load with the first Python script (flowlint.facts.flow_facts).
 if TYPE_CHECKING:
+    from flowlint.facts.python_scripts import ScriptAnalysis
+    from flowlint.lang.python_shapes import ScriptInstall
     from flowlint.remedies.fix_context import FixRequest
 
 CODE = "FL003"
@@ -48,6 +48,8 @@ def notes(facts: FlowFacts) -> Iterator[str]:
     """The scripts FL003 did not read, for --verbose: those too long to analyse."""
     for analysis in facts.script_analyses:
         if analysis.too_long:
+            from flowlint.lang.python_code import MAX_SCRIPT_CHARS
+
             task = analysis.script.task
             yield (f"FL003 did not check the Python {analysis.script.label} of '{task.id}': "
                    f"{len(analysis.script.text):,} characters, over the limit of "
@@ -56,6 +58,7 @@ def notes(facts: FlowFacts) -> Iterator[str]:
 
 def fix(request: FixRequest) -> Fix:
     # Fixing code loads when a fix is planned: checking a clean flow never imports it.
+    from flowlint.facts.python_scripts import ScriptCall
     from flowlint.remedies.strategies import install_context, plan_with_strategy
 
     sites = [site for call in request.details(ScriptCall) for site in call.sites]

@@ -14,19 +14,18 @@ import re
 import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from flowlint.facts.flow_facts import FlowFacts
-from flowlint.facts.python_scripts import ScriptAnalysis
-from flowlint.findings import Finding, Span
+from flowlint.findings import Finding, Span, listed
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import command_texts
-from flowlint.lang import distributions, shell
+from flowlint.lang import shell
 from flowlint.lang.installs import Install, find_installs
-from flowlint.lang.python_shapes import has_unknown_packages
-from flowlint.lang.requirements import parse_requirement
+from flowlint.lang.requirements import written_name
 from flowlint.source import Source
 from flowlint.yamlnodes import (
     get,
@@ -36,6 +35,11 @@ from flowlint.yamlnodes import (
     scalar_offset,
     scalar_text,
 )
+
+# The script analysers and the package metadata (flowlint.lang.distributions) load with the
+# first Python script: a flow without one checks nothing here.
+if TYPE_CHECKING:
+    from flowlint.facts.python_scripts import ScriptAnalysis
 
 CODE = "FL010"
 NAME = "import-not-installed"
@@ -70,6 +74,8 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
 
 def _check_task(facts: FlowFacts, task: Task,
                 analyses: list[ScriptAnalysis]) -> Iterator[Finding]:
+    from flowlint.lang import distributions
+
     environment = _environment(facts, task, analyses)
     local = _local_modules(task)
     named = [item for item in environment.installed if item.canonical not in distributions.TOOLING]
@@ -85,10 +91,14 @@ def _check_task(facts: FlowFacts, task: Task,
 
 def _missing(task: Task, analyses: list[ScriptAnalysis], environment: Environment,
              local: set[str]) -> Iterator[Finding]:
+    from flowlint.lang import distributions
+
     present = distributions.with_requirements(
         {item.canonical for item in environment.installed} | set(environment.base or ()))
     provided = {module for name in present for module in distributions.modules_of(name)}
     reported: set[str] = set()
+    # Made once, and bounded: it is repeated in each finding of the task.
+    installs = listed(sorted({item.name for item in environment.installed}))
     for analysis in analyses:
         for module in analysis.code.imports:
             name = module.name
@@ -97,7 +107,6 @@ def _missing(task: Task, analyses: list[ScriptAnalysis], environment: Environmen
                 continue
             reported.add(name)
             distribution = distributions.distribution_of(name)
-            installs = ", ".join(sorted({item.name for item in environment.installed}))
             yield Finding(
                 CODE,
                 analysis.span(module.start, module.end),
@@ -121,6 +130,8 @@ def _imports_packages(analyses: list[ScriptAnalysis], local: set[str]) -> bool:
 
 def _unused(task: Task, analyses: list[ScriptAnalysis],
             environment: Environment) -> Iterator[Finding]:
+    from flowlint.lang import distributions
+
     imported = {module.name for analysis in analyses for module in analysis.code.imports}
     programs, run_modules = _programs(task, analyses)
     imported |= run_modules
@@ -150,6 +161,8 @@ def _unused(task: Task, analyses: list[ScriptAnalysis],
 
 def _is_used(name: str, imported: set[str], imported_distributions: set[str],
              programs: set[str]) -> bool:
+    from flowlint.lang import distributions
+
     if name in distributions.TOOLING or name in distributions.IMPLICITLY_USED:
         return True
     if any(module in imported for module in distributions.modules_of(name)):
@@ -215,6 +228,8 @@ def _environment(facts: FlowFacts, task: Task, analyses: list[ScriptAnalysis]) -
 
 
 def _base(facts: FlowFacts, task: Task) -> tuple[frozenset[str] | None, str]:
+    from flowlint.lang import distributions
+
     if task.type == plugin_types.LEGACY_PYTHON:
         if (scalar_text(task.prop("virtualEnv")) or "").strip().lower() == "false":
             return None, "no virtualenv"
@@ -272,6 +287,8 @@ def _from_list(source: Source, task: Task, key: str, environment: Environment) -
 
 
 def _from_script(analysis: ScriptAnalysis, environment: Environment) -> None:
+    from flowlint.lang.python_shapes import has_unknown_packages
+
     for found in analysis.code.installs:
         for install in found.installs:
             if install.ecosystem != "python":
@@ -284,11 +301,12 @@ def _from_script(analysis: ScriptAnalysis, environment: Environment) -> None:
 
 
 def _add(environment: Environment, spec: str, span: Span, where: str) -> None:
-    requirement = parse_requirement(spec.strip())
-    if requirement is None:
+    from flowlint.lang import distributions
+
+    name = written_name(spec.strip())
+    if name is None:
         environment.open_ended = True   # Pebble, a path, a conda spec...
         return
-    name = requirement.name
     environment.installed.append(Installed(name, distributions.canonical(name), span, where))
 
 

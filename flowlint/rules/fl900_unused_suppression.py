@@ -7,14 +7,13 @@ fix removes the comment (its whole line when it stands alone), or only its unuse
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flowlint.findings import Edit, Finding, Fix, Span
-from flowlint.suppressions import (
-    Suppression,
-    code_list_brackets,
-    directive_start,
-    split_codes,
-)
+
+# The suppression parser loads with the first file that has a `flowlint:` comment.
+if TYPE_CHECKING:
+    from flowlint.suppressions import Suppression
 
 CODE = "FL900"
 NAME = "unused-suppression"
@@ -25,6 +24,8 @@ FIX_TITLE = "remove unused suppression"
 
 def findings(unused: Iterable[Suppression], text: str) -> list[Finding]:
     """Findings for unused and malformed suppressions; unused ones come with their fix."""
+    from flowlint.suppressions import code_list_brackets, directive_start
+
     found = []
     for suppression in unused:
         if suppression.problem:
@@ -70,6 +71,8 @@ def _removal(text: str, span: Span) -> Edit:
 
 
 def _without_codes(comment: str, suppression: Suppression, brackets: tuple[int, int]) -> Edit:
+    from flowlint.suppressions import split_codes
+
     opening, closing = brackets
     inner = comment[opening + 1:closing]
     kept = [token for token in split_codes(inner)
