@@ -140,7 +140,8 @@ def _parse_masked(masked: str, notebook: list[tuple[int, int]]
 def _imports_only(masked: str, pebble: list[tuple[int, int]]) -> CodeAnalysis | None:
     """The analysis of a script that runs no program: its imports, read with `ast`."""
     # String spans only matter to tell where Pebble stands.
-    found = imports_with_ast(masked, _IMPORT_ERRORS, want_strings=bool(pebble))
+    found = imports_with_ast(masked, _IMPORT_ERRORS, want_strings=bool(pebble),
+                             near=[start for start, _ in pebble])
     if found is None:
         return None
     imports, strings = found

@@ -20,10 +20,13 @@ MAY_RUN_PROGRAMS = re.compile(
     r"create_subprocess")
 
 
-def imports_with_ast(masked: str, import_errors: frozenset[str], want_strings: bool = True
+def imports_with_ast(masked: str, import_errors: frozenset[str], want_strings: bool = True,
+                     near: list[int] | None = None
                      ) -> tuple[list[tuple[str, int, int, bool]], list[tuple[int, int]]] | None:
     """(module, start, end, optional) of every import, and the spans of string literals
-    (only when `want_strings`), as script indexes; None when `ast` cannot parse the script."""
+    (only when `want_strings`; with `near`, only those of the top-level statements that
+    hold one of those script indexes), as script indexes; None when `ast` cannot parse the
+    script."""
     try:
         # A user's `"\d"` must not print a SyntaxWarning (Python 3.12+) into the report.
         with warnings.catch_warnings():
@@ -51,7 +54,13 @@ def imports_with_ast(masked: str, import_errors: frozenset[str], want_strings: b
         else:
             pending.extend(_inner_statements(statement, guarded, import_errors))
     imports.sort(key=lambda item: item[1])
-    return imports, (_string_spans(tree, to_index) if want_strings else [])
+    if not want_strings:
+        return imports, []
+    roots: list[ast.AST] = [tree]
+    if near is not None:
+        lines = {bisect.bisect_right(to_index.starts, index) for index in near}
+        roots = [statement for statement in tree.body if _holds_a_line(statement, lines)]
+    return imports, _string_spans(roots, to_index)
 
 
 def _inner_statements(statement: ast.stmt, guarded: bool, import_errors: frozenset[str]
@@ -73,13 +82,23 @@ def _inner_statements(statement: ast.stmt, guarded: bool, import_errors: frozens
     return inner
 
 
-def _string_spans(tree: ast.AST, to_index: _IndexMap) -> list[tuple[int, int]]:
+def _holds_a_line(statement: ast.stmt, lines: set[int]) -> bool:
+    """Whether the statement (with its decorators, which stand above its first line) spans
+    one of the 1-based `lines`: a string literal never reaches out of its statement."""
+    first = min([statement.lineno, *(item.lineno for item in
+                                     getattr(statement, "decorator_list", ()))])
+    last = statement.end_lineno if statement.end_lineno is not None else float("inf")
+    return any(first <= line <= last for line in lines)
+
+
+def _string_spans(roots: list[ast.AST], to_index: _IndexMap) -> list[tuple[int, int]]:
     spans = []
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Constant, ast.JoinedStr)) and \
-                isinstance(getattr(node, "value", ""), str) and node.end_lineno is not None:
-            spans.append((to_index(node.lineno, node.col_offset),
-                          to_index(node.end_lineno, node.end_col_offset or 0)))
+    for root in roots:
+        for node in ast.walk(root):
+            if isinstance(node, (ast.Constant, ast.JoinedStr)) and \
+                    isinstance(getattr(node, "value", ""), str) and node.end_lineno is not None:
+                spans.append((to_index(node.lineno, node.col_offset),
+                              to_index(node.end_lineno, node.end_col_offset or 0)))
     return sorted(spans)
 
 
