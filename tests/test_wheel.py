@@ -18,7 +18,7 @@ def test_wheel_ships_the_catalogue(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir",
                     str(dist), str(REPO)], check=True, capture_output=True)
-    (wheel,) = dist.glob("flowlint-*.whl")
+    (wheel,) = dist.glob("kestra_flowlint-*.whl")   # the distribution name
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"

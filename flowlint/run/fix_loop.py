@@ -90,18 +90,27 @@ def try_fix(current: CheckedSource, finding: Finding,
 
 def _independent(candidates: list[Finding]) -> list[Finding]:
     """One finding per fix, of fixes whose tasks no other one rewrites: they can be applied
-    together and verified at once. A fix with no task (a comment's) goes alone."""
+    together and verified at once. A fix with no task (a comment's) goes alone, and so does
+    one planned from the rest of the flow."""
     batch: list[Finding] = []
     keys: set[FixKey] = set()
     touched: set[str] = set()
     for finding in candidates:
         scope = finding.fix.scope if finding.fix is not None else frozenset()
-        if _key(finding) in keys or not scope or scope & touched:
+        if _key(finding) in keys or not scope or scope & touched or _plans_flow_wide(finding):
             continue
         batch.append(finding)
         keys.add(_key(finding))
         touched |= scope
     return batch
+
+
+def _plans_flow_wide(finding: Finding) -> bool:
+    """A custom-image fix is planned against the images the flow already names (one name,
+    one package set): two planned on the same text could both take a name, so each goes
+    in a round of its own, planned on the text the previous one left."""
+    outcome = finding.fix_outcome
+    return outcome is not None and outcome.strategy == "custom-image"
 
 
 def _try_fixes(current: CheckedSource, findings: list[Finding],
