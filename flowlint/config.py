@@ -8,7 +8,6 @@ what the key accepts.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import json
 import os
@@ -23,11 +22,6 @@ from types import MappingProxyType
 from typing import Any
 
 from flowlint.catalogue import frozen, select_rules
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
 
 FLOWLINT_TOML = ".flowlint.toml"
 PYPROJECT = "pyproject.toml"
@@ -217,6 +211,11 @@ def read_config(path: Path) -> Config | None:
     # broken one that is not ours does not stop the run).
     if in_pyproject and b"flowlint" not in data:
         return None
+    # The TOML parser loads with the first config file read: most runs read none.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.10 only
+        import tomli as tomllib
     try:
         document = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
@@ -311,6 +310,8 @@ def _unknown_text(what: str, shown: str, allowed: Iterable[str], key: str | None
 
 
 def _closest(word: str, options: list[str]) -> str | None:
+    import difflib
+
     found = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return found[0] if found else None
 

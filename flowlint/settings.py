@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,9 @@ class SettingsResolver:
         self._cache: dict[tuple[Config, frozenset[str]], Settings] = {}
         self._rules: dict[tuple[Config, str], frozenset[str]] = {}
         self._merged: dict[Config, Config] = {}
+        # By the identity of the config found (kept alive by ConfigResolver): hashing a Config
+        # hashes all its fields, three times a file, which counts over thousands of files.
+        self._by_found: dict[int, Settings] = {}
 
     def config_for(self, path: str) -> Config:
         found = self.configs.for_path(path)
@@ -76,6 +80,10 @@ class SettingsResolver:
         return merged(config, per_file_ignores=ignores, **lists)
 
     def for_path(self, path: str) -> Settings:
+        found = self.configs.for_path(path)
+        known = self._by_found.get(id(found))
+        if known is not None:
+            return known
         config = self.config_for(path)
         # Without per-file-ignores every file under one config gets the same rules.
         rules_key = path if config.per_file_ignores else ""
@@ -86,6 +94,8 @@ class SettingsResolver:
         key = (config, rules)
         if key not in self._cache:
             self._cache[key] = self._settings(config, rules)
+        if not config.per_file_ignores:
+            self._by_found[id(found)] = self._cache[key]
         return self._cache[key]
 
     def excluded(self, path: str) -> bool:
@@ -122,48 +132,66 @@ class ConfigResolver:
             self._fixed = self._defaults
         elif explicit is not None:
             self._fixed = load_config_file(self.cwd / explicit)
-        self._by_folder: dict[Path, Config] = {}
+        # Folders and config files as absolute path strings: thousands of files in hundreds
+        # of folders are answered without building and hashing a Path for each.
         self._by_folder_text: dict[str, Config] = {}
-        self._by_file: dict[Path, Config | None] = {}
+        self._by_file: dict[str, Config | None] = {}
+        self._by_path: dict[str, Config] = {}   # each file is asked for twice a run
 
     def for_path(self, path: Path | str) -> Config:
         if self._fixed is not None:
             return self._fixed
         absolute = os.path.abspath(os.path.join(self.cwd, path))
-        folder_text = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
-        # Thousands of files share a few folders: answer by folder before building Paths.
-        known = self._by_folder_text.get(folder_text)
-        if known is not None:
-            return known
-        config = self._search(Path(folder_text))
-        self._by_folder_text[folder_text] = config
-        return config
+        known = self._by_path.get(absolute)
+        if known is None:
+            folder = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+            known = self._by_path[absolute] = self._search(folder)
+        return known
 
-    def _search(self, folder: Path) -> Config:
-        visited: list[Path] = []
+    def _search(self, folder: str) -> Config:
+        """The config of the nearest folder at or above `folder` that has one."""
+        visited: list[str] = []
         found: Config | None = None
-        for current in (folder, *folder.parents):
-            if current in self._by_folder:
-                found = self._by_folder[current]
+        current = folder
+        while True:
+            found = self._by_folder_text.get(current)
+            if found is not None:
                 break
             visited.append(current)
             found = self._config_in(current)
             if found is not None:
                 break
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
         config = found if found is not None else self._defaults
         for current in visited:
-            self._by_folder[current] = config
+            self._by_folder_text[current] = config
         return config
 
-    def _config_in(self, folder: Path) -> Config | None:
+    def _config_in(self, folder: str) -> Config | None:
         for name in (FLOWLINT_TOML, PYPROJECT):
-            candidate = folder / name
+            candidate = os.path.join(folder, name)
             if candidate in self._by_file:
                 config = self._by_file[candidate]
-            elif candidate.exists():   # a folder or a FIFO of that name is an error
-                config = self._by_file[candidate] = read_config(candidate)
+            elif _exists(candidate):   # a folder or a FIFO of that name is an error
+                config = self._by_file[candidate] = read_config(Path(candidate))
             else:
                 continue
             if config is not None:
                 return config
         return None
+
+
+def _exists(path: str) -> bool:
+    """Path(path).exists() without building a Path: an unreadable folder still raises."""
+    try:
+        os.stat(path)
+    except OSError as error:
+        if error.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return False
+        raise
+    except ValueError:   # an embedded NUL
+        return False
+    return True

@@ -129,7 +129,7 @@ def test_a_touched_file_is_hashed_and_its_record_renewed(project, monkeypatch) -
     write(FLOW, GOOD_FLOW, age_s=10)   # same bytes, new mtime and ctime (a fresh clone)
     result = lookup(FLOW)
     assert result is not None and result.findings == []
-    renewed = _load_index(ROOT)[FLOW]
+    renewed = _load_index(ROOT)[os.path.abspath(FLOW)]
     assert renewed[4] == os.stat(FLOW).st_mtime_ns
 
     def no_reading(*args: object) -> None:
@@ -163,10 +163,10 @@ def test_a_broken_or_foreign_index_is_ignored(project, index) -> None:
     stored = json.loads((project / ROOT / INDEX).read_bytes())
     (project / ROOT / INDEX).write_bytes(index)
     assert lookup(FLOW) is None
-    record = stored["files"][FLOW]
+    record = stored["files"][os.path.abspath(FLOW)]   # keyed by absolute path
     for broken in ([*record[:8], ["1", 0, 0, None]], record[:8], "x", [*record[:8], [1, 0, 0, 5]]):
         (project / ROOT / INDEX).write_text(json.dumps({"key": stored["key"],
-                                                        "files": {FLOW: broken}}))
+                                                        "files": {os.path.abspath(FLOW): broken}}))
         assert lookup(FLOW) is None, broken
 
 
@@ -179,6 +179,7 @@ def test_journals_are_merged_once_and_removed(project) -> None:
     with open(journals[0], "ab") as handle:
         handle.write(b"not json\n[1, 2]\n")
     index = _load_index(ROOT)
-    assert sorted(index) == [os.path.join("flows", f"f{n}.yaml") for n in range(3)]
+    assert sorted(index) == [os.path.abspath(os.path.join("flows", f"f{n}.yaml"))
+                            for n in range(3)]
     assert not [path for path in journals if path.exists() and path.stat().st_size]
     assert main(["check", "--format", "concise", "-j", "1", "flows"]) == 0

@@ -150,3 +150,15 @@ def test_clean_removes_the_projects_cache_and_never_a_foreign_folder(tmp_path, c
     assert main(["check", "--cache-dir", str(custom), "."]) == 1
     assert main(["clean", "--cache-dir", str(custom)]) == 0
     assert not custom.exists()
+
+
+def test_one_relative_name_in_two_folders_is_two_files_to_the_shared_cache(
+        tmp_path, capsys, monkeypatch) -> None:
+    clean = FLOW.replace("    beforeCommands:\n      - pip install pandas\n", "")
+    root = project(tmp_path / "repo", {"a/x.yaml": FLOW, "b/x.yaml": clean})
+    for _ in range(2):   # the second round answers from the cache
+        monkeypatch.chdir(root / "a")
+        assert main(["check", "x.yaml"]) == 1
+        monkeypatch.chdir(root / "b")
+        assert main(["check", "x.yaml"]) == 0
+    assert (root / CACHE_DIR).is_dir()

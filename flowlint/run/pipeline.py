@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from flowlint.files import FileTooLarge, NotARegularFile, read_bytes
 from flowlint.lint import FileResult, Settings, check_bytes, check_source, drop_details
 from flowlint.source import SourceError, decode
+
+if TYPE_CHECKING:
+    from flowlint.run.result_cache import ResultCache
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,12 @@ def process_files(jobs: list[tuple[str, Settings]], mode: Mode, cache_root: str 
     """
     hits: list[FileOutcome | None] = [None] * len(jobs)
     if cache_root is not None and not mode.fix:
-        # Cache hits are cheaper than handing files to another process: answer them here.
-        hits = [_cached(path, settings, cache_root) for path, settings in jobs]
+        # Cache hits are cheaper than handing files to another process: answer them here,
+        # from one stat per unchanged file (one cache, so its index is read once a run).
+        from flowlint.run.result_cache import ResultCache
+
+        cache = ResultCache(cache_root)
+        hits = [_cached(path, settings, cache) for path, settings in jobs]
     work = [(path, settings, mode, cache_root)
             for (path, settings), hit in zip(jobs, hits) if hit is None]
     if mode.fix and mode.write and not mode.diff:
@@ -175,14 +182,8 @@ def _remove_stale_temporaries(paths: Iterator[str]) -> None:
         remove_stale_temporaries(folder)
 
 
-def _cached(path: str, settings: Settings, cache_root: str) -> FileOutcome | None:
-    from flowlint.run.result_cache import ResultCache
-
-    try:
-        data = read_bytes(path, settings.max_bytes)
-    except OSError:
-        return None   # the full path reports the error
-    result = ResultCache(cache_root).get(path, data, settings)
+def _cached(path: str, settings: Settings, cache: ResultCache) -> FileOutcome | None:
+    result = cache.lookup(path, settings)   # None for anything unreadable: the full path says
     return FileOutcome(result) if result is not None else None
 
 
@@ -228,6 +229,8 @@ def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
+    import difflib
+
     lines = difflib.unified_diff(before.splitlines(True), after.splitlines(True),
                                  fromfile=f"a/{path}", tofile=f"b/{path}")
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)

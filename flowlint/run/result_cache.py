@@ -110,7 +110,9 @@ class ResultCache:
         Made for one instance per run: the index is read (and its journals merged) once."""
         if self._files is None:
             self._files = _load_index(self.root)
-        record = _valid_record(self._files.get(path))
+        # Keyed by absolute path: the cache sits at the project root and runs start from any
+        # folder, where one relative name can be two files.
+        record = _valid_record(self._files.get(os.path.abspath(path)))
         if record is None or record[0] != _settings_digest(settings.cache_key):
             return None
         try:
@@ -470,7 +472,8 @@ def _note_file(root: str, path: str, data: bytes, inputs: dict[str, str],
 
 
 def _append_journal(root: str, path: str, record: list) -> None:
-    line = json.dumps([_index_key(), path, record], separators=(",", ":")) + "\n"
+    line = json.dumps([_index_key(), os.path.abspath(path), record],
+                      separators=(",", ":")) + "\n"
     where = os.path.abspath(root)
     try:
         pid, descriptor = _journals.get(where, (None, -1))
