@@ -8,19 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import BAD_FLOW
 
 from flowlint.cli import main
 from flowlint.report.style import PLAIN, choose_style
 
-BAD_FLOW = """id: etl
-namespace: company.team
-tasks:
-  - id: transform
-    type: io.kestra.plugin.scripts.python.Script
-    beforeCommands:
-      - pip install pandas
-    script: print(1)
-"""
 # FL008 (warning) only: a moving tag that the runner checks at every run.
 WARNING_FLOW = """id: pull
 namespace: company.team
@@ -151,7 +143,7 @@ def test_json_findings_carry_the_help(tmp_path, capsys) -> None:
     _, out, _ = run(["--format", "json", flows(tmp_path, bad=BAD_FLOW)], capsys)
     (finding,) = json.loads(out)["findings"]
     assert finding["message"] == ("pip install in beforeCommands of 'transform' runs at every "
-                                  "execution: 'pip install pandas'")
+                                  "execution: 'pip install pandas requests'")
     assert finding["help"].startswith("the task runs in a fresh container each run")
 
 
@@ -173,7 +165,7 @@ def test_server_requirements_forms_are_files_their_tools_read(tmp_path, capsys,
     from packaging.requirements import Requirement
     from ruamel.yaml import YAML
 
-    folder = flows(tmp_path, bad=BAD_FLOW.replace("pandas", "pandas==2.2.3 'requests>=2'"))
+    folder = flows(tmp_path, bad=BAD_FLOW.replace("pandas requests", "pandas==2.2.3 'requests>=2'"))
     assert main(["server-requirements", "--format", output_format, folder]) == 0
     out = capsys.readouterr().out
     if output_format == "requirements":
@@ -215,8 +207,8 @@ def test_statistics_mark_rules_with_only_unsafe_fixes(tmp_path, capsys) -> None:
 
 def test_a_span_over_two_lines_is_underlined_to_the_end_of_the_first(tmp_path,
                                                                     capsys) -> None:
-    two_lines = BAD_FLOW.replace("    beforeCommands:\n      - pip install pandas\n",
-                                 "    beforeCommands:\n      - pip install\n        pandas\n")
+    two_lines = BAD_FLOW.replace("      - pip install pandas requests\n",
+                                 "      - pip install\n        pandas requests\n")
     _, out, _ = run([flows(tmp_path, bad=two_lines)], capsys)
     source_line, carets = out.splitlines()[1:3]
     assert source_line == "7 |       - pip install"

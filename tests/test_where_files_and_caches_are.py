@@ -7,20 +7,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from helpers import BAD_FLOW as FLOW
+from helpers import GOOD_FLOW
 
 from flowlint.cli import main
 from flowlint.files import CACHE_DIR, discover
 from flowlint.run.cache_location import cache_location
-
-FLOW = """id: etl
-namespace: company.team
-tasks:
-  - id: transform
-    type: io.kestra.plugin.scripts.python.Script
-    beforeCommands:
-      - pip install pandas
-    script: print(1)
-"""
 
 
 def project(root: Path, files: dict[str, str], git: bool = True) -> Path:
@@ -154,8 +146,7 @@ def test_clean_removes_the_projects_cache_and_never_a_foreign_folder(tmp_path, c
 
 def test_one_relative_name_in_two_folders_is_two_files_to_the_shared_cache(
         tmp_path, capsys, monkeypatch) -> None:
-    clean = FLOW.replace("    beforeCommands:\n      - pip install pandas\n", "")
-    root = project(tmp_path / "repo", {"a/x.yaml": FLOW, "b/x.yaml": clean})
+    root = project(tmp_path / "repo", {"a/x.yaml": FLOW, "b/x.yaml": GOOD_FLOW})
     for _ in range(2):   # the second round answers from the cache
         monkeypatch.chdir(root / "a")
         assert main(["check", "x.yaml"]) == 1
