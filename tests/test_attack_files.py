@@ -297,11 +297,17 @@ def test_temporary_files_of_dead_processes_are_removed_before_a_fix(
         left = tmp_path / f".flow.yaml.flowlint-{dead.pid}.x1y2z3.tmp"
         in_flight = tmp_path / f".flow.yaml.flowlint-{alive.pid}.a1b2c3.tmp"
         theirs = tmp_path / ".flow.yaml.a1b2c3.tmp"   # not flowlint's: kept
-        for temporary in (left, in_flight, theirs):
+        # Its pid now belongs to a process that started after the file was written: reused.
+        reused = tmp_path / f".flow.yaml.flowlint-{alive.pid}.q9w8e7.tmp"
+        for temporary in (left, in_flight, theirs, reused):
             temporary.write_text("")
+        an_hour_ago = time.time() - 3600
+        os.utime(reused, (an_hour_ago, an_hour_ago))
         code, err = cli(["--fix", str(path)], capsys)
         assert code == 0, err
         assert not left.exists() and in_flight.exists() and theirs.exists()
+        if os.path.isdir("/proc/self"):   # where a process's start time can be read
+            assert not reused.exists()
         assert "dependencies:" in path.read_text()
     finally:
         alive.kill()

@@ -216,9 +216,28 @@ def _abandoned(pid: int, info: os.stat_result) -> bool:
     except ProcessLookupError:
         return True
     except OSError:   # alive, another user's
+        pass
+    # A process has that pid. It is not the writer if it is a zombie (dead, waiting for a
+    # parent that was killed too; some containers' init never reaps them), or if it started
+    # after the file was last written: a busy machine reuses pids within seconds.
+    state = _process_state(pid)
+    if state is None:
         return False
-    # Alive: the pid may have been reused, but a later run will remove the file.
-    return False
+    zombie, started = state
+    return zombie or started > info.st_mtime + 1
+
+
+def _process_state(pid: int) -> tuple[bool, float] | None:
+    """Whether process `pid` is a zombie, and when it started (seconds since the epoch),
+    where /proc says; else None."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat", encoding="ascii", errors="replace") as handle:
+            boot = next(int(line.split()[1]) for line in handle if line.startswith("btime "))
+        return fields[0] in ("Z", "X"), boot + int(fields[19]) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
 
 
 def _remove_quietly(path: str) -> None:
