@@ -349,10 +349,19 @@ def _unknown_selector(text: str, choices: list[str]) -> str:
 
 def select_rules(known: Iterable[str], defaults: Iterable[str], select: Iterable[str] = (),
                  ignore: Iterable[str] = ()) -> frozenset[str]:
-    """Codes enabled by --select/--ignore: codes or prefixes (FL0, ALL)."""
+    """Codes enabled by --select/--ignore: codes or prefixes (FL0, ALL).
+
+    A file that is not YAML (FL000) is reported whatever `select` names, as ruff reports
+    syntax errors: a narrow selection must not pass a flow Kestra would reject. Only
+    `ignore` turns it off."""
     known = sorted(known)
     chosen = set(_expand(select, known)) if select else set(defaults)
+    if select and ALWAYS_SELECTED in known:
+        chosen.add(ALWAYS_SELECTED)
     return frozenset(chosen - set(_expand(ignore, known)))
+
+
+ALWAYS_SELECTED = "FL000"
 
 
 def _expand(patterns: Iterable[str], known: list[str]) -> Iterable[str]:

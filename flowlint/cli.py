@@ -32,6 +32,7 @@ from flowlint.report.style import PLAIN, RULE_DOCS, choose_style
 from flowlint.report.summary import (
     EXIT_CLEAN,
     EXIT_ERROR,
+    EXIT_FINDINGS,
     SEVERITIES,
     at_or_above,
     collect,
@@ -429,9 +430,12 @@ def image_command(paths: tuple[str, ...], output: str, image: str | None,
     for path in written:
         click.echo(path)
     if not plan.contexts:
-        click.echo("no per-execution installs found to bake into an image", err=True)
+        click.echo("flowlint: no build context written (see above)" if plan.problems else
+                   "no per-execution installs found to bake into an image", err=True)
     if plan.unread:
         raise SystemExit(EXIT_ERROR)
+    if plan.problems:   # installs left without a context: the job is not done
+        raise SystemExit(EXIT_FINDINGS)
 
 
 @main_group.command("server-requirements")
@@ -458,6 +462,8 @@ def server_requirements_command(paths: tuple[str, ...], exclude: tuple[str, ...]
     click.echo(requirements.rendered(output_format), nl=False)
     if requirements.unread:
         raise SystemExit(EXIT_ERROR)
+    if requirements.problems:   # installs it could not merge or move: say so in the status
+        raise SystemExit(EXIT_FINDINGS)
 
 
 @main_group.command("clean")

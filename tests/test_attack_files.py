@@ -146,7 +146,7 @@ def test_file_changed_between_read_and_rename_is_not_overwritten(
     assert path.read_text() == edited
     assert f"{path}: error: not written: it changed on disk since it was read" in err
     assert f"{path}: fixed" not in err and f"{other}: fixed" in err
-    assert "Fixed 1 task(s) in 1 file(s)." in err
+    assert "Applied 1 fix(es) in 1 file(s)." in err
     assert "pip install" not in other.read_text()
     assert sorted(os.listdir(tmp_path)) == ["flow.yaml", "other.yaml"]
 
@@ -354,7 +354,7 @@ def test_read_only_file_is_not_written(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 2
     assert f"{path}: error: not written: it is read-only (mode 0444)" in err
     # Reported as read: its finding stays, and it is not counted as fixed.
-    assert f"{path}:7:9: FL001" in err and "Fixed 1 task(s) in 1 file(s)." in err
+    assert f"{path}:7:9: FL001" in err and "Applied 1 fix(es) in 1 file(s)." in err
     assert path.read_text() == flow(1) and stat.S_IMODE(path.stat().st_mode) == 0o444
     assert "pip install" not in other.read_text()
 

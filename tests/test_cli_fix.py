@@ -49,7 +49,7 @@ def test_fix_writes_the_default_strategy_and_exits_clean(flow, capsys) -> None:
     code, _, err = run(["--fix", str(flow)], capsys)
     assert code == 0
     assert flow.read_text() == FIXED_WITH_DEPENDENCIES
-    assert "Fixed 1 task(s) in 1 file(s)." in err
+    assert "Applied 1 fix(es) in 1 file(s)." in err
     assert run(["--fix", str(flow)], capsys)[0] == 0
     assert flow.read_text() == FIXED_WITH_DEPENDENCIES
 

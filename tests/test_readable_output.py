@@ -194,7 +194,8 @@ UNUSED_SUPPRESSION = BAD_FLOW.replace("  - id: transform\n",
 def test_a_file_level_fix_is_marked_and_counted_like_the_others(tmp_path, capsys) -> None:
     folder = flows(tmp_path, bad=UNUSED_SUPPRESSION)
     _, out, err = run([folder], capsys)
-    assert "FL900 [*] unused suppression" in out and "  = fix: remove" in out
+    assert "FL900 [*] unused suppression" in out
+    assert "  = fix (edit-comment): remove unused suppression" in out
     assert "[*] 2 fixable with `flowlint check --fix`." in err   # FL001's and FL900's
     _, out, _ = run(["--statistics", "--format", "json", folder], capsys)
     assert [rule["fixable"] for rule in json.loads(out)] == [1, 1]

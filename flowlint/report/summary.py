@@ -85,9 +85,9 @@ def summary_lines(outcomes: list[FileOutcome], rows: list[Reported], mode: Mode)
     lines = []
     fixed = sum(len(outcome.applied) for outcome in outcomes)
     if mode.fix and fixed:
-        verb = "Would fix" if mode.diff else "Fixed"
+        verb = "Would apply" if mode.diff else "Applied"
         changed = sum(1 for outcome in outcomes if outcome.fixed_text is not None)
-        lines.append(f"{verb} {fixed} task(s) in {changed} file(s).")
+        lines.append(f"{verb} {fixed} fix(es) in {changed} file(s).")
     failed = sum(1 for outcome in outcomes if outcome.result.error or outcome.write_error)
     if failed:
         lines.append(f"{failed} path(s) could not be read or written (see the errors above).")

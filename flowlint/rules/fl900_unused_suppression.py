@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from flowlint.findings import Edit, Finding, Fix, Span
+from flowlint.findings import Edit, Finding, Fix, FixOutcome, Span
 
 # The suppression parser loads with the first file that has a `flowlint:` comment.
 if TYPE_CHECKING:
@@ -20,6 +20,7 @@ NAME = "unused-suppression"
 # The fix is known the moment the finding is: it comes with it, not from a planning step.
 FIX_WITH_FINDING = True
 FIX_TITLE = "remove unused suppression"
+FIX_STRATEGY = "edit-comment"   # the name reports give the fix (flow fixes name a remedy)
 
 
 def findings(unused: Iterable[Suppression], text: str) -> list[Finding]:
@@ -46,7 +47,9 @@ def findings(unused: Iterable[Suppression], text: str) -> list[Finding]:
             fix = Fix(f"remove unused {idle} from suppression",
                       (_without_codes(comment, suppression, brackets),), safe=True)
             remedy = f"remove {idle} from the comment"
-        found.append(Finding(CODE, suppression.span, message, fix=fix, help=remedy))
+        outcome = FixOutcome(FIX_STRATEGY, fix.title, safe=True, applicable=True)
+        found.append(Finding(CODE, suppression.span, message, fix=fix, fix_outcome=outcome,
+                             help=remedy))
     return found
 
 

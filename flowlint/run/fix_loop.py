@@ -133,10 +133,19 @@ def _try_fixes(current: CheckedSource, findings: list[Finding],
         return "the file is nested too deeply to verify the fix"
     if reason:
         return reason
-    keys = {_key(finding) for finding in findings}
-    if any(_key(other) in keys for other in checked.result.findings):
+    if any(_still_there(finding, current, checked) for finding in findings):
         return "the finding is still there after the fix"
     return checked
+
+
+def _still_there(finding: Finding, before: CheckedSource, after: CheckedSource) -> bool:
+    """A task's fix must clear every finding of its rule on the task; a fix with no task (a
+    comment's) one finding, as others of the rule may stay (two unused suppressions)."""
+    key = _key(finding)
+    left = sum(1 for other in after.result.findings if _key(other) == key)
+    if finding.task_id is not None:
+        return left > 0
+    return left >= sum(1 for other in before.result.findings if _key(other) == key)
 
 
 def _with_failures(result: FileResult, failed: dict[FixKey, str]) -> FileResult:

@@ -13,6 +13,7 @@ from flowlint.lint import FileResult, Settings, check_bytes, check_source, drop_
 from flowlint.source import SourceError, decode
 
 if TYPE_CHECKING:
+    from flowlint.findings import Finding
     from flowlint.run.result_cache import ResultCache
 
 
@@ -207,8 +208,7 @@ def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
         return FileOutcome(FileResult(path, error=str(error)))
     run = fix_source(source, settings, mode.unsafe)
     result = run.result
-    outcome = FileOutcome(result, applied=[f"{fixed.rule} '{fixed.task_id}': {fixed.fix.title}"
-                                           for fixed in run.applied])
+    outcome = FileOutcome(result, applied=[_applied_line(fixed) for fixed in run.applied])
     if not run.changed:
         return outcome
     outcome.fixed_text = run.text
@@ -226,6 +226,12 @@ def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
             outcome.applied = []
             outcome.result = check_source(source, settings)
     return outcome
+
+
+def _applied_line(fixed: Finding) -> str:
+    """What --show-fixes says of one fix: the rule, its task (if it has one) and the title."""
+    task = f" '{fixed.task_id}'" if fixed.task_id is not None else ""
+    return f"{fixed.rule}{task}: {fixed.fix.title if fixed.fix else ''}"
 
 
 def unified_diff(path: str, before: str, after: str) -> str:
