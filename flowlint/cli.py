@@ -227,9 +227,11 @@ def check(paths: tuple[str, ...], **given: object) -> None:
         rows = reported([outcomes[0].result], catalogue)
     else:
         unlisted: list[tuple[str, str]] = []
+        ignored: list[str] | None = [] if options.verbose else None
         files = files_to_read(paths, (*options.exclude, *options.extend_exclude),
                               options.force_exclude, settings.excluded, unlisted,
-                              respect_gitignore=not options.no_respect_gitignore)
+                              respect_gitignore=not options.no_respect_gitignore,
+                              ignored=ignored)
         if options.show_files or options.show_settings:
             _show(files, unlisted, settings, options)
         cache_root = None
@@ -246,6 +248,8 @@ def check(paths: tuple[str, ...], **given: object) -> None:
                        "nothing was checked", err=True)
             quiet = True
         if options.verbose:
+            _echo_lines([f"{path}: skipped: ignored by .gitignore or .ignore "
+                         "(--no-respect-gitignore checks it)" for path in ignored or ()])
             _echo_lines(skipped_lines(outcomes))
     results = [outcome.result for outcome in outcomes]
     # The fixed flow (editor mode) or the diff owns stdout; the report goes to stderr then.

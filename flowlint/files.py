@@ -40,7 +40,8 @@ FolderErrors = list[tuple[str, str]]   # (folder, why it could not be listed)
 def discover(paths: Iterable[str], excludes: Iterable[str] = (),
              force_exclude: bool = False,
              errors: FolderErrors | None = None,
-             respect_gitignore: bool = True) -> Iterator[str]:
+             respect_gitignore: bool = True,
+             ignored: list[str] | None = None) -> Iterator[str]:
     """Files to check, in a stable order; files named explicitly are read unless
     `force_exclude` (pre-commit passes every staged file by name). Folders that cannot be
     listed are added to `errors`: the run reports them instead of passing over them.
@@ -49,13 +50,15 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (),
     errors = errors if errors is not None else []
     for given in paths:
         if os.path.isdir(given):
-            yield from sorted(_walk(given, excludes, errors, respect_gitignore))
+            yield from sorted(_walk(given, excludes, errors, respect_gitignore, ignored))
         elif not (force_exclude and is_excluded(given, excludes)):
             yield given
 
 
 def _walk(top: str, excludes: list[str], errors: FolderErrors,
-          respect_gitignore: bool) -> Iterator[str]:
+          respect_gitignore: bool, ignored: list[str] | None = None) -> Iterator[str]:
+    """The YAML files under `top`; what ignore files leave out goes to `ignored` (folders
+    with a trailing slash), for --verbose."""
     def unlisted(error: OSError) -> None:
         errors.append((_display(error.filename or top),
                        f"cannot list the folder: {error.strerror or error}"))
@@ -72,14 +75,23 @@ def _walk(top: str, excludes: list[str], errors: FolderErrors,
         if ignore_files is not None:
             chain = (ignore_files.top_chain(top) if folder == top
                      else ignore_files.chain_for(folder, chains.pop(folder, ()), files))
-        dirs[:] = [name for name in dirs if not _skip_dir(folder, name, excludes, chain)]
+        kept = [name for name in dirs if not _skip_dir(folder, name, excludes, chain)]
+        if ignored is not None and chain:
+            ignored.extend(_display(os.path.join(folder, name)) + "/" for name in dirs
+                           if name not in kept and name not in SKIPPED_DIRS
+                           and _ignored(os.path.join(folder, name), True, chain))
+        dirs[:] = kept
         if ignore_files is not None:
             chains.update((os.path.join(folder, name), chain) for name in dirs)
         for name in files:
             path = os.path.join(folder, name)
-            if name.endswith(YAML_SUFFIXES) and not is_excluded(_display(path), excludes) \
-                    and not _ignored(path, False, chain):
-                yield _display(path)
+            if not name.endswith(YAML_SUFFIXES) or is_excluded(_display(path), excludes):
+                continue
+            if _ignored(path, False, chain):
+                if ignored is not None:
+                    ignored.append(_display(path))
+                continue
+            yield _display(path)
 
 
 def _skip_dir(folder: str, name: str, excludes: list[str], chain: Chain) -> bool:
@@ -109,12 +121,14 @@ def _display(path: str) -> str:
 def files_to_read(paths: Iterable[str], excludes: Iterable[str], force_exclude: bool,
                   excluded: Callable[[str], bool],
                   errors: FolderErrors | None = None,
-                  respect_gitignore: bool = True) -> list[str]:
+                  respect_gitignore: bool = True,
+                  ignored: list[str] | None = None) -> list[str]:
     """The files a run reads: those under `paths`, minus what `excludes` (the command line) or
     `excluded` (the config file of each file) leave out; a file named on the command line is
     read anyway, unless `force_exclude`. Folders that cannot be listed go to `errors`."""
     given = tuple(paths) or (".",)
-    return [path for path in discover(given, excludes, force_exclude, errors, respect_gitignore)
+    return [path for path in discover(given, excludes, force_exclude, errors, respect_gitignore,
+                                      ignored)
             if (path in given and not force_exclude) or not excluded(path)]
 
 

@@ -153,3 +153,15 @@ def test_one_relative_name_in_two_folders_is_two_files_to_the_shared_cache(
         monkeypatch.chdir(root / "b")
         assert main(["check", "x.yaml"]) == 0
     assert (root / CACHE_DIR).is_dir()
+
+
+def test_verbose_names_what_ignore_files_left_out(tmp_path, capsys, monkeypatch) -> None:
+    root = project(tmp_path / "repo", {".gitignore": "out/\nold.yaml\n", "out/a.yaml": FLOW,
+                                       "old.yaml": FLOW, "new.yaml": GOOD_FLOW})
+    monkeypatch.chdir(root)
+    assert main(["check", "--no-cache", "-v", "."]) == 0
+    err = capsys.readouterr().err
+    assert "out/: skipped: ignored by .gitignore or .ignore" in err
+    assert "old.yaml: skipped: ignored by .gitignore or .ignore" in err
+    assert main(["check", "--no-cache", "."]) == 0
+    assert "skipped" not in capsys.readouterr().err
