@@ -338,13 +338,19 @@ def resolve_selectors(catalogue: Mapping[str, Rule], selectors: Iterable[str]) -
 
 
 def _unknown_selector(text: str, choices: list[str]) -> str:
+    close = closest_choice(text, choices)
+    hint = f" (did you mean '{close}'?)" if close else " (see `flowlint rules`)"
+    return f"unknown rule selector '{text}'{hint}"
+
+
+def closest_choice(text: str, choices: list[str]) -> str | None:
+    """The code or name `text` most likely meant: one it begins, else a close spelling."""
     import difflib
 
     wanted = text.upper() if text[:2].lower() == "fl" else text.lower()
     close = [choice for choice in choices if wanted and choice.startswith(wanted)][:1] or \
         difflib.get_close_matches(wanted, choices, n=1, cutoff=0.6)
-    hint = f" (did you mean '{close[0]}'?)" if close else " (see `flowlint rules`)"
-    return f"unknown rule selector '{text}'{hint}"
+    return close[0] if close else None
 
 
 def select_rules(known: Iterable[str], defaults: Iterable[str], select: Iterable[str] = (),

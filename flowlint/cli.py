@@ -528,7 +528,12 @@ def rule_command(code: str) -> None:
     """Show the documentation of one rule (code or name)."""
     rule = rule_by_code_or_name(_catalogue(), code)
     if rule is None:
-        click.echo(f"flowlint: error: no rule '{code}' (see `flowlint rules`)", err=True)
+        from flowlint.catalogue import closest_choice
+
+        catalogue = _catalogue()
+        close = closest_choice(code, [*catalogue, *(rule.name for rule in catalogue.values())])
+        hint = f"did you mean '{close}'?" if close else "see `flowlint rules`"
+        click.echo(f"flowlint: error: no rule '{code}' ({hint})", err=True)
         raise SystemExit(EXIT_ERROR)
     click.echo(render_rule_doc(rule))
 

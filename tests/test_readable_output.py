@@ -248,3 +248,10 @@ def test_a_duplicate_install_names_one_task_first_and_the_rest_in_the_help(tmp_p
     assert last["help"].startswith("'kestra' is also installed by 'task_number_0', "
                                    "'task_number_1', 'task_number_2', 'task_number_3', "
                                    "'task_number_4' and 4 more tasks; install it once")
+
+
+def test_an_unknown_rule_gets_a_suggestion(capsys) -> None:
+    assert main(["rule", "FL0001"]) == 2
+    assert "no rule 'FL0001' (did you mean 'FL001'?)" in capsys.readouterr().err
+    assert main(["rule", "pip-instal"]) == 2
+    assert "(did you mean 'pip-install-per-execution'?)" in capsys.readouterr().err
