@@ -144,13 +144,25 @@ def _parse(comment: str, span: Span, line: int, rules: RuleCodes | None = None) 
     wrong = [token for token in tokens if not _CODE.match(token)]
     if wrong:
         return Suppression(frozenset(), span, file_level, line,
-                           f"'{wrong[0]}' is not a rule code like FL001 or a rule name")
+                           f"'{wrong[0]}' is not a rule code like FL001 or a rule name"
+                           f"{_suggestion(wrong[0], rules)}")
     unknown = [token.upper() for token in tokens
                if rules is not None and token.upper() not in rules.codes]
     if unknown:
         return Suppression(frozenset(), span, file_level, line,
-                           f"'{unknown[0]}' is not a rule of flowlint (see `flowlint rules`)")
+                           f"'{unknown[0]}' is not a rule of flowlint"
+                           f"{_suggestion(unknown[0], rules) or ' (see `flowlint rules`)'}")
     return Suppression(frozenset(token.upper() for token in tokens), span, file_level, line)
+
+
+def _suggestion(token: str, rules: RuleCodes | None) -> str:
+    """' (did you mean ...?)' for a misspelt code or name, as --select says it."""
+    if rules is None:
+        return ""
+    from flowlint.catalogue import closest_choice
+
+    close = closest_choice(token, [*sorted(rules.codes), *rules.by_name])
+    return f" (did you mean '{close}'?)" if close else ""
 
 
 def code_list_brackets(comment: str) -> tuple[int, int] | None:

@@ -26,7 +26,8 @@ tasks:
     commands:
       - tool run
 """
-CLEAN_FLOW = "id: ok\nnamespace: company.team\ntasks:\n  - id: log\n    type: io.kestra.plugin.core.log.Log\n    message: hi\n"
+CLEAN_FLOW = ("id: ok\nnamespace: company.team\ntasks:\n  - id: log\n"
+              "    type: io.kestra.plugin.core.log.Log\n    message: hi\n")
 ESCAPE = "\x1b["
 
 
@@ -255,3 +256,11 @@ def test_an_unknown_rule_gets_a_suggestion(capsys) -> None:
     assert "no rule 'FL0001' (did you mean 'FL001'?)" in capsys.readouterr().err
     assert main(["rule", "pip-instal"]) == 2
     assert "(did you mean 'pip-install-per-execution'?)" in capsys.readouterr().err
+
+
+def test_a_misspelt_code_in_a_suppression_gets_a_suggestion(tmp_path, capsys) -> None:
+    text = BAD_FLOW.replace("  - id: transform\n",
+                            "  - id: transform  # flowlint: ignore[FL0001]\n")
+    _, out, _ = run(["--format", "concise", flows(tmp_path, bad=text)], capsys)
+    assert "FL900 malformed suppression: 'FL0001' is not a rule code like FL001 or a rule " \
+           "name (did you mean 'FL001'?)" in out
