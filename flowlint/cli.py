@@ -361,7 +361,8 @@ def _write_report(path: str, text: str) -> None:
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write(text)
             return
-        folder = os.path.dirname(os.path.abspath(path))
+        # Beside the file a link points to: a rename cannot cross file systems.
+        folder = os.path.dirname(os.path.realpath(path))
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".flowlint-report-",
                                                  suffix=".tmp")
         with os.fdopen(descriptor, "w", encoding="utf-8") as handle:

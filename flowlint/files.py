@@ -127,9 +127,10 @@ def files_to_read(paths: Iterable[str], excludes: Iterable[str], force_exclude: 
     `excluded` (the config file of each file) leave out; a file named on the command line is
     read anyway, unless `force_exclude`. Folders that cannot be listed go to `errors`."""
     given = tuple(paths) or (".",)
+    named = frozenset(given)   # pre-commit names every staged file: a set, not a scan
     return [path for path in discover(given, excludes, force_exclude, errors, respect_gitignore,
                                       ignored)
-            if (path in given and not force_exclude) or not excluded(path)]
+            if (path in named and not force_exclude) or not excluded(path)]
 
 
 class NotARegularFile(OSError):

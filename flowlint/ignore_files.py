@@ -10,6 +10,7 @@ re-included. `.gitignore` files count inside a git repository only (as in ripgre
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -95,11 +96,15 @@ def is_ignored(path: str, is_folder: bool, chain: Chain) -> bool:
 def _read(path: str, base: str) -> list[Rules]:
     """The rules in `path`; none when it cannot be read (an unreadable ignore file is not a
     reason to stop a lint run, and git itself passes over it)."""
-    try:
+    try:   # a regular file only: a FIFO named .ignore must not hang the walk
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return []
         with open(path, encoding="utf-8", errors="replace") as handle:
             lines = handle.read().splitlines()
     except OSError:
         return []
+    if not any(line.strip() and not line.startswith("#") for line in lines):
+        return []   # comments only (a fresh repository's .git/info/exclude): nothing to match
     from pathspec import GitIgnoreSpec
 
-    return [Rules(base, GitIgnoreSpec.from_lines(lines))] if lines else []
+    return [Rules(base, GitIgnoreSpec.from_lines(lines))]

@@ -67,6 +67,7 @@ def find_suppressions(text: str, excluded_spans: Sequence[tuple[int, int]] = (),
     scripts = sorted(script_spans)
     script_starts = [start for start, _ in scripts]
     found = []
+    line, counted_to = 1, 0   # lines counted from the last comment on, not from the start
     for match in _CANDIDATE.finditer(text):
         at = match.start()
         if at > 0 and text[at - 1] not in " \t\r\n":
@@ -80,8 +81,9 @@ def find_suppressions(text: str, excluded_spans: Sequence[tuple[int, int]] = (),
         line_end = text.find("\n", at)
         line_end = len(text) if line_end < 0 else line_end
         comment = text[at:line_end].rstrip()
-        suppression = _parse(comment, Span(at, at + len(comment)),
-                             text.count("\n", 0, at) + 1, rules)
+        line += text.count("\n", counted_to, at)
+        counted_to = at
+        suppression = _parse(comment, Span(at, at + len(comment)), line, rules)
         found.append(replace(suppression, in_script=True) if in_script else suppression)
     return found
 

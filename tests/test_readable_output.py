@@ -264,3 +264,26 @@ def test_a_misspelt_code_in_a_suppression_gets_a_suggestion(tmp_path, capsys) ->
     _, out, _ = run(["--format", "concise", flows(tmp_path, bad=text)], capsys)
     assert "FL900 malformed suppression: 'FL0001' is not a rule code like FL001 or a rule " \
            "name (did you mean 'FL001'?)" in out
+
+
+def test_an_unused_suppression_in_a_script_is_reported_not_offered_as_a_fix(tmp_path,
+                                                                           capsys) -> None:
+    text = BAD_FLOW.replace("    script: print(1)\n",
+                            "    script: |\n      print(1)  # flowlint: ignore[FL003]\n")
+    _, out, err = run([flows(tmp_path, bad=text)], capsys)
+    assert "FL900 unused suppression" in out and "FL900 [*]" not in out
+    assert "  = help: remove the comment from the script" in out
+    assert "[*] 1 fixable with `flowlint check --fix`." in err   # FL001's alone
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="needs a second file system")
+def test_a_report_written_through_a_link_to_another_file_system(tmp_path, capsys) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as other:
+        target = Path(other) / "report.json"
+        (tmp_path / "link.json").symlink_to(target)
+        code, _, err = run(["--format", "json", "-o", str(tmp_path / "link.json"),
+                            flows(tmp_path, bad=BAD_FLOW)], capsys)
+        assert code == 1, err
+        assert json.loads(target.read_text())["findings"]

@@ -165,3 +165,9 @@ def test_verbose_names_what_ignore_files_left_out(tmp_path, capsys, monkeypatch)
     assert "old.yaml: skipped: ignored by .gitignore or .ignore" in err
     assert main(["check", "--no-cache", "."]) == 0
     assert "skipped" not in capsys.readouterr().err
+
+
+def test_a_fifo_named_like_an_ignore_file_is_passed_over(tmp_path) -> None:
+    root = project(tmp_path / "repo", {"a.yaml": FLOW})
+    os.mkfifo(root / ".ignore")   # opening it would wait for a writer forever
+    assert walked(root) == ["a.yaml"]

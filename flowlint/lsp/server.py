@@ -20,6 +20,7 @@ from flowlint.lsp.diagnostics import (
     DocumentCheck,
     check_text,
     diagnostic,
+    findings_at,
     to_diagnostics,
 )
 from flowlint.lsp.positions import choose_encoding, offset
@@ -398,8 +399,9 @@ class Server:
         if actions.wants(actions.QUICKFIX, only):
             start = offset(source, params["range"]["start"], self.encoding)
             end = offset(source, params["range"]["end"], self.encoding)
-            found.extend(actions.finding_actions(source, self.config.settings_for(
-                document.path), start, end, self._action_context(document)))
+            if findings_at(check, start, end):   # editors ask at every cursor move
+                found.extend(actions.finding_actions(source, self.config.settings_for(
+                    document.path), start, end, self._action_context(document)))
         if actions.wants(actions.FIX_ALL, only) and any(
                 getattr(self.config.catalogue.get(finding.rule), "fixable", False)
                 for finding in check.findings):

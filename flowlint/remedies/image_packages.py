@@ -12,10 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import canonicalize_name
-
 from flowlint.lang.installs import Install
+from flowlint.lang.requirements import parse_requirement, requirement_name
 
 CONDA_TOOLS = frozenset({"conda", "mamba", "micromamba"})
 ECOSYSTEM_LABELS = {"node": "Node.js", "r": "R", "julia": "Julia", "system": "system"}
@@ -189,7 +187,7 @@ class PackageList:
         problem = requirement_problem(spec)
         if problem is not None:
             self.problems.append(f"{where}: '{spec}' {problem}")
-        elif is_url(spec) or canonicalize_name(Requirement(spec).name) != "pip":
+        elif is_url(spec) or requirement_name(spec) != "pip":
             self.requirements.append(spec)
 
     def _add_option(self, name: str, value: str | None, where: str) -> None:
@@ -202,7 +200,7 @@ class PackageList:
             return   # where and how to install (-U, --user, --target...) is the remedy's choice
         if canonical in _FLAG_OPTIONS:
             self.options.append(canonical)
-        elif value and ("{{" in value or "{%" in value or "$" in value):
+        elif value and _run_time_problem(value) is not None:
             self.problems.append(f"{where}: '{name} {value}' is known only at run time: add it "
                                  "by hand")
         elif value:
@@ -226,11 +224,9 @@ def _split_option(line: str) -> tuple[str, str]:
 
 def requirement_problem(spec: str) -> str | None:
     """Why `spec` is not written as one requirements.txt line, or None when it is."""
-    if "{{" in spec or "{%" in spec:
-        return "is a Pebble expression, known only at run time: it cannot be installed " \
-            "ahead of the run"
-    if "$" in spec or "`" in spec:
-        return "is expanded by the shell at run time: it cannot be installed ahead of the run"
+    late = _run_time_problem(spec)
+    if late is not None:
+        return late
     odd = _control_character(spec)
     if odd is not None:
         return f"holds the unprintable character {odd!r}, which no requirement has: left out"
@@ -271,13 +267,21 @@ def option_line_problem(line: str) -> str | None:
 
 def system_package_problem(package: str) -> str | None:
     """Why `package` is not written into a Dockerfile's install line, or None."""
-    if "{{" in package or "{%" in package:
-        return "is a Pebble expression, known only at run time: it cannot be installed " \
-            "ahead of the run"
-    if "$" in package or "`" in package:
-        return "is expanded by the shell at run time: it cannot be installed ahead of the run"
+    late = _run_time_problem(package)
+    if late is not None:
+        return late
     if not _SYSTEM_PACKAGE.fullmatch(package):
         return "is not a package name (with an optional version) of one word; add it by hand"
+    return None
+
+
+def _run_time_problem(text: str) -> str | None:
+    """Why `text` is known only when the task runs (Pebble, or shell expansion), or None."""
+    if "{{" in text or "{%" in text:
+        return "is a Pebble expression, known only at run time: it cannot be installed " \
+            "ahead of the run"
+    if "$" in text or "`" in text:
+        return "is expanded by the shell at run time: it cannot be installed ahead of the run"
     return None
 
 
@@ -290,8 +294,3 @@ def is_url(spec: str) -> bool:
     return "://" in spec.split("@", 1)[0] or bool(_VCS.match(spec))
 
 
-def parse_requirement(spec: str) -> Requirement | None:
-    try:
-        return Requirement(spec)
-    except InvalidRequirement:
-        return None

@@ -10,7 +10,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from flowlint.lang.printable import visible
-from flowlint.remedies.image_packages import is_url, parse_requirement
+from flowlint.lang.requirements import parse_requirement
+from flowlint.remedies.image_packages import is_url
 from flowlint.remedy_files.gather import TaskRef, TaskRequest
 
 

@@ -36,15 +36,11 @@ class Reported:
 
     @property
     def fix_kind(self) -> str | None:
-        """'safe' when --fix fixes it, 'unsafe' when only --unsafe-fixes does, else None.
-        A file-level fix (FL900's) has no planned outcome: its own safety says."""
+        """'safe' when --fix fixes it, 'unsafe' when only --unsafe-fixes does, else None."""
         outcome = self.finding.fix_outcome
-        if outcome is not None:
-            return None if not outcome.applicable else "safe" if outcome.safe else "unsafe"
-        fix = self.finding.fix
-        if fix is None or not fix.edits:
+        if outcome is None or not outcome.applicable:
             return None
-        return "safe" if fix.safe else "unsafe"
+        return "safe" if outcome.safe else "unsafe"
 
     @property
     def name(self) -> str:

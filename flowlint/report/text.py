@@ -50,6 +50,4 @@ def _full_block(row: Reported, style: Style) -> str:
         lines.append(visible(f"  = fix ({outcome.strategy}): {outcome.title}"
                              if outcome.applicable
                              else f"  = no fix ({outcome.strategy}): {outcome.reason}"))
-    elif row.fix_kind is not None and row.finding.fix is not None:
-        lines.append(visible(f"  = fix: {row.finding.fix.title}"))
     return "".join(line + "\n" for line in lines)

@@ -38,6 +38,12 @@ def findings(unused: Iterable[Suppression], text: str) -> list[Finding]:
         assert brackets is not None  # a well-formed suppression has its code list
         written = comment[directive_start(comment):brackets[1] + 1]
         message = f"unused suppression: '{written}' suppresses nothing"
+        if suppression.in_script:
+            # The comment is the script's text: removing it edits a task, which a fix with no
+            # task in its scope may not do (the verifier refuses it), so it is said, not fixed.
+            found.append(Finding(CODE, suppression.span, message,
+                                 help="remove the comment from the script"))
+            continue
         if suppression.unused_codes == suppression.codes:
             fix = Fix(FIX_TITLE, (_removal(text, suppression.span),), safe=True)
             remedy = "remove the comment"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from flowlint.findings import Finding, Fix, FixOutcome, apply_edits
@@ -133,19 +134,23 @@ def _try_fixes(current: CheckedSource, findings: list[Finding],
         return "the file is nested too deeply to verify the fix"
     if reason:
         return reason
-    if any(_still_there(finding, current, checked) for finding in findings):
+    before, after = _key_counts(current), _key_counts(checked)   # once a round, not per fix
+    if any(_still_there(finding, before, after) for finding in findings):
         return "the finding is still there after the fix"
     return checked
 
 
-def _still_there(finding: Finding, before: CheckedSource, after: CheckedSource) -> bool:
+def _key_counts(checked: CheckedSource) -> Counter[FixKey]:
+    return Counter(_key(finding) for finding in checked.result.findings)
+
+
+def _still_there(finding: Finding, before: Counter[FixKey], after: Counter[FixKey]) -> bool:
     """A task's fix must clear every finding of its rule on the task; a fix with no task (a
     comment's) one finding, as others of the rule may stay (two unused suppressions)."""
     key = _key(finding)
-    left = sum(1 for other in after.result.findings if _key(other) == key)
     if finding.task_id is not None:
-        return left > 0
-    return left >= sum(1 for other in before.result.findings if _key(other) == key)
+        return after[key] > 0
+    return after[key] >= before[key]
 
 
 def _with_failures(result: FileResult, failed: dict[FixKey, str]) -> FileResult:
