@@ -6,10 +6,10 @@ Exit codes: 0 no findings, 1 findings, 2 usage, config or internal error.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from collections.abc import Callable
+from typing import NamedTuple
 
 import click
 
@@ -106,8 +106,7 @@ def _target_version(value: str | None) -> str | None:
     return f"{version[0]}.{version[1]}"
 
 
-@dataclasses.dataclass(frozen=True)
-class CheckOptions:
+class CheckOptions(NamedTuple):
     """The options of `check`, as click names them."""
 
     select: tuple[str, ...]
@@ -312,7 +311,7 @@ def _check_stdin(name: str, settings: Settings, mode: Mode) -> FileOutcome:
         data = read_limited(sys.stdin.buffer, settings.max_bytes)
     except FileTooLarge as error:
         return FileOutcome(FileResult(name, error=str(error)))
-    return process_file(name, settings, dataclasses.replace(mode, write=False), data)
+    return process_file(name, settings, mode._replace(write=False), data)
 
 
 def _print_fix_output(outcomes: list[FileOutcome], mode: Mode, show_fixes: bool,

@@ -15,13 +15,13 @@ import re
 import stat
 import sys
 from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from flowlint.catalogue import frozen, select_rules
+from flowlint.records import Record
 
 FLOWLINT_TOML = ".flowlint.toml"
 PYPROJECT = "pyproject.toml"
@@ -29,33 +29,47 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.json"
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
+DEFAULT_TARGET_VERSION = "1.0"
+
+
 class ConfigError(Exception):
     """A config file that cannot be used; the message names the file and the key."""
 
 
-@dataclass(frozen=True)
-class FixConfig:
+class FixConfig(NamedTuple):
     strategy: str = "auto"
     image: str | None = None
     cache_layout: str = "deps"
     ttl: str = "PT24H"
 
 
-@dataclass(frozen=True)
-class Config:
-    path: Path | None
-    root: Path
-    select: tuple[str, ...] = ()
-    ignore: tuple[str, ...] = ()
-    extend_select: tuple[str, ...] = ()
-    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    exclude: tuple[str, ...] = ()
-    target_version: str = "1.0"
-    fix: FixConfig = FixConfig()
-    max_file_size: int | None = None
-    # Left out of the hash: a read-only mapping cannot be hashed, the rest identifies a config.
-    rule_options: Mapping[str, Mapping[str, object]] = field(
-        default_factory=lambda: MappingProxyType({}), hash=False)
+class Config(Record):
+    """One config file's settings (or the defaults), with the folder its paths are relative
+    to."""
+
+    __slots__ = ("path", "root", "select", "ignore", "extend_select", "per_file_ignores",
+                 "exclude", "target_version", "fix", "max_file_size", "rule_options")
+    _fields = __slots__
+    # Not the rule options: a read-only mapping cannot be hashed, the rest identifies a config.
+    _compared = _fields[:-1]
+
+    def __init__(self, path: Path | None, root: Path, select: tuple[str, ...] = (),
+                 ignore: tuple[str, ...] = (), extend_select: tuple[str, ...] = (),
+                 per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = (),
+                 exclude: tuple[str, ...] = (), target_version: str = DEFAULT_TARGET_VERSION,
+                 fix: FixConfig = FixConfig(), max_file_size: int | None = None,
+                 rule_options: Mapping[str, Mapping[str, object]] | None = None) -> None:
+        self.path = path
+        self.root = root
+        self.select = select
+        self.ignore = ignore
+        self.extend_select = extend_select
+        self.per_file_ignores = per_file_ignores
+        self.exclude = exclude
+        self.target_version = target_version
+        self.fix = fix
+        self.max_file_size = max_file_size
+        self.rule_options = MappingProxyType({}) if rule_options is None else rule_options
 
     def ignored_codes_for(self, path: Path | str) -> frozenset[str]:
         """Codes and prefixes that per-file-ignores turns off for this file."""
@@ -123,7 +137,7 @@ def merged(config: Config, **overrides: object) -> Config:
 
     `fix` takes a FixConfig, or a mapping of FixConfig fields whose None values are skipped.
     """
-    names = {item.name for item in fields(Config)}
+    names = set(Config._fields)
     changes: dict[str, object] = {}
     for name, value in overrides.items():
         if name not in names:
@@ -131,12 +145,12 @@ def merged(config: Config, **overrides: object) -> Config:
         if value is None:
             continue
         if name == "fix" and isinstance(value, Mapping):
-            value = replace(config.fix, **{key: item for key, item in value.items()
+            value = config.fix._replace(**{key: item for key, item in value.items()
                                            if item is not None})
         elif isinstance(getattr(config, name), tuple) and not isinstance(value, tuple):
             value = tuple(value)  # type: ignore[arg-type] - a list from the command line
         changes[name] = value
-    return replace(config, **changes)
+    return config._replace(**changes)
 
 
 def rule_parameters(config: Config, defaults: Mapping[str, Mapping[str, object]]
@@ -249,7 +263,7 @@ def _config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
         per_file_ignores=tuple((glob, tuple(codes))
                                for glob, codes in data.get("per-file-ignores", {}).items()),
         exclude=tuple(data.get("exclude", ())),
-        target_version=data.get("target-version", Config.target_version),
+        target_version=data.get("target-version", DEFAULT_TARGET_VERSION),
         fix=FixConfig(**{key.replace("-", "_"): value for key, value in fix.items()}),
         max_file_size=data.get("max-file-size"),
         rule_options=frozen(data.get("rules", {})),

@@ -4,26 +4,25 @@ refusal a fix raises when it cannot be written safely."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from flowlint.records import Record
 
 
-@dataclass(frozen=True)
-class Span:
+class Span(NamedTuple):
     """Character offsets into Source.text, end exclusive."""
 
     start: int
     end: int
 
 
-@dataclass(frozen=True)
-class Edit:
+class Edit(NamedTuple):
     start: int
     end: int
     text: str
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
     title: str
     edits: tuple[Edit, ...]
     safe: bool
@@ -38,8 +37,7 @@ class Fix:
 WORKER = "the worker"   # Fix.runs_in of a fix that moves a task to the Process runner
 
 
-@dataclass(frozen=True)
-class FixOutcome:
+class FixOutcome(NamedTuple):
     """What the fixer can do for a finding: a fix, or the reason there is none."""
 
     strategy: str
@@ -49,21 +47,37 @@ class FixOutcome:
     reason: str = ""
 
 
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    span: Span
-    message: str
-    task_id: str | None = None
-    yaml_path: str | None = None
-    fix: Fix | None = None
-    fix_outcome: FixOutcome | None = None
-    document: int | None = None   # the YAML document of the flow it is about (a file may hold several)
-    # What to do about it, shown on its own line: `message` says only what is wrong and where.
-    help: str | None = None
-    # What the check judged (installs, spans, the task), typed by each rule; the rule's fix
-    # reads it instead of finding the problem again.
-    detail: object = field(default=None, compare=False, hash=False, repr=False)
+class Finding(Record):
+    """A problem a rule found: where (`span`, `task_id`, `yaml_path`, `document`), what
+    (`message`), what to do (`help`), and the fix planned for it, if any."""
+
+    __slots__ = ("rule", "span", "message", "task_id", "yaml_path", "fix", "fix_outcome",
+                 "document", "help", "detail")
+    _fields = __slots__
+    _compared = _fields[:-1]   # not the detail: it holds nodes, and may not be hashable
+
+    def __init__(self, rule: str, span: Span, message: str, task_id: str | None = None,
+                 yaml_path: str | None = None, fix: Fix | None = None,
+                 fix_outcome: FixOutcome | None = None, document: int | None = None,
+                 help: str | None = None, detail: object = None) -> None:
+        self.rule = rule
+        self.span = span
+        self.message = message
+        self.task_id = task_id
+        self.yaml_path = yaml_path
+        self.fix = fix
+        self.fix_outcome = fix_outcome
+        # The YAML document of the flow it is about (a file may hold several).
+        self.document = document
+        # What to do about it, shown on its own line: `message` says only what is wrong.
+        self.help = help
+        # What the check judged (installs, spans, the task), typed by each rule; the rule's
+        # fix reads it instead of finding the problem again.
+        self.detail = detail
+
+    def __repr__(self) -> str:   # without the detail, a tree of nodes
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._compared)
+        return f"Finding({shown})"
 
     @property
     def message_and_help(self) -> str:

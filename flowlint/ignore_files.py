@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -20,8 +19,7 @@ if TYPE_CHECKING:
 GITIGNORE, IGNORE = ".gitignore", ".ignore"
 
 
-@dataclass(frozen=True)
-class Rules:
+class Rules(NamedTuple):
     """The patterns of one file and the folder they are relative to."""
 
     base: str

@@ -3,12 +3,11 @@ suppression comments, then plan fixes for the findings that are kept."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
+from flowlint.records import MutableRecord, Record
 from flowlint.source import DEFAULT_MAX_BYTES, Source, SourceError, decode
 
 # The parser, the facts and the rules load on the first file actually checked: a run whose
@@ -23,16 +22,22 @@ if TYPE_CHECKING:
     from flowlint.suppressions import RuleCodes
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record):
     """What decides the findings of a file (and so keys the result cache)."""
 
-    rules: frozenset[str]
-    target_version: tuple[int, int] = (1, 0)
-    parameters: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
-    max_bytes: int = DEFAULT_MAX_BYTES
-    fix: FixOptions | None = None   # plan fixes (for --fix, and for the `fix` field in reports)
-    use_suppressions: bool = True   # False with --no-ignores (audits)
+    _fields = ("rules", "target_version", "parameters", "max_bytes", "fix", "use_suppressions")
+    __hash__ = None   # type: ignore[assignment] - the parameters are a mapping
+
+    def __init__(self, rules: frozenset[str], target_version: tuple[int, int] = (1, 0),
+                 parameters: Mapping[str, Mapping[str, object]] | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES, fix: FixOptions | None = None,
+                 use_suppressions: bool = True) -> None:
+        self.rules = rules
+        self.target_version = target_version
+        self.parameters = {} if parameters is None else parameters
+        self.max_bytes = max_bytes
+        self.fix = fix   # plan fixes (for --fix, and for the `fix` field in reports)
+        self.use_suppressions = use_suppressions   # False with --no-ignores (audits)
 
     @cached_property
     def cache_key(self) -> str:
@@ -44,17 +49,26 @@ class Settings:
                           sort_keys=True, default=list)
 
 
-@dataclass
-class FileResult:
-    path: str
-    source: Source | None = None
-    findings: list[Finding] = field(default_factory=list)
-    error: str | None = None
-    flows: int = 0
-    other_documents: int = 0
-    suppressed: int = 0
-    notes: list[str] = field(default_factory=list)   # what the rules left unchecked and why
+class FileResult(MutableRecord):
+    """A file's findings and what else a report says of it; rules and suppressions add to
+    it while the file is checked."""
 
+    _fields = ("path", "source", "findings", "error", "flows", "other_documents",
+               "suppressed", "notes")
+    __slots__ = _fields
+
+    def __init__(self, path: str, source: Source | None = None,
+                 findings: list[Finding] | None = None, error: str | None = None,
+                 flows: int = 0, other_documents: int = 0, suppressed: int = 0,
+                 notes: list[str] | None = None) -> None:
+        self.path = path
+        self.source = source
+        self.findings = [] if findings is None else findings
+        self.error = error
+        self.flows = flows
+        self.other_documents = other_documents
+        self.suppressed = suppressed
+        self.notes = [] if notes is None else notes   # what the rules left unchecked and why
 
 def check_bytes(data: bytes, path: str, settings: Settings) -> FileResult:
     try:
@@ -68,14 +82,13 @@ def drop_details(result: FileResult) -> FileResult:
     """The result as reports and the result cache need it. A finding's detail holds the tasks
     and nodes its fix was planned from: kept, it would hold every parsed flow in memory until
     the report is written, and be pickled back from every worker process."""
-    result.findings = [dataclasses.replace(finding, detail=None)
+    result.findings = [finding._replace(detail=None)
                        if finding.detail is not None else finding
                        for finding in result.findings]
     return result
 
 
-@dataclass
-class CheckedSource:
+class CheckedSource(NamedTuple):
     """A file's result, with each flow's facts and the findings the rules made of it."""
 
     result: FileResult
@@ -100,7 +113,7 @@ def check_flows(source: Source, settings: Settings) -> CheckedSource:
     checked = [(FlowFacts(flow), []) for flow in flows]
     for facts, findings in checked:
         document = facts.flow.document_index
-        findings.extend(dataclasses.replace(finding, document=document)
+        findings.extend(finding._replace(document=document)
                         for finding in check_flow(facts, settings))
         result.findings.extend(findings)
         result.notes.extend(flow_notes(facts, settings))
@@ -239,7 +252,7 @@ def _with_fixes(kept: list[Finding], checked: list[tuple[FlowFacts, list[Finding
             request = FixRequest(facts, task, rule, tuple(group), options, style)
             outcome = _plan(request)
             planned.update((id(finding), outcome) for finding in group)
-    return [dataclasses.replace(finding, fix=planned[id(finding)][0],
+    return [finding._replace(fix=planned[id(finding)][0],
                                 fix_outcome=planned[id(finding)][1])
             if id(finding) in planned else finding for finding in kept]
 
@@ -261,4 +274,4 @@ def _plan(request: FixRequest) -> tuple[Fix | None, FixOutcome]:
                                 f"internal error in the fix ({type(error).__name__}: {error}); "
                                 "please report it with this file")
     name = fix.strategy or default_name
-    return dataclasses.replace(fix, strategy=name), FixOutcome(name, fix.title, fix.safe, True)
+    return fix._replace(strategy=name), FixOutcome(name, fix.title, fix.safe, True)

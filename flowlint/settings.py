@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from flowlint.catalogue import Rule
 from flowlint.config import (
@@ -23,8 +23,7 @@ from flowlint.lint import Settings
 from flowlint.remedies.fix_options import FixOptions
 
 
-@dataclass(frozen=True)
-class CommandLine:
+class CommandLine(NamedTuple):
     """Options given on the command line; None means "as the config file says"."""
 
     select: tuple[str, ...] | None = None

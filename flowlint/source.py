@@ -6,7 +6,8 @@ import bisect
 import codecs
 import re
 from array import array
-from dataclasses import dataclass, field
+
+from flowlint.records import Record
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 _LINE_BREAK = re.compile(r"\r\n?|\n")
@@ -16,15 +17,23 @@ class SourceError(Exception):
     """A file that cannot be read as a flow: the message says why, for that file only."""
 
 
-@dataclass(frozen=True)
-class Source:
-    path: str
-    text: str
-    bom: bool = False
-    newline: str = "\n"
-    # An array, not a tuple: 8 bytes a line instead of 36, which counts when a run keeps
-    # the sources of thousands of files with findings for the report.
-    line_starts: array = field(default_factory=lambda: array("q", [0]), compare=False)
+class Source(Record):
+    """A decoded flow file: its text, whether it began with a BOM, its line ending, and
+    where each line starts."""
+
+    _fields = ("path", "text", "bom", "newline", "line_starts")
+    __slots__ = (*_fields, "__weakref__")   # caches keyed by a source hold it weakly
+    _compared = _fields[:-1]   # the line starts follow from the text
+
+    def __init__(self, path: str, text: str, bom: bool = False, newline: str = "\n",
+                 line_starts: array | None = None) -> None:
+        self.path = path
+        self.text = text
+        self.bom = bom
+        self.newline = newline
+        # An array, not a tuple: 8 bytes a line instead of 36, which counts when a run keeps
+        # the sources of thousands of files with findings for the report.
+        self.line_starts = array("q", [0]) if line_starts is None else line_starts
 
     @classmethod
     def from_text(cls, path: str, text: str, bom: bool = False) -> Source:

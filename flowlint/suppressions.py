@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import Node, ScalarNode
 
@@ -28,8 +29,7 @@ _SEPARATORS = re.compile(r"[,\s]+")
 _USAGE = "write 'flowlint: ignore[FL001]' or 'flowlint: ignore-file[FL001]'"
 
 
-@dataclass(frozen=True)
-class Suppression:
+class Suppression(NamedTuple):
     codes: frozenset[str]
     span: Span            # the comment, from its '#' to its last non-blank character
     file_level: bool
@@ -39,11 +39,10 @@ class Suppression:
     in_script: bool = False      # a comment in a task's script: it covers its own line only
 
 
-@dataclass(frozen=True)
-class SuppressionResult:
+class SuppressionResult(NamedTuple):
     kept: list[Finding]
     suppressed: list[Finding]
-    unused: list[Suppression] = field(default_factory=list)   # with unused_codes filled in
+    unused: list[Suppression]   # with unused_codes filled in
 
 
 # Finding the comments
@@ -84,16 +83,15 @@ def find_suppressions(text: str, excluded_spans: Sequence[tuple[int, int]] = (),
         line += text.count("\n", counted_to, at)
         counted_to = at
         suppression = _parse(comment, Span(at, at + len(comment)), line, rules)
-        found.append(replace(suppression, in_script=True) if in_script else suppression)
+        found.append(suppression._replace(in_script=True) if in_script else suppression)
     return found
 
 
-@dataclass(frozen=True)
-class RuleCodes:
+class RuleCodes(NamedTuple):
     """The rules a suppression may name: their codes, and their names for those codes."""
 
     codes: frozenset[str]
-    by_name: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    by_name: Mapping[str, str] = MappingProxyType({})
 
 
 def _inside(excluded: list[tuple[int, int]], starts: list[int], offset: int) -> bool:
@@ -266,7 +264,7 @@ def apply_suppressions(findings: Sequence[Finding], suppressions: Sequence[Suppr
                   and (enabled is None or code in enabled)}
         idle = frozenset(judged - codes)
         if idle or suppression.problem:
-            unused.append(replace(suppression, unused_codes=idle))
+            unused.append(suppression._replace(unused_codes=idle))
     return SuppressionResult(kept, suppressed, unused)
 
 
@@ -301,11 +299,11 @@ def apply_inline_suppressions(source: Source, documents: Iterable[Node],
     `script_spans` and `rules` as for find_suppressions.
     """
     if "flowlint" not in source.text:  # nearly every file: skip walking the nodes
-        return SuppressionResult(list(findings), [])
+        return SuppressionResult(list(findings), [], [])
     suppressions = find_suppressions(source.text, scalar_spans(source, documents),
                                      script_spans, rules)
     if not suppressions:
-        return SuppressionResult(list(findings), [])
+        return SuppressionResult(list(findings), [], [])
     regions = [(task_id, task_region(source.text, span)) for task_id, span in tasks]
 
     def line_of(offset: int) -> int:

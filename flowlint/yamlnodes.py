@@ -11,8 +11,8 @@ import bisect
 import weakref
 from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -23,8 +23,7 @@ TRUE_WORDS = frozenset({"true", "True", "TRUE", "yes", "on"})
 MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-@dataclass(frozen=True)
-class YamlProblem:
+class YamlProblem(NamedTuple):
     message: str
     offset: int
 

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "flowlint"
 # From the ground up; a module belongs to the first prefix it starts with. A layer may import
 # from its own layer and the ones below it.
 LAYERS: list[tuple[str, ...]] = [
-    ("flowlint", "flowlint.source", "flowlint.findings", "flowlint.yamlnodes",
+    ("flowlint", "flowlint.records", "flowlint.source", "flowlint.findings", "flowlint.yamlnodes",
      "flowlint.catalogue", "flowlint._catalogue_data", "flowlint.files", "flowlint.ignore_files",
      "flowlint.suppressions", "flowlint.config"),
     ("flowlint.lang",),             # pure text analysers: shell, Python code, requirements

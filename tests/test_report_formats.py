@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import importlib.resources
 import json
 import xml.etree.ElementTree as ElementTree
@@ -67,7 +66,7 @@ def output(output_format: str, *results: FileResult, catalogue=CATALOGUE) -> str
 
 def with_fix(result: FileResult, fix: Fix) -> FileResult:
     (finding,) = result.findings
-    return dataclasses.replace(result, findings=[dataclasses.replace(finding, fix=fix)])
+    return result._replace(findings=[finding._replace(fix=fix)])
 
 
 def test_all_formats_are_offered() -> None:
@@ -123,7 +122,7 @@ def test_github_command_for_a_known_finding() -> None:
 
 
 def test_github_command_names_follow_the_severity() -> None:
-    info_rule = dataclasses.replace(CATALOGUE["FL001"], severity="info")
+    info_rule = CATALOGUE["FL001"]._replace(severity="info")
     text = output("github", check(PROCESS_FLOW, "sync.yaml"), check(DOCKER_FLOW, "etl.yaml"))
     assert [line.split(" ", 1)[0] for line in text.splitlines()] == ["::warning", "::error"]
     notice = output("github", check(DOCKER_FLOW, "etl.yaml"),
@@ -134,7 +133,7 @@ def test_github_command_names_follow_the_severity() -> None:
 def test_github_escapes_properties_and_message() -> None:
     result = check(DOCKER_FLOW, "odd dir/a,b:c%d.yaml")
     (finding,) = result.findings
-    result.findings[0] = dataclasses.replace(finding, message="100% bad\r\nnext: line, here",
+    result.findings[0] = finding._replace(message="100% bad\r\nnext: line, here",
                                              help=None)
     (line,) = output("github", result).splitlines()
     assert line == ("::error file=odd dir/a%2Cb%3Ac%25d.yaml,line=7,col=9,endLine=7,"
@@ -213,8 +212,7 @@ def test_sarif_levels_follow_the_severity(sarif_validator) -> None:
     log = sarif(check(PROCESS_FLOW, "sync.yaml"), validator=sarif_validator)
     (result,) = log["runs"][0]["results"]
     assert (result["ruleId"], result["level"]) == ("FL004", "warning")
-    info_catalogue = {**CATALOGUE, "FL004": dataclasses.replace(CATALOGUE["FL004"],
-                                                                  severity="info")}
+    info_catalogue = {**CATALOGUE, "FL004": CATALOGUE["FL004"]._replace(severity="info")}
     text = output("sarif", check(PROCESS_FLOW, "sync.yaml"), catalogue=info_catalogue)
     run = json.loads(text)["runs"][0]
     assert run["results"][0]["level"] == "note"
@@ -356,7 +354,7 @@ def test_junit_file_errors_are_errors() -> None:
 def test_junit_escapes_markup_newlines_and_control_characters() -> None:
     result = check(DOCKER_FLOW, 'a<b>&"c".yaml')
     message = 'bad <tag> & "quote" \'x\'\nsecond line \x1b[31m'
-    result.findings[0] = dataclasses.replace(result.findings[0], message=message)
+    result.findings[0] = result.findings[0]._replace(message=message)
     failure = junit(result).find("testsuite/testcase/failure")
     assert failure.get("message") == message.replace("\x1b", "\\x1b")
     assert junit(result).find("testsuite/testcase").get("classname") == 'a<b>&"c".yaml'
@@ -390,7 +388,7 @@ def test_json_fix_edits_reproduce_the_fix(newline: str) -> None:
 
     text = DOCKER_FLOW.replace("id: etl", "id: étl_😀").replace("\n", newline)
     result = check_source(Source.from_text("etl.yaml", text),
-                          dataclasses.replace(SETTINGS, fix=FixOptions()))
+                          SETTINGS._replace(fix=FixOptions()))
     report = json.loads(output("json", result))
     report_schema_validator().validate(report)
     (finding,) = report["findings"]
@@ -402,7 +400,7 @@ def test_json_fix_edits_reproduce_the_fix(newline: str) -> None:
 def test_json_refused_fix_has_no_edits() -> None:
     result = check(DOCKER_FLOW, "etl.yaml")
     refused = FixOutcome("dependencies", "", False, False, "the task is not a Python task")
-    result.findings[0] = dataclasses.replace(result.findings[0], fix=None, fix_outcome=refused)
+    result.findings[0] = result.findings[0]._replace(fix=None, fix_outcome=refused)
     report = json.loads(output("json", result))
     report_schema_validator().validate(report)
     assert report["findings"][0]["fix"]["edits"] == []

@@ -7,9 +7,8 @@ never pays for one, and no two rules see different answers.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
-from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from flowlint.findings import Finding
 from flowlint.kestra.flow import Flow, Runner, Task, effective_runner
@@ -27,8 +26,7 @@ if TYPE_CHECKING:
 PYTHON_INSTALLERS = ("pip", "uv", "conda", "mamba", "micromamba", "poetry", "pipenv")
 
 
-@dataclass(frozen=True)
-class TaskInstall:
+class TaskInstall(NamedTuple):
     """A Python install written in a task's shell text, with what decides whether it runs at
     every execution: the task's runner and the enclosing WorkingDirectory's cache."""
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
@@ -23,8 +23,7 @@ from flowlint.source import Source
 from flowlint.yamlnodes import align, mapping_items, scalar_offset, scalar_text
 
 
-@dataclass(frozen=True)
-class PythonScript:
+class PythonScript(NamedTuple):
     """One Python source in a task: its `script`, or an `inputFiles` entry named `*.py`."""
 
     task: Task
@@ -64,11 +63,14 @@ def _has_code(node: object) -> bool:
     return text is not None and bool(text.strip())
 
 
-@dataclass
 class ScriptAnalysis:
-    source: Source
-    script: PythonScript
-    code: CodeAnalysis
+    """A Python script of a task and what its code imports and installs, with the way back
+    from a character of the script to its place in the file."""
+
+    def __init__(self, source: Source, script: PythonScript, code: CodeAnalysis) -> None:
+        self.source = source
+        self.script = script
+        self.code = code
 
     @property
     def parses(self) -> bool:
@@ -114,8 +116,7 @@ def analyse_scripts(flow: Flow) -> list[ScriptAnalysis]:
             for script in python_scripts(flow)]
 
 
-@dataclass(frozen=True)
-class ScriptInstallSite:
+class ScriptInstallSite(NamedTuple):
     """One install a script runs: the call, the install it amounts to, and the analysis that
     places it in the file. Strategies read it like a LocatedInstall (`install`, `text`)."""
 
@@ -132,8 +133,7 @@ class ScriptInstallSite:
         return self.analysis.span(self.found.start, self.found.end)
 
 
-@dataclass(frozen=True)
-class ScriptCall:
+class ScriptCall(NamedTuple):
     """A call (or notebook line) of a script that installs packages when it runs."""
 
     analysis: ScriptAnalysis

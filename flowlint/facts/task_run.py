@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from functools import cached_property
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import SequenceNode
 
@@ -29,8 +28,7 @@ _ANCHORED = "$PWD/"   # marks a folder written from the starting folder
 _ACTIVATE = re.compile(r"^(?:\./)?(?P<venv>[^\s]+?)/bin/activate$")
 
 
-@dataclass(frozen=True)
-class Placement:
+class Placement(NamedTuple):
     """Where one install (or `dependencies`, or the image) puts its packages."""
 
     origin: str                     # for messages: "'pip install --target=deps dlt'"
@@ -45,7 +43,7 @@ class Placement:
         """What it installs, with what those bring along."""
         return frozenset(distributions.with_requirements(set(self.names)))
 
-    @cached_property   # asked once per program the task runs: computed once per placement
+    @property
     def programs(self) -> dict[str, str]:
         return distributions.programs_of(self.names)
 
@@ -53,14 +51,17 @@ class Placement:
         return any(module in distributions.modules_of(name) for name in self.distributions)
 
 
-@dataclass
 class TaskRun:
-    task_id: str
-    image: str | None                # the image its container starts from; None on the worker
-    used: set[str] = field(default_factory=set)         # "program dbt", "module pandas"
-    resolved: dict[str, str] = field(default_factory=dict)   # those provided: by what
-    problems: dict[str, str] = field(default_factory=dict)   # those not: why
+    """What a task runs and whether each thing it uses is provided, and by what."""
 
+    __slots__ = ("task_id", "image", "used", "resolved", "problems")
+
+    def __init__(self, task_id: str, image: str | None) -> None:
+        self.task_id = task_id
+        self.image = image               # the image its container starts from; None on the worker
+        self.used: set[str] = set()      # "program dbt", "module pandas"
+        self.resolved: dict[str, str] = {}   # those provided: by what
+        self.problems: dict[str, str] = {}   # those not: why
 
 def task_run(facts: FlowFacts, task: Task, provided: Iterable[str] = ()) -> TaskRun:
     """The model of `task`; `provided` are distributions the image or worker holds besides

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -28,24 +28,21 @@ _NON_TASK_ROOT_KEYS = frozenset({
 })
 
 
-@dataclass(frozen=True)
-class PluginDefault:
+class PluginDefault(NamedTuple):
     type_key: str
     forced: bool
     values: MappingNode
     legacy_name: bool   # written under `taskDefaults`
 
 
-@dataclass(frozen=True)
-class Property:
+class Property(NamedTuple):
     """A property's node and where its value came from: the task or a flow default."""
 
     node: Node
     origin: str   # 'task', 'default', 'forced-default'
 
 
-@dataclass(frozen=True)
-class Runner:
+class Runner(NamedTuple):
     kind: str     # docker, process, container, unknown
     origin: str   # 'stated', 'flow-default' or 'kestra-default'
     node: Node | None = None
@@ -63,17 +60,28 @@ class Runner:
         return label
 
 
-@dataclass
 class Task:
-    id: str
-    raw_type: str
-    type: str
-    node: MappingNode
-    path: str
-    span: Span
-    parents: tuple[Task, ...]
-    in_trigger: bool
-    properties: dict[str, Property] = field(default_factory=dict)
+    """A task at any depth of a flow (triggers' tasks included). Two tasks are the same task
+    only when they are one object: each is made from its own node."""
+
+    __slots__ = ("id", "raw_type", "type", "node", "path", "span", "parents", "in_trigger",
+                 "properties")
+
+    def __init__(self, id: str, raw_type: str, type: str, node: MappingNode, path: str,
+                 span: Span, parents: tuple[Task, ...], in_trigger: bool,
+                 properties: dict[str, Property] | None = None) -> None:
+        self.id = id
+        self.raw_type = raw_type
+        self.type = type
+        self.node = node
+        self.path = path
+        self.span = span
+        self.parents = parents
+        self.in_trigger = in_trigger
+        self.properties = {} if properties is None else properties
+
+    def __repr__(self) -> str:
+        return f"Task(id={self.id!r}, type={self.type!r}, path={self.path!r})"
 
     def prop(self, name: str) -> Node | None:
         found = self.properties.get(name)
@@ -94,8 +102,9 @@ class Task:
         return None
 
 
-@dataclass
-class Flow:
+class Flow(NamedTuple):
+    """One flow document: its tasks (at any depth) and its plugin defaults."""
+
     source: Source
     root: MappingNode
     id: str
@@ -104,7 +113,6 @@ class Flow:
     defaults: list[PluginDefault]
     tasks: list[Task]
     target_version: tuple[int, int] = (1, 0)
-
 
 def is_flow(root: Node) -> bool:
     if not isinstance(root, MappingNode):

@@ -7,7 +7,7 @@ script tasks take theirs from `dockerOptions.image`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
@@ -16,8 +16,7 @@ from flowlint.kestra.flow import Task
 from flowlint.yamlnodes import get_text, scalar_text
 
 
-@dataclass(frozen=True)
-class TaskImage:
+class TaskImage(NamedTuple):
     reference: str | None   # None when it cannot be told (a Pebble expression, no default known)
     origin: str             # where it comes from, or why it cannot be told
     setting: str            # the key that sets it: docker, containerImage, dockerOptions, or ''

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 WORKING_DIRECTORY = "io.kestra.plugin.core.flow.WorkingDirectory"
 DOCKER_RUNNER = "io.kestra.plugin.scripts.runner.docker.Docker"
@@ -60,8 +60,7 @@ def is_legacy_script(task_type: str) -> bool:
     return task_type.startswith(LEGACY_SCRIPT_PREFIX)
 
 
-@dataclass(frozen=True)
-class ScriptKind:
+class ScriptKind(NamedTuple):
     """A script task's language and shape: Script (one `script`) or Commands (a list)."""
 
     language: str   # python, shell, node, ... ; 'legacy-python' style names for legacy tasks

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
@@ -14,8 +14,7 @@ from flowlint.source import Source
 from flowlint.yamlnodes import scalar_offset
 
 
-@dataclass(frozen=True)
-class CommandText:
+class CommandText(NamedTuple):
     """One shell string of a task: a list item of beforeCommands/commands, or a script."""
 
     field: str          # beforeCommands, commands or script
@@ -28,8 +27,7 @@ class CommandText:
         return self.field if self.index is None else f"{self.field}[{self.index}]"
 
 
-@dataclass(frozen=True)
-class LocatedInstall:
+class LocatedInstall(NamedTuple):
     install: Install
     command: CommandText
     span: Span   # the installing simple command, in file offsets

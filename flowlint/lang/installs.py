@@ -7,15 +7,14 @@ tools flowlint knows; an install keeps its exact command, so fixes can cut or re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from flowlint.lang.requirements import requirement_name
 from flowlint.lang.shell import SimpleCommand, split_commands
 
 
-@dataclass(frozen=True)
-class Install:
+class Install(NamedTuple):
     tool: str
     ecosystem: str  # 'python', 'node' or 'system'
     command: SimpleCommand
@@ -30,8 +29,7 @@ class Install:
     upgrades_pip_only: bool
 
 
-@dataclass(frozen=True)
-class _Tool:
+class _Tool(NamedTuple):
     ecosystem: str
     subcommands: frozenset[tuple[str, ...]]  # () means "no positional at all" (bare `yarn`)
     value_opts: frozenset[str]  # options that consume a value

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from flowlint.lang.requirements import canonical_name
 
 _DATA = Path(__file__).with_name("package_metadata.json")
 
 
-@dataclass(frozen=True)
-class PackageMetadata:
+class PackageMetadata(NamedTuple):
     version: str                  # the release the data was read from
     programs: frozenset[str]      # console and GUI scripts
     modules: tuple[str, ...]      # top-level import names

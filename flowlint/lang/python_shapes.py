@@ -6,7 +6,7 @@ file offsets.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flowlint.lang.installs import Install
 
@@ -14,8 +14,7 @@ from flowlint.lang.installs import Install
 UNKNOWN = "__flowlint_unknown__"
 
 
-@dataclass(frozen=True)
-class ImportedModule:
+class ImportedModule(NamedTuple):
     name: str        # first dotted component: `google` for `from google.cloud import bigquery`
     start: int       # script indexes of the module name
     end: int
@@ -23,8 +22,7 @@ class ImportedModule:
     dynamic: bool = False  # importlib.import_module("x") / __import__("x")
 
 
-@dataclass(frozen=True)
-class ScriptInstall:
+class ScriptInstall(NamedTuple):
     """A call (or notebook line) that installs packages when the script runs."""
 
     start: int                  # script indexes of the call, or of the `!`/`%` of the line
@@ -43,8 +41,7 @@ class ScriptInstall:
         return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
-@dataclass(frozen=True)
-class CodeAnalysis:
+class CodeAnalysis(NamedTuple):
     imports: tuple[ImportedModule, ...] = ()
     installs: tuple[ScriptInstall, ...] = ()
     programs: frozenset[str] = frozenset()   # programs the code runs (subprocess, os.system)

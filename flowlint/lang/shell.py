@@ -9,20 +9,18 @@ It is deliberately forgiving: it never raises, whatever the input.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     text: str  # after quote removal
     start: int  # span of the raw word in the input, end exclusive
     end: int
     expands: bool = False  # holds $VAR, ${..}, $(..), `..` or an unquoted glob: known at run time
 
 
-@dataclass(frozen=True)
-class SimpleCommand:
+class SimpleCommand(NamedTuple):
     words: tuple[Word, ...]  # argv without assignments, wrappers (sudo, env...) and redirections
     start: int  # span including assignments, wrappers and redirections
     end: int
@@ -52,8 +50,7 @@ _MAX_NESTING = 64
 _HEADERS = frozenset({"for", "case", "select"})  # the rest of their line is not a command
 
 
-@dataclass(frozen=True)
-class _Tok:
+class _Tok(NamedTuple):
     kind: str  # 'word', 'op' or 'redir'
     start: int
     end: int

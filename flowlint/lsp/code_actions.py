@@ -3,11 +3,10 @@ refused, a suppression comment, and `source.fixAll.flowlint` (the fix loop of `-
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flowlint.findings import Edit, Finding
 from flowlint.lint import CheckedSource, Settings, check_flows, check_source
@@ -20,8 +19,7 @@ FIX_ALL_TITLE = "Fix all safe flowlint findings"
 _IGNORE_COMMENT = re.compile(r"#[ \t]*flowlint[ \t]*:[ \t]*ignore[ \t]*\[(?P<codes>[^\]\n]*)\]")
 
 
-@dataclass(frozen=True)
-class ActionContext:
+class ActionContext(NamedTuple):
     """What every action of one request is built with."""
 
     uri: str
@@ -100,7 +98,7 @@ def _suppress_action(current: CheckedSource, finding: Finding, settings: Setting
     for edit in suppression_edits(current, finding):
         suppressed = check_source(Source.from_text(source.path, _applied(source.text, edit),
                                                    source.bom),
-                                  dataclasses.replace(settings, fix=None))
+                                  settings._replace(fix=None))
         if _only_suppressed(current.result.findings, suppressed.findings, finding):
             return {"title": f"Suppress {finding.rule} for task '{finding.task_id}'",
                     "kind": QUICKFIX, "diagnostics": [context.diagnostic(finding, source)],

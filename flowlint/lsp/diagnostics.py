@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flowlint.catalogue import Rule
 from flowlint.findings import Finding
@@ -20,8 +19,7 @@ SEVERITIES = {"error": 1, "warning": 2, "info": 3}
 UNNECESSARY = 1   # DiagnosticTag: editors grey out an unused suppression
 
 
-@dataclass(frozen=True)
-class DocumentCheck:
+class DocumentCheck(NamedTuple):
     """What flowlint found in one version of a document, or why it did not check it."""
 
     source: Source | None
@@ -33,7 +31,7 @@ def check_text(path: str, text: str, settings: Settings) -> DocumentCheck:
     """The document checked as `flowlint check` checks a file (size limit, decoding, config,
     suppressions), without planning fixes: diagnostics never need the fixing code."""
     data = text.encode("utf-8", "replace")   # a lone surrogate from JSON stays one character
-    outcome = process_file(path, dataclasses.replace(settings, fix=None), Mode(), data)
+    outcome = process_file(path, settings._replace(fix=None), Mode(), data)
     result = outcome.result
     if result.error:
         return DocumentCheck(result.source, (), result.error)

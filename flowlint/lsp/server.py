@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlparse
@@ -45,18 +44,23 @@ class RequestError(Exception):
         self.code = code
 
 
-@dataclass
 class Document:
-    uri: str
-    path: str
-    text: str
-    version: int | None
-    linted: bool                         # a YAML file: checked; anything else only tracked
-    check: DocumentCheck | None = None   # of `text`; None until needed
-    check_id: int = 0                    # resultId of pull diagnostics
-    due: float | None = None             # when the debounced check is to be published
-    fix_all: tuple[int, dict | None] | None = None   # (check_id, the fix-all action)
+    """An open document, and its check once one is needed."""
 
+    __slots__ = ("uri", "path", "text", "version", "linted", "check", "check_id", "due",
+                 "fix_all")
+
+    def __init__(self, uri: str, path: str, text: str, version: int | None, linted: bool,
+                 due: float | None = None) -> None:
+        self.uri = uri
+        self.path = path
+        self.text = text
+        self.version = version
+        self.linted = linted                   # a YAML file: checked; anything else only tracked
+        self.check: DocumentCheck | None = None   # of `text`; None until needed
+        self.check_id = 0                      # resultId of pull diagnostics
+        self.due = due                         # when the debounced check is to be published
+        self.fix_all: tuple[int, dict | None] | None = None   # (check_id, the fix-all action)
 
 class Server:
     def __init__(self, reader: BinaryIO, writer: BinaryIO,

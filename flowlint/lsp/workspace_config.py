@@ -4,10 +4,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flowlint.catalogue import Rule, load_catalogue
 from flowlint.config import FLOWLINT_TOML, PYPROJECT
@@ -17,8 +16,7 @@ from flowlint.settings import CommandLine, ConfigResolver, SettingsResolver
 CONFIG_FILE_NAMES = (FLOWLINT_TOML, PYPROJECT)
 
 
-@dataclass(frozen=True)
-class Overrides:
+class Overrides(NamedTuple):
     """What the editor may set; None leaves it to the config file."""
 
     select: tuple[str, ...] | None = None
@@ -152,8 +150,7 @@ def layered(under: Overrides, over: Overrides) -> Overrides:
     """`over`'s settings where it has them, `under`'s elsewhere (a folder's settings over
     the initializationOptions)."""
     return Overrides(*(mine if mine is not None else theirs
-                       for mine, theirs in zip(dataclasses.astuple(over),
-                                               dataclasses.astuple(under))))
+                       for mine, theirs in zip(over, under)))
 
 
 def is_config_file(path: str) -> bool:

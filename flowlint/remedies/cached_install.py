@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flowlint.lang.installs import Install
 from flowlint.lang.shell import SimpleCommand
@@ -30,8 +30,7 @@ STAMP = ".installed"
 _TARGET_OPTIONS = ("-t", "--target")
 
 
-@dataclass(frozen=True)
-class CachedInstall:
+class CachedInstall(NamedTuple):
     folder: str                  # deps (pip --target) or venv (a virtualenv)
     program: str                 # pip install, python3 -m pip install, uv pip install
     arguments: tuple[str, ...]   # shell words, quoted as they must be written

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
@@ -28,8 +28,7 @@ _CUTTABLE = ("&&", ";", "\n", "")
 _LIST_JOINTS = ("&&", "||", "|")
 
 
-@dataclass(frozen=True)
-class Guarded:
+class Guarded(NamedTuple):
     """An install rewritten inside a command list: `before` + the install + `after`, as a
     cached install is (`... || { rm -rf deps && pip install ... && printf ...; }`).
 

@@ -8,8 +8,7 @@ strategies shared by the install rules receive a TaskFixContext, built from thos
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.facts.python_scripts import ScriptInstallSite
@@ -23,8 +22,7 @@ from flowlint.source import Source
 Detail = TypeVar("Detail")
 
 
-@dataclass(frozen=True)
-class FixRequest:
+class FixRequest(NamedTuple):
     """One rule's kept findings on one task, and what a fix of them may use."""
 
     facts: FlowFacts
@@ -49,8 +47,7 @@ class FixRequest:
         return self.facts.flow.source
 
 
-@dataclass(frozen=True)
-class TaskFixContext:
+class TaskFixContext(NamedTuple):
     """What a strategy (dependencies, working-dir-cache, custom-image, process-runner) needs:
     the task and the installs to move, shell ones and those its Python scripts run."""
 

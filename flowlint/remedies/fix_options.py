@@ -5,13 +5,12 @@ Kept apart from the fixing code so that reading the settings loads none of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 STRATEGIES = ("dependencies", "working-dir-cache", "custom-image", "process-runner")
 
 
-@dataclass(frozen=True)
-class FixOptions:
+class FixOptions(NamedTuple):
     strategy: str = "auto"          # 'auto' or one of STRATEGIES
     image: str | None = None        # custom-image: name or template {namespace} {flow} {task}
     cache_layout: str = "deps"      # working-dir-cache: 'deps' or 'venv'

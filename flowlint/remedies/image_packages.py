@@ -10,7 +10,7 @@ else may have written: each is validated before it may be written into a generat
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flowlint.lang.installs import Install
 from flowlint.lang.requirements import parse_requirement, requirement_name
@@ -42,8 +42,7 @@ _SYSTEM_PACKAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._-]*(?:(?:=|>=|<=|~=|>|<|~
                              r"[A-Za-z0-9+._:~-]+)?")
 
 
-@dataclass(frozen=True)
-class ImagePackages:
+class ImagePackages(NamedTuple):
     """What an image holds for its tasks: Python requirements and index options (as
     requirements.txt lines) and system packages by package manager."""
 
@@ -82,15 +81,17 @@ def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-@dataclass
 class PackageList:
     """Packages gathered install by install; what cannot be written ahead of the run is a
     problem, each naming the install it comes from (`where`)."""
 
-    requirements: list[str] = field(default_factory=list)
-    options: list[str] = field(default_factory=list)
-    system: dict[str, list[str]] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
+    __slots__ = ("requirements", "options", "system", "problems")
+
+    def __init__(self) -> None:
+        self.requirements: list[str] = []
+        self.options: list[str] = []
+        self.system: dict[str, list[str]] = {}
+        self.problems: list[str] = []
 
     def packages(self) -> ImagePackages:
         system = tuple(sorted((manager, _unique(tuple(packages)))

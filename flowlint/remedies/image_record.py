@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flowlint.lang.image_reference import image_reference_problem
 from flowlint.remedies.image_packages import (
@@ -31,8 +31,7 @@ _MANAGERS = frozenset(SYSTEM_MANAGERS.values())
 _NAME_KEYS = ("image", "namespace", "flow", "task", "from")
 
 
-@dataclass(frozen=True)
-class ImageRecord:
+class ImageRecord(NamedTuple):
     image: str        # the image the task runs in after the fix
     namespace: str
     flow: str
@@ -57,8 +56,7 @@ class ImageRecord:
         return (self.namespace, self.flow, self.task) == (namespace, flow, task)
 
 
-@dataclass(frozen=True)
-class FoundRecord:
+class FoundRecord(NamedTuple):
     """A note found in a file: its line (1-based), the text range of the whole line (with
     its line break), and the record, or why it cannot be used."""
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flowlint.facts.python_scripts import ScriptAnalysis
 from flowlint.findings import Edit, FixRefused, listed, require
@@ -60,8 +60,7 @@ def removal_edits(ctx: TaskFixContext) -> list[Edit]:
 
 # ----------------------------------------------------------------------------- the script's shape
 
-@dataclass(frozen=True)
-class _Statement:
+class _Statement(NamedTuple):
     """A simple statement that is the only one of its statement line."""
 
     start: int                 # script indexes
@@ -69,12 +68,10 @@ class _Statement:
     import_binds: str | None   # the name a one-name `import` of _CALL_MODULES binds
 
 
-@dataclass
-class _Shape:
+class _Shape(NamedTuple):
     statements: dict[int, _Statement]     # by start index
     blocks: list[tuple[bool, list[int]]]   # (is the module, starts of its statements)
     expression_calls: set[int]             # starts of calls that are expression statements
-
 
 def _parse_shape(text: str) -> _Shape | None:
     """The statements of a script as its analysis parsed it (Pebble and notebook lines masked)."""

@@ -7,7 +7,6 @@ and push, packages on the workers), so they run only when asked for.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 
 from flowlint.facts.python_scripts import ScriptInstallSite
@@ -53,7 +52,7 @@ def plan_with_strategy(context: TaskFixContext) -> Fix:
         except FixRefused as refusal:
             reasons.append((name, str(refusal)))
             continue
-        return dataclasses.replace(planned, strategy=name)
+        return planned._replace(strategy=name)
     if strategy != "auto":
         raise FixRefused(reasons[0][1], strategy)
     raise FixRefused("; ".join(f"{name}: {reason}" for name, reason in reasons), "auto")

@@ -7,7 +7,7 @@ for that place (its indentation, sequence style, quote style and newline).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -47,8 +47,7 @@ _MAX_KEY = 1024
 _KEEP_CHOMPING = re.compile(r"(?:[&!][^ \t\r\n]*[ \t]+)*[|>](?:[1-9]?\+|\+[1-9])")
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(NamedTuple):
     """How this file writes YAML, read from the file itself."""
 
     newline: str

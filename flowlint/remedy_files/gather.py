@@ -10,8 +10,7 @@ index option is validated before it may be written into a generated file.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from flowlint.facts.flow_facts import FlowFacts, TaskInstall
 from flowlint.facts.python_scripts import ScriptCall
@@ -41,8 +40,7 @@ FixKey = tuple[str, int | None, str | None]   # rule, document, task id
 IMAGE_RULES = frozenset({"FL001", "FL002", "FL003", "FL005", "FL009"})
 SERVER_RULES = frozenset({"FL001", "FL002", "FL003", "FL004", "FL005"})
 
-@dataclass(frozen=True)
-class TaskRef:
+class TaskRef(NamedTuple):
     """Where a task is, for messages: file, flow and task id."""
 
     path: str
@@ -54,8 +52,7 @@ class TaskRef:
         return f"{self.path}: {self.namespace}/{self.flow} task '{self.task}'"
 
 
-@dataclass(frozen=True)
-class TaskRequest:
+class TaskRequest(NamedTuple):
     """What one task installs on every execution, and the image it runs on today."""
 
     task: TaskRef
@@ -74,20 +71,23 @@ class TaskRequest:
         return self.packages.options
 
 
-@dataclass(frozen=True)
-class RecordedTask:
+class RecordedTask(NamedTuple):
     """A task the custom-image fix pointed at a new image, from the note it left there."""
 
     task: TaskRef
     record: ImageRecord
 
 
-@dataclass
 class Gathering:
-    requests: list[TaskRequest] = field(default_factory=list)
-    records: list[RecordedTask] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    unread: int = 0     # files and folders that could not be read: the command exits 2
+    """The tasks and records read from the files, and what could not be read."""
+
+    __slots__ = ("requests", "records", "problems", "unread")
+
+    def __init__(self) -> None:
+        self.requests: list[TaskRequest] = []
+        self.records: list[RecordedTask] = []
+        self.problems: list[str] = []
+        self.unread = 0     # files and folders that could not be read: the command exits 2
 
     def error(self, path: str, why: str) -> None:
         self.problems.append(f"{visible(path)}: error: {why}")
@@ -103,8 +103,7 @@ class FileSettings(Protocol):
     def excluded(self, path: str) -> bool: ...
 
 
-@dataclass(frozen=True)
-class FixedSettings:
+class FixedSettings(NamedTuple):
     settings: Settings
 
     @classmethod

@@ -16,8 +16,8 @@ import re
 import shlex
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from flowlint.findings import FixRefused
 from flowlint.lang.printable import visible
@@ -35,8 +35,7 @@ from flowlint.remedy_files.gather import (
 from flowlint.remedy_files.requirements_merge import merge_requirements
 
 
-@dataclass(frozen=True)
-class ImageContext:
+class ImageContext(NamedTuple):
     """One Docker build context: a folder with a Dockerfile (and a requirements.txt)."""
 
     image: str                   # the name the fixed tasks run
@@ -47,8 +46,7 @@ class ImageContext:
     tasks: tuple[TaskRef, ...]   # the tasks it serves
 
 
-@dataclass(frozen=True)
-class ImagePlan:
+class ImagePlan(NamedTuple):
     contexts: dict[str, ImageContext]   # image name -> context, sorted by name
     problems: list[str]
     unread: int = 0                     # files and folders that could not be read
@@ -62,8 +60,7 @@ class ImagePlan:
         return write_contexts(self.contexts.values(), output_dir)
 
 
-@dataclass(frozen=True)
-class _Wanted:
+class _Wanted(NamedTuple):
     """What one task needs: the image named for it, built FROM `base` with `packages`."""
 
     image: str

@@ -4,7 +4,7 @@ kept, conflicting pins and index URLs reported (the first one is kept)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -15,16 +15,14 @@ from flowlint.remedies.image_packages import is_url
 from flowlint.remedy_files.gather import TaskRef, TaskRequest
 
 
-@dataclass(frozen=True)
-class MergedRequirements:
+class MergedRequirements(NamedTuple):
     requirements: tuple[str, ...]   # one per package, sorted by canonical name
     options: tuple[str, ...]        # index options, sorted
     text: str                       # requirements.txt: options, then requirements
     problems: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class _Wanted:
+class _Wanted(NamedTuple):
     text: str
     task: TaskRef
     requirement: Requirement | None   # None for a bare URL (git+https://...)

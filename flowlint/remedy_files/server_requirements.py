@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flowlint.lang.printable import visible
 from flowlint.remedy_files.gather import (
@@ -24,8 +24,7 @@ from flowlint.remedy_files.gather import (
 from flowlint.remedy_files.requirements_merge import merge_requirements
 
 
-@dataclass(frozen=True)
-class ServerRequirements:
+class ServerRequirements(NamedTuple):
     requirements: tuple[str, ...]   # one per package, sorted by canonical name
     requirements_txt: str
     command_line: str               # '' when there is nothing to install

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flowlint.catalogue import Rule
 from flowlint.findings import Finding
@@ -10,8 +10,7 @@ from flowlint.lint import FileResult
 from flowlint.source import Source
 
 
-@dataclass(frozen=True)
-class Reported:
+class Reported(NamedTuple):
     """A finding with what every format needs: its file, 1-based positions, its rule."""
 
     path: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from flowlint.config import Config, FixConfig, rule_parameters, toml_key, toml_value
@@ -38,8 +37,8 @@ def effective_settings_text(config: Config,
     lines += ["", "[per-file-ignores]"]
     lines += [f"{toml_key(glob)} = {toml_value(codes)}" for glob, codes in config.per_file_ignores]
     lines += ["", "[fix]"]
-    for item in fields(FixConfig):
-        key, value = item.name.replace("_", "-"), getattr(config.fix, item.name)
+    for name in FixConfig._fields:
+        key, value = name.replace("_", "-"), getattr(config.fix, name)
         lines.append(f"# {key} is not set" if value is None else f"{key} = {toml_value(value)}")
     options = (rule_parameters(config, rule_defaults) if rule_defaults is not None
                else config.rule_options)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 # Each rule's documentation is its catalogue file (`flowlint rule CODE` prints the same).
 RULE_DOCS = "https://github.com/flowlint/flowlint/blob/main/rules/{code}.yaml"
@@ -17,8 +16,7 @@ _LINKING_PROGRAMS = frozenset({"iTerm.app", "WezTerm", "vscode", "Hyper", "ghost
                                "terminology", "Tabby"})
 
 
-@dataclass(frozen=True)
-class Style:
+class Style(NamedTuple):
     colour: bool = False
     links: bool = False
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Finding, Fix, Span, require, shorten
@@ -41,8 +40,7 @@ _SOURCE_SH_IMAGES = ("alpine", "busybox", "centos", "fedora", "rockylinux", "alm
                      "amazonlinux", "ubi8", "ubi9", "oraclelinux", "rhel")
 
 
-@dataclass(frozen=True)
-class Activation:
+class Activation(NamedTuple):
     command: CommandText
     simple: shell.SimpleCommand
     builtin: str   # 'source' or '.'
@@ -78,8 +76,7 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
                 )
 
 
-@dataclass(frozen=True)
-class FragileActivation:
+class FragileActivation(NamedTuple):
     """What a finding judged: the activation, and why it is fragile (one or both)."""
 
     activation: Activation

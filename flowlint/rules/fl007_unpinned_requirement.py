@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ruamel.yaml.nodes import SequenceNode
 
@@ -30,8 +30,7 @@ _VCS = re.compile(r"^(?:git|hg|svn|bzr)\+", re.IGNORECASE)
 _MOVING_REFS = frozenset({"main", "master", "develop", "dev", "head", "trunk", "default"})
 
 
-@dataclass(frozen=True)
-class Requested:
+class Requested(NamedTuple):
     """One requirement as written, where it is written, and in which task."""
 
     task: Task

@@ -7,8 +7,7 @@ default of the Docker task runner and of the older `docker`/`dockerOptions` sett
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node
 
@@ -32,8 +31,7 @@ DOCKER_RUN = "io.kestra.plugin.docker.Run"
 DEFAULT_CHANGED = (0, 23)   # pullPolicy defaults to IF_NOT_PRESENT from this version on
 
 
-@dataclass(frozen=True)
-class PullProblem:
+class PullProblem(NamedTuple):
     task: Task
     setting: str             # taskRunner, docker, dockerOptions, task (docker.Run's own) or ''
                              # (nothing written: Kestra's default runner)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
@@ -45,8 +44,7 @@ _CALLS = {"r": _R_INSTALL, "julia": _JULIA_INSTALL}
 _EVAL_PROGRAMS = {"Rscript": "r", "R": "r", "julia": "julia"}
 
 
-@dataclass(frozen=True)
-class ScriptCall:
+class ScriptCall(NamedTuple):
     """An install call in the task's own R or Julia script: offsets into the script's value."""
 
     command: CommandText
@@ -54,8 +52,7 @@ class ScriptCall:
     end: int       # after the closing parenthesis (or the line's end when unbalanced)
 
 
-@dataclass(frozen=True)
-class PackageInstall:
+class PackageInstall(NamedTuple):
     task: Task
     ecosystem: str
     tool: str

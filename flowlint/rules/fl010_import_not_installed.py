@@ -13,8 +13,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
@@ -47,21 +46,24 @@ _STDLIB = frozenset(sys.stdlib_module_names) | {"__main__", "__future__"}
 _SYSTEM_PYTHON_PACKAGE = ("python", "py3-", "py-")   # apt python3-x, apk py3-x
 
 
-@dataclass(frozen=True)
-class Installed:
+class Installed(NamedTuple):
     name: str        # as written, without version or extras
     canonical: str
     span: Span
     where: str       # beforeCommands, dependencies, requirements, script
 
 
-@dataclass
 class Environment:
-    installed: list[Installed]
-    open_ended: bool             # some install adds packages flowlint cannot name
-    base: frozenset[str] | None  # what the image or virtualenv holds; None: unknown
-    base_label: str
+    """What a task's Python can import: the installs, and the image or virtualenv under them."""
 
+    __slots__ = ("installed", "open_ended", "base", "base_label")
+
+    def __init__(self, installed: list[Installed], open_ended: bool,
+                 base: frozenset[str] | None, base_label: str) -> None:
+        self.installed = installed
+        self.open_ended = open_ended   # some install adds packages flowlint cannot name
+        self.base = base               # what the image or virtualenv holds; None: unknown
+        self.base_label = base_label
 
 def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Finding]:
     by_task: dict[int, list[ScriptAnalysis]] = {}

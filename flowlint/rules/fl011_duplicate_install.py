@@ -10,7 +10,7 @@ are already shared and do not count.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Finding, Span, shorten
@@ -25,8 +25,7 @@ _PYTHON_TYPES = "io.kestra.plugin.scripts.python"
 _BRANCHING = frozenset({"io.kestra.plugin.core.flow.If", "io.kestra.plugin.core.flow.Switch"})
 
 
-@dataclass(frozen=True)
-class Installed:
+class Installed(NamedTuple):
     task: Task
     name: str      # canonical distribution name
     span: Span     # the install command, or the `dependencies` item
@@ -116,8 +115,7 @@ class _Installers:
         return count + level.total, other + level.other_types
 
 
-@dataclass(frozen=True)
-class _Others:
+class _Others(NamedTuple):
     """The tasks that install a finding's packages before: the first few, and how many."""
 
     shown: list[Task]

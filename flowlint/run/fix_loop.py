@@ -7,10 +7,8 @@ fix still gets its own verdict."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import Counter
-from dataclasses import dataclass, field
 
 from flowlint.findings import Finding, Fix, FixOutcome, apply_edits
 from flowlint.lint import CheckedSource, FileResult, Settings, check_flows
@@ -22,13 +20,17 @@ MAX_ROUNDS = 50
 _LONE_CR = re.compile(r"\r(?!\n)")
 
 
-@dataclass
 class FixRun:
-    source: Source
-    text: str
-    applied: list[Finding] = field(default_factory=list)   # each with the fix applied
-    failed: dict[FixKey, str] = field(default_factory=dict)
-    result: FileResult | None = None    # the check of the final text
+    """One file's fixing: the text so far, the fixes applied and the ones that failed."""
+
+    __slots__ = ("source", "text", "applied", "failed", "result")
+
+    def __init__(self, source: Source, text: str) -> None:
+        self.source = source
+        self.text = text
+        self.applied: list[Finding] = []   # each with the fix applied
+        self.failed: dict[FixKey, str] = {}
+        self.result: FileResult | None = None    # the check of the final text
 
     @property
     def changed(self) -> bool:
@@ -164,7 +166,7 @@ def _with_failures(result: FileResult, failed: dict[FixKey, str]) -> FileResult:
             outcome = FixOutcome(finding.fix_outcome.strategy, finding.fix_outcome.title,
                                  finding.fix_outcome.safe, False,
                                  f"the fix failed verification and was not applied: {reason}")
-            finding = dataclasses.replace(finding, fix=None, fix_outcome=outcome)
+            finding = finding._replace(fix=None, fix_outcome=outcome)
         findings.append(finding)
     result.findings = findings
     return result

@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from flowlint.files import FileTooLarge, NotARegularFile, read_bytes
 from flowlint.lint import FileResult, Settings, check_bytes, check_source, drop_details
+from flowlint.records import MutableRecord
 from flowlint.source import SourceError, decode
 
 if TYPE_CHECKING:
@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     from flowlint.run.result_cache import ResultCache
 
 
-@dataclass(frozen=True)
-class Mode:
+class Mode(NamedTuple):
     fix: bool = False
     unsafe: bool = False
     diff: bool = False        # compute the fix, show a diff, write nothing
@@ -29,14 +28,18 @@ class Mode:
         return not (paths == ("-",) or stdin_filename)
 
 
-@dataclass
-class FileOutcome:
-    result: FileResult
-    fixed_text: str | None = None   # the whole fixed text, when something was fixed
-    diff: str = ""
-    applied: list[str] = field(default_factory=list)
-    write_error: str | None = None
+class FileOutcome(MutableRecord):
+    """A file's result, and what fixing it changed (filled in as the fix is written)."""
 
+    __slots__ = _fields = ("result", "fixed_text", "diff", "applied", "write_error")
+
+    def __init__(self, result: FileResult, fixed_text: str | None = None, diff: str = "",
+                 applied: list[str] | None = None, write_error: str | None = None) -> None:
+        self.result = result
+        self.fixed_text = fixed_text   # the whole fixed text, when something was fixed
+        self.diff = diff
+        self.applied = [] if applied is None else applied
+        self.write_error = write_error
 
 def process_file(path: str, settings: Settings, mode: Mode, data: bytes | None = None,
                  cache_root: str | None = None) -> FileOutcome:
