@@ -22,7 +22,8 @@ LAYERS: list[tuple[str, ...]] = [
     ("flowlint.lint",),             # flow -> facts -> rules -> suppressions -> fixes
     ("flowlint.run", "flowlint.settings", "flowlint.remedy_files"),
     ("flowlint.report",),
-    ("flowlint.cli", "flowlint.__main__", "flowlint.lsp"),   # the entry points
+    ("flowlint.check_command",),    # a check once its arguments are read (no click)
+    ("flowlint.cli", "flowlint.commands", "flowlint.__main__", "flowlint.lsp"),   # entry points
 ]
 
 

@@ -1,0 +1,112 @@
+"""`flowlint [check] [FLAGS] [PATHS]` is read without click (flowlint.cli); every other command
+line goes to click (flowlint.commands). The two readings must never differ: each flag the fast
+path knows is one of check's click flags, and for any mix of flags and paths both build the
+same CheckOptions."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import click
+import pytest
+
+from flowlint import check_command, cli, commands
+from flowlint.check_command import CheckOptions
+
+
+def click_defaults() -> dict[str, object]:
+    """The value click gives each of check's options when the command line leaves it out."""
+    with commands.check.make_context("check", []) as context:
+        return dict(context.params)
+
+
+def click_flags() -> dict[str, str]:
+    """Every option of `check` that takes no value, by each of its spellings."""
+    found = {}
+    for param in commands.check.params:
+        if isinstance(param, click.Option) and param.is_flag:
+            assert click_defaults()[param.name] is False, param.name
+            for spelling in (*param.opts, *param.secondary_opts):
+                found[spelling] = param.name
+    return found
+
+
+def test_the_fast_path_knows_exactly_checks_flags() -> None:
+    assert cli.FLAGS == click_flags()
+
+
+def test_the_fast_path_knows_every_command() -> None:
+    assert cli.COMMANDS == set(commands.main_group.commands)
+
+
+def test_check_options_defaults_are_clicks() -> None:
+    defaults = click_defaults()
+    assert defaults.pop("paths") == ()
+    assert defaults == CheckOptions._field_defaults
+
+
+def captured_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[str, ...], CheckOptions]]:
+    runs: list[tuple[tuple[str, ...], CheckOptions]] = []
+
+    def record(paths: tuple[str, ...], options: CheckOptions) -> None:
+        runs.append((tuple(paths), options))
+        raise SystemExit(0)
+
+    monkeypatch.setattr(check_command, "run_check", record)
+    monkeypatch.setattr(commands, "run_check", record)
+    return runs
+
+
+def test_both_readings_build_the_same_options(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("a.yaml", "b.yml", "flows"):
+        (tmp_path / name).touch()
+    runs = captured_runs(monkeypatch)
+    spellings = sorted(cli.FLAGS)
+    rng = random.Random(7)
+    for _ in range(300):
+        words = rng.sample(spellings, rng.randint(0, 5)) + \
+            rng.sample(["a.yaml", "b.yml", "flows"], rng.randint(0, 3))
+        rng.shuffle(words)
+        args = (["check"] if rng.random() < 0.5 else []) + words
+        if not args:
+            continue
+        assert cli.plain_check(args) is not None, args
+        assert cli.main(args) == 0
+        assert commands.run(["check", *[word for word in args if word != "check"]]) == 0
+        fast, slow = runs[-2:]
+        assert fast == slow, args
+
+
+@pytest.mark.parametrize("args", [
+    [], ["--help"], ["-h"], ["--version"], ["check", "--help"], ["rules"], ["rule", "FL001"],
+    ["chek"], ["missing.yaml"], ["check", "-"], ["--format", "json", "a.yaml"],
+    ["--format=json", "a.yaml"], ["-qv", "a.yaml"], ["--", "a.yaml"], ["--select", "FL001"],
+    ["a.yaml", "--jobs", "1"], ["-j1", "a.yaml"], ["--no-cache", "--output-file", "x"],
+])
+def test_anything_else_goes_to_click(args: list[str], tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.yaml").touch()
+    assert cli.plain_check(args) is None
+
+
+def test_a_folder_named_like_a_command_is_the_command(tmp_path: Path, monkeypatch) -> None:
+    """`flowlint rules` lists the rules even beside a folder named rules/, as click reads it."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rules").mkdir()
+    assert cli.plain_check(["rules"]) is None
+    assert cli.plain_check(["check", "rules"]) == (("rules",), set())
+
+
+def test_a_plain_check_reports_the_same_as_click(tmp_path: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "flow.yaml").write_text(
+        "id: f\nnamespace: n\ntasks:\n  - id: t\n"
+        "    type: io.kestra.plugin.scripts.python.Script\n"
+        "    beforeCommands:\n      - pip install pandas\n    script: print(1)\n")
+    assert cli.main(["check", "--no-cache", "flow.yaml"]) == 1
+    fast = capsys.readouterr()
+    assert commands.run(["check", "--no-cache", "flow.yaml"]) == 1
+    slow = capsys.readouterr()
+    assert fast == slow and "FL001" in fast.out
