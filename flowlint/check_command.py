@@ -105,7 +105,7 @@ def run_check(paths: tuple[str, ...], options: CheckOptions) -> None:
         cache_root = None
         if not (options.no_cache or mode.fix):
             cache_root = cache_location(options.cache_dir, settings.configs.for_path(".").path)
-        outcomes, rows = collect(process_files([(path, settings.for_path(path))
+        outcomes, rows = collect(process_files([(path, settings.for_path(path, False))
                                                 for path in files], mode, cache_root,
                                                options.jobs or os.cpu_count() or 1),
                                  catalogue, keep_sources=output_format == "sarif")

@@ -71,6 +71,11 @@ def _walk(top: str, excludes: list[str], errors: FolderErrors,
         ignore_files = IgnoreFiles(top)
     # followlinks=False: a symlink loop cannot make the walk endless.
     for folder, dirs, files in os.walk(top, onerror=unlisted):
+        if folder != top and "pyvenv.cfg" in files:
+            # A virtualenv under any name: its packages' YAML files are not flows. Known
+            # from the listing the walk made anyway, not by a stat of each folder.
+            dirs.clear()
+            continue
         chain: Chain = ()
         if ignore_files is not None:
             chain = (ignore_files.top_chain(top) if folder == top
@@ -98,8 +103,6 @@ def _skip_dir(folder: str, name: str, excludes: list[str], chain: Chain) -> bool
     if name in SKIPPED_DIRS:
         return True
     path = os.path.join(folder, name)
-    if os.path.isfile(os.path.join(path, "pyvenv.cfg")):
-        return True
     if _ignored(path, True, chain):
         return True
     return is_excluded(_display(path), excludes)

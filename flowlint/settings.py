@@ -51,8 +51,8 @@ class SettingsResolver:
         # hashes all its fields, three times a file, which counts over thousands of files.
         self._by_found: dict[int, Settings] = {}
 
-    def config_for(self, path: str) -> Config:
-        found = self.configs.for_path(path)
+    def config_for(self, path: str, is_folder: bool | None = None) -> Config:
+        found = self.configs.for_path(path, is_folder)
         if found not in self._merged:
             cli = self.command_line
             config = self._resolved(found)
@@ -78,12 +78,14 @@ class SettingsResolver:
             raise ConfigError(f"{where}: {error}") from None
         return merged(config, per_file_ignores=ignores, **lists)
 
-    def for_path(self, path: str) -> Settings:
-        found = self.configs.for_path(path)
+    def for_path(self, path: str, is_folder: bool | None = None) -> Settings:
+        """The settings of a file (or folder); `is_folder` False, for a file the walk found,
+        spares a stat (see ConfigResolver.for_path)."""
+        found = self.configs.for_path(path, is_folder)
         known = self._by_found.get(id(found))
         if known is not None:
             return known
-        config = self.config_for(path)
+        config = self.config_for(path, is_folder)
         # Without per-file-ignores every file under one config gets the same rules.
         rules_key = path if config.per_file_ignores else ""
         if (config, rules_key) not in self._rules:
@@ -98,7 +100,8 @@ class SettingsResolver:
         return self._cache[key]
 
     def excluded(self, path: str) -> bool:
-        config = self.configs.for_path(path)
+        """Whether the config of a file (never a folder) excludes it."""
+        config = self.configs.for_path(path, is_folder=False)
         return bool(config.exclude) and config.is_excluded(path)
 
     def _command_line_ignored(self) -> frozenset[str]:
@@ -135,16 +138,21 @@ class ConfigResolver:
         # of folders are answered without building and hashing a Path for each.
         self._by_folder_text: dict[str, Config] = {}
         self._by_file: dict[str, Config | None] = {}
-        self._by_path: dict[str, Config] = {}   # each file is asked for twice a run
+        self._by_path: dict[Path | str, Config] = {}
 
-    def for_path(self, path: Path | str) -> Config:
+    def for_path(self, path: Path | str, is_folder: bool | None = None) -> Config:
+        """The config of a file or folder. None for `is_folder` looks: a caller that knows
+        (a file the walk listed) spares a stat per file on a warm run."""
         if self._fixed is not None:
             return self._fixed
-        absolute = os.path.abspath(os.path.join(self.cwd, path))
-        known = self._by_path.get(absolute)
+        # Keyed by the path as given (each file is asked for twice a run), then by folder.
+        known = self._by_path.get(path)
         if known is None:
-            folder = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
-            known = self._by_path[absolute] = self._search(folder)
+            absolute = os.path.abspath(os.path.join(self.cwd, path))
+            if is_folder is None:
+                is_folder = os.path.isdir(absolute)
+            folder = absolute if is_folder else os.path.dirname(absolute)
+            known = self._by_path[path] = self._search(folder)
         return known
 
     def _search(self, folder: str) -> Config:

@@ -134,6 +134,20 @@ def test_exclude_and_skipped_folders(flows, capsys) -> None:
     assert out.count("FL001") == 1
 
 
+def test_a_virtualenv_under_any_name_is_skipped(flows, capsys) -> None:
+    """A folder holding pyvenv.cfg is a virtualenv: its packages' YAML is not walked, at any
+    depth; the folder named on the command line is checked whatever it holds."""
+    env = flows / "deps" / "py311"
+    (env / "share" / "pkg").mkdir(parents=True)
+    (env / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (env / "share" / "pkg" / "x.yaml").write_text(BAD_FLOW)
+    (env / "flow.yaml").write_text(BAD_FLOW)
+    out = run(["check", "--format", "concise", str(flows)], capsys)[1]
+    assert out.count("FL001") == 1 and "py311" not in out
+    out = run(["check", "--format", "concise", str(env)], capsys)[1]
+    assert out.count("FL001") == 2
+
+
 def test_rules_and_rule_commands(capsys) -> None:
     code, out, _ = run(["rules"], capsys)
     assert code == 0 and "FL001  pip-install-per-execution" in out

@@ -86,15 +86,17 @@ def _settings_digest(cache_key: str) -> str:
     return hashlib.sha256(cache_key.encode("utf-8")).hexdigest()
 
 
-def _inputs(path: str, data: bytes, settings: Settings) -> dict[str, str]:
-    """What a result depends on; stored in its entry and compared on load."""
+def _inputs(path: str, data: bytes, settings: Settings,
+            sha256: str | None = None) -> dict[str, str]:
+    """What a result depends on; stored in its entry and compared on load. `sha256` is the
+    digest of `data` when the stat index already vouches for it."""
     return {
         "flowlint": __version__,
         "code": _code_digest(),
         "catalogue": _catalogue_digest(),
         "settings": _settings_digest(settings.cache_key),
         "path": path,
-        "sha256": hashlib.sha256(data).hexdigest(),
+        "sha256": sha256 or hashlib.sha256(data).hexdigest(),
     }
 
 
@@ -102,6 +104,7 @@ class ResultCache:
     def __init__(self, root: str = CACHE_DIR) -> None:
         self.root = root
         self._files: dict[str, object] | None = None   # the stat index, read on first lookup
+        self._readable: bool | None = None   # _is_flowlint_folder, asked once a run for reads
 
     def lookup(self, path: str, settings: Settings) -> FileResult | None:
         """The cached result of the file at `path`, from one stat when the file is as it was
@@ -123,7 +126,7 @@ class ResultCache:
             if record[8] is not None:   # a clean file: neither read nor decoded
                 return _clean_result(path, record[8])
             data = _read_file(path, settings.max_bytes)
-            return None if data is None else self.get(path, data, settings)
+            return None if data is None else self.get(path, data, settings, record[7])
         # Changed size, times or inode, or stored too soon after the file's last write: the
         # bytes decide, and the record is renewed when they are the same.
         seen = _observe(path, settings.max_bytes)
@@ -134,17 +137,20 @@ class ResultCache:
                                           record[8]])
         if record[8] is not None:
             return _clean_result(path, record[8])
-        return self.get(path, data, settings)
+        return self.get(path, data, settings, record[7])
 
     def _entry(self, inputs: dict[str, str]) -> str:
         key = "\0".join(inputs.values()).encode("utf-8", "surrogatepass")
         name = hashlib.sha256(key).hexdigest()
         return os.path.join(self.root, name[:2], name + SUFFIX)
 
-    def get(self, path: str, data: bytes, settings: Settings) -> FileResult | None:
-        if not _is_flowlint_folder(self.root):
+    def get(self, path: str, data: bytes, settings: Settings,
+            sha256: str | None = None) -> FileResult | None:
+        if self._readable is None:
+            self._readable = _is_flowlint_folder(self.root)
+        if not self._readable:
             return None
-        inputs = _inputs(path, data, settings)
+        inputs = _inputs(path, data, settings, sha256)
         raw = _read_entry(self._entry(inputs))
         if raw is None:
             return None
