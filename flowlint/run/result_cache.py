@@ -23,10 +23,8 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import stat
 import sys
-import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -181,7 +179,7 @@ class ResultCache:
             if not _is_flowlint_folder(self.root):
                 return
             os.makedirs(folder, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(dir=folder, suffix=".tmp")
+            descriptor, temporary = _temporary_file(folder)
         except OSError:
             return  # a cache that cannot be written only costs speed
         try:
@@ -540,7 +538,7 @@ def _load_index(root: str) -> dict[str, object]:
 def _write_index(root: str, index: dict[str, object]) -> None:
     text = json.dumps(index, separators=(",", ":"), ensure_ascii=False)
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=root, suffix=".tmp")
+        descriptor, temporary = _temporary_file(root)
     except OSError:
         return
     try:
@@ -552,9 +550,20 @@ def _write_index(root: str, index: dict[str, object]) -> None:
             os.unlink(temporary)
 
 
+def _temporary_file(folder: str) -> tuple[int, str]:
+    # tempfile (and shutil) load only when something is written: a warm run that writes
+    # nothing starts ~5 ms sooner without them.
+    import tempfile
+
+    return tempfile.mkstemp(dir=folder, suffix=".tmp")
+
+
 def _create_root(root: str) -> None:
     """The cache folder appears with its marker already inside (renamed into place), so a
     concurrent run never sees it without one and takes it for a foreign folder."""
+    import shutil
+    import tempfile
+
     parent, name = os.path.split(os.path.abspath(root))
     os.makedirs(parent, exist_ok=True)
     staging = tempfile.mkdtemp(dir=parent, prefix=f"{name}.")
@@ -574,6 +583,8 @@ def clean(root: str = CACHE_DIR) -> bool:
         return True
     if not os.path.isdir(root):
         return False
+    import shutil
+
     failures: list[OSError] = []
     if sys.version_info >= (3, 12):
         shutil.rmtree(root, onexc=lambda _function, _path, error: failures.append(error))
