@@ -283,3 +283,58 @@ def test_custom_image_takes_effect_over_a_docker_block(tmp_path, capsys, version
     if version == "1.0":
         expected += f"    {note}\n"
     assert path.read_text() == head + expected
+
+
+VENV_FLOW = """\
+id: etl
+namespace: company.team
+tasks:
+  - id: transform
+    type: io.kestra.plugin.scripts.python.Commands
+    containerImage: python:3.12-slim
+    beforeCommands:
+      - pip install pandas requests
+    commands:
+      - python main.py --day "{{ trigger.date }}"
+"""
+
+
+def test_the_venv_cache_layout_is_written_and_verified(tmp_path: Path, capsys,
+                                                        monkeypatch) -> None:
+    """The venv layout's ./venv/bin/pip comes from the virtualenv `python -m venv venv`
+    makes: the verifier finds it there (it once refused every venv-layout fix)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".flowlint.toml").write_text(
+        '[fix]\nstrategy = "working-dir-cache"\ncache-layout = "venv"\n')
+    flow = tmp_path / "etl.yaml"
+    flow.write_text(VENV_FLOW)
+    # Unsafe: a WorkingDirectory cache under the Docker runner (Kestra documents it for the
+    # Process runner).
+    code, _, err = run(["check", "--fix", "--unsafe-fixes", "etl.yaml"], capsys)
+    fixed = flow.read_text()
+    assert code == 0, err
+    assert "python -m venv venv && ./venv/bin/pip install" in fixed
+    assert './venv/bin/python main.py --day "{{ trigger.date }}"' in fixed
+    assert "- venv/**" in fixed
+    assert run(["check", "--fix", "--unsafe-fixes", "etl.yaml"], capsys)[0] == 0
+    assert flow.read_text() == fixed   # idempotent
+
+
+def test_a_virtualenv_without_pip_provides_no_pip(tmp_path: Path, capsys) -> None:
+    """The model gives a venv's bin/pip only to a venv made with pip."""
+    from flowlint.facts.flow_facts import FlowFacts
+    from flowlint.facts.task_run import task_run
+    from flowlint.kestra.flow import build_flow
+    from flowlint.source import Source
+    from flowlint.yamlnodes import compose
+
+    def run_of(commands: str) -> object:
+        text = VENV_FLOW.replace("      - pip install pandas requests\n", commands)
+        source = Source.from_text("f.yaml", text)
+        flow = build_flow(source, compose(source)[0][0], 0)
+        return task_run(FlowFacts(flow), flow.tasks[0])
+
+    made = run_of("      - python3 -m venv env && ./env/bin/pip install pandas\n")
+    assert made.problems == {} and made.resolved["program pip"].startswith("'python3 -m venv")
+    bare = run_of("      - python3 -m venv --without-pip env && ./env/bin/pip install pandas\n")
+    assert "program pip" in bare.problems

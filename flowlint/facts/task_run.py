@@ -16,6 +16,7 @@ from typing import NamedTuple
 from ruamel.yaml.nodes import SequenceNode
 
 from flowlint.facts.flow_facts import FlowFacts
+from flowlint.findings import shorten
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import command_texts
 from flowlint.lang import distributions, shell
@@ -93,6 +94,7 @@ def _placements(facts: FlowFacts, task: Task, image: str | None,
         names = {name for name in map(requirement_name, install.packages) if name}
         if names:
             yield _install_placement(task, located.text, install, names)
+    yield from _virtualenv_placements(task)
     dependencies = task.prop("dependencies")
     if isinstance(dependencies, SequenceNode):
         names = {requirement_name(text) for text in map(scalar_text, dependencies.value)
@@ -114,6 +116,26 @@ def _placements(facts: FlowFacts, task: Task, image: str | None,
         where = f"image '{image}'" if image else "the worker"
         yield Placement(f"{where} (with the packages the fix moves there)", frozenset(provided),
                         True, True)
+
+
+def _virtualenv_placements(task: Task) -> Iterator[Placement]:
+    """`python -m venv DIR` and `virtualenv DIR` put pip in DIR/bin (the working-dir-cache
+    fix's venv layout creates one and installs with ./venv/bin/pip)."""
+    for command in command_texts(task):
+        value = command.node.value
+        for simple in shell.split_commands(value):
+            words = [word.text for word in simple.words]
+            program = words[0].rsplit("/", 1)[-1] if words else ""
+            if program.startswith("python") and words[1:3] == ["-m", "venv"]:
+                arguments = words[3:]
+            elif program == "virtualenv":
+                arguments = words[1:]
+            else:
+                continue
+            folders = [word for word in arguments if not word.startswith("-")]
+            if folders and "--without-pip" not in arguments and "--no-pip" not in arguments:
+                yield Placement(f"'{shorten(value[simple.start:simple.end])}'",
+                                frozenset({"pip"}), True, False, f"{_relative(folders[-1])}/bin")
 
 
 def _hidden(placement: Placement, venv: str) -> Placement:
