@@ -25,6 +25,8 @@ from flowlint.records import Record
 
 FLOWLINT_TOML = ".flowlint.toml"
 PYPROJECT = "pyproject.toml"
+# Looked for in this order in each folder, as ruff does with its own files.
+CONFIG_FILE_NAMES = (FLOWLINT_TOML, "flowlint.toml", PYPROJECT)
 SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.json"
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 

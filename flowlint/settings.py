@@ -9,8 +9,7 @@ from typing import NamedTuple
 
 from flowlint.catalogue import Rule
 from flowlint.config import (
-    FLOWLINT_TOML,
-    PYPROJECT,
+    CONFIG_FILE_NAMES,
     Config,
     ConfigError,
     load_config_file,
@@ -178,7 +177,7 @@ class ConfigResolver:
         return config
 
     def _config_in(self, folder: str) -> Config | None:
-        for name in (FLOWLINT_TOML, PYPROJECT):
+        for name in CONFIG_FILE_NAMES:
             candidate = os.path.join(folder, name)
             if candidate in self._by_file:
                 config = self._by_file[candidate]

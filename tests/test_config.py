@@ -99,6 +99,18 @@ def test_flowlint_toml_wins_over_pyproject_in_the_same_folder(tmp_path: Path) ->
     assert config.select == ("FL001",)
 
 
+def test_flowlint_toml_without_the_dot_is_read_too(tmp_path: Path) -> None:
+    """`.flowlint.toml`, then `flowlint.toml`, then `pyproject.toml` in one folder, as ruff
+    reads its own; `flowlint.toml` takes the same keys at the top level."""
+    write(tmp_path / "pyproject.toml", '[tool.flowlint]\nselect = ["FL002"]\n')
+    plain = write(tmp_path / "flowlint.toml", 'select = ["FL004"]\n')
+    config = ConfigResolver(cwd=tmp_path).for_path(flow(tmp_path / "x.yaml"))
+    assert (config.path, config.select) == (plain, ("FL004",))
+    dotted = write(tmp_path / ".flowlint.toml", 'select = ["FL001"]\n')
+    assert ConfigResolver(cwd=tmp_path).for_path(flow(tmp_path / "x.yaml")).path == dotted
+    assert "select" in error_for(tmp_path, 'select = "FL001"\n', "flowlint.toml")
+
+
 def test_relative_paths_are_taken_from_cwd_and_folders_are_cached(tmp_path: Path) -> None:
     write(tmp_path / "sub" / ".flowlint.toml", 'select = ["FL001"]\n')
     flow(tmp_path / "sub" / "one.yaml")

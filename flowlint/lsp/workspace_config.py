@@ -9,11 +9,9 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from flowlint.catalogue import Rule, load_catalogue
-from flowlint.config import FLOWLINT_TOML, PYPROJECT
+from flowlint.config import CONFIG_FILE_NAMES
 from flowlint.lint import Settings
 from flowlint.settings import CommandLine, ConfigResolver, SettingsResolver
-
-CONFIG_FILE_NAMES = (FLOWLINT_TOML, PYPROJECT)
 
 
 class Overrides(NamedTuple):
