@@ -9,6 +9,7 @@ error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -111,7 +112,8 @@ def run_check(paths: tuple[str, ...], options: CheckOptions) -> None:
                                  catalogue, keep_sources=output_format == "sarif")
         outcomes += [FileOutcome(FileResult(folder, error=why)) for folder, why in unlisted]
         if not files and not unlisted:
-            # Not "All checks passed": a CI job must not pass while checking nothing.
+            # Not "All checks passed": a CI log must not read as a pass when nothing was
+            # checked (the exit status stays 0, as ruff's does).
             echo(f"flowlint: warning: no YAML files under {' '.join(paths) or '.'}; "
                  "nothing was checked", err=True)
             quiet = True
@@ -147,6 +149,9 @@ def guarded(command: Callable[[], None]) -> int:
         command()
     except SystemExit as stop:
         return int(stop.code or 0)
+    except KeyboardInterrupt:   # Ctrl-C: no traceback; files are written whole or not at all
+        echo("", err=True)
+        return EXIT_ERROR
     except ConfigError as error:
         echo(f"flowlint: error: {error}", err=True)
         return EXIT_ERROR
@@ -156,16 +161,30 @@ def guarded(command: Callable[[], None]) -> int:
         return EXIT_ERROR
     except OSError as error:   # standard output or error unwritable: a full disk, say
         _silence_stdout()
-        echo(f"flowlint: error: cannot write the output: {error.strerror or error}", err=True)
+        with contextlib.suppress(OSError):   # stderr may be the stream that failed
+            echo(f"flowlint: error: cannot write the output: {error.strerror or error}",
+                 err=True)
         return EXIT_ERROR
     return EXIT_CLEAN
 
 
 def echo(text: str, err: bool = False, nl: bool = True) -> None:
-    """Write a line (or, with nl=False, text as it is) to standard output or error."""
+    """Write a line (or, with nl=False, text as it is) to standard output or error: nothing
+    when the stream was closed before the run (`>&-`), and UTF-8 whatever the locale."""
     stream = sys.stderr if err else sys.stdout
+    if stream is None:
+        return
+    _write_utf8(stream)
     stream.write(f"{text}\n" if nl else text)
     stream.flush()
+
+
+def _write_utf8(stream: object) -> None:
+    """Flows are UTF-8, and so is what flowlint prints (a fixed flow in editor mode
+    included): an ASCII or Latin-1 locale must not turn a report into a traceback."""
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+    if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+        stream.reconfigure(encoding="utf-8", errors="backslashreplace")
 
 
 def load_rules() -> dict:

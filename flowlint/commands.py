@@ -91,7 +91,9 @@ def _target_version(value: str | None) -> str | None:
 
 
 @main_group.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+# readable=False: a file or folder that cannot be read is reported by the check (exit 2, the
+# other files checked), the same whether click or flowlint.cli read the command line.
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))
 @click.option("--select", multiple=True, help="Rule codes or prefixes to enable (comma-separated).")
 @click.option("--ignore", multiple=True, help="Rule codes or prefixes to disable.")
 @click.option("--extend-select", multiple=True,
@@ -335,8 +337,13 @@ def run(argv: list[str]) -> int:
     """Any command line, read by click; usage errors are exit 2 with click's message."""
 
     def command() -> None:
+        # make_context and invoke rather than click's main(), which answers a closed pipe
+        # with exit 1 itself: guarded() gives every command line the same exit codes.
         try:
-            main_group.main(args=argv, prog_name="flowlint", standalone_mode=False)
+            with main_group.make_context("flowlint", list(argv)) as context:
+                main_group.invoke(context)
+        except click.exceptions.Exit as stop:   # --help, --version
+            raise SystemExit(stop.exit_code) from None
         except click.exceptions.Abort:
             raise SystemExit(EXIT_ERROR) from None
         except click.ClickException as error:

@@ -5,7 +5,10 @@ same CheckOptions."""
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -110,3 +113,69 @@ def test_a_plain_check_reports_the_same_as_click(tmp_path: Path, monkeypatch, ca
     assert commands.run(["check", "--no-cache", "flow.yaml"]) == 1
     slow = capsys.readouterr()
     assert fast == slow and "FL001" in fast.out
+
+
+# What click used to take care of, the same on both readings of the command line.
+
+FLAGGED = ("id: f\nnamespace: n\ntasks:\n  - id: t\n"
+           "    type: io.kestra.plugin.scripts.python.Script\n"
+           "    beforeCommands:\n      - pip install pandas  # 日本語\n"
+           "    script: import pandas\n")
+BOTH_READINGS = [[], ["--exit-on", "info"]]   # flags alone (no click), and through click
+
+
+def flowlint(args: list[str], cwd: Path, **options: object) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "flowlint", *args], cwd=cwd,
+                          capture_output=True, timeout=120, **options)
+
+
+@pytest.mark.parametrize("extra", BOTH_READINGS)
+def test_an_ascii_locale_gets_the_report_in_utf8(tmp_path: Path, extra: list[str]) -> None:
+    (tmp_path / "f.yaml").write_text(FLAGGED, encoding="utf-8")
+    done = flowlint(["check", "--no-cache", *extra, "f.yaml"], tmp_path,
+                    env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert done.returncode == 1 and b"Traceback" not in done.stderr
+    assert "# 日本語".encode() in done.stdout
+
+
+@pytest.mark.parametrize("extra", BOTH_READINGS)
+def test_closed_output_streams_are_no_error(tmp_path: Path, extra: list[str]) -> None:
+    (tmp_path / "f.yaml").write_text(FLAGGED, encoding="utf-8")
+    (tmp_path / "clean.yaml").write_text("id: f\nnamespace: n\ntasks: []\n")
+    script = ("import os, sys, runpy; os.close({fd}); sys.{stream} = None; "
+              "sys.argv = ['flowlint', *sys.argv[1:]]; runpy.run_module('flowlint')")
+    for fd, stream, name, code in ((1, "stdout", "f.yaml", 1), (2, "stderr", "clean.yaml", 0)):
+        done = subprocess.run([sys.executable, "-c", script.format(fd=fd, stream=stream),
+                               "check", "--no-cache", *extra, name], cwd=tmp_path,
+                              capture_output=True, timeout=120)
+        assert done.returncode == code, (stream, done.stderr)
+        assert b"Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("extra", BOTH_READINGS)
+def test_a_reader_that_leaves_is_exit_2(tmp_path: Path, extra: list[str]) -> None:
+    """`flowlint check --show-files big/ | head -1`: the output cannot be written (exit 2),
+    whichever reading of the command line, and no traceback."""
+    for index in range(3000):
+        (tmp_path / f"flow_{index:04}_with_a_longish_name.yaml").write_text("id: f\n")
+    process = subprocess.Popen([sys.executable, "-m", "flowlint", "check", "--show-files",
+                                *extra, "."], cwd=tmp_path, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+    process.stdout.close()   # the reader is gone before the first line is written
+    error = process.stderr.read()
+    assert process.wait(timeout=120) == 2 and b"Traceback" not in error
+
+
+def test_ctrl_c_is_exit_2_without_a_traceback(capsys) -> None:
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    assert check_command.guarded(interrupted) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_unreadable_paths_are_reported_by_the_check_on_both_readings() -> None:
+    """click does not refuse an unreadable path as a usage error: the check reports it per
+    file (exit 2, the other files checked), as the reading without click does."""
+    paths = next(param for param in commands.check.params if param.name == "paths")
+    assert paths.type.readable is False

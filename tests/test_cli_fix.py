@@ -338,3 +338,34 @@ def test_a_virtualenv_without_pip_provides_no_pip(tmp_path: Path, capsys) -> Non
     assert made.problems == {} and made.resolved["program pip"].startswith("'python3 -m venv")
     bare = run_of("      - python3 -m venv --without-pip env && ./env/bin/pip install pandas\n")
     assert "program pip" in bare.problems
+
+
+def test_a_cached_install_keeps_the_pip_the_task_called(tmp_path: Path, capsys) -> None:
+    """`./venv/bin/pip install x` becomes a cached install by the same ./venv/bin/pip: a bare
+    `pip` would be whichever the worker has on PATH (the verifier refuses that change)."""
+    flow = tmp_path / "venv.yaml"
+    flow.write_text("""\
+id: venv_report
+namespace: company.team
+tasks:
+  - id: wdir
+    type: io.kestra.plugin.core.flow.WorkingDirectory
+    cache:
+      patterns:
+        - deps/**
+      ttl: PT24H
+    tasks:
+      - id: report
+        type: io.kestra.plugin.scripts.python.Commands
+        taskRunner:
+          type: io.kestra.plugin.core.runner.Process
+        beforeCommands:
+          - python -m venv venv
+          - ./venv/bin/pip install openpyxl==3.1.5
+        commands:
+          - ./venv/bin/python -c "import openpyxl"
+""")
+    code, out, err = run(["check", "--no-cache", "--diff", "--unsafe-fixes", "--strategy",
+                          "working-dir-cache", str(flow)], capsys)
+    assert code == 1, err
+    assert '|| { rm -rf deps && ./venv/bin/pip install --target=deps "$@"' in out

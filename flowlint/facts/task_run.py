@@ -38,6 +38,9 @@ class Placement(NamedTuple):
     on_path: bool                   # the shell finds the programs by name
     bin_dir: str | None = None      # where the programs are when not on PATH
     hidden_by: str = ""             # why the task's Python cannot see them, when it cannot
+    # A virtualenv's own pip: the image or worker has a pip too, so only a call by the
+    # virtualenv's folder (or with it on PATH) is its pip.
+    by_folder_only: bool = False
 
     @property
     def distributions(self) -> frozenset[str]:
@@ -135,7 +138,8 @@ def _virtualenv_placements(task: Task) -> Iterator[Placement]:
             folders = [word for word in arguments if not word.startswith("-")]
             if folders and "--without-pip" not in arguments and "--no-pip" not in arguments:
                 yield Placement(f"'{shorten(value[simple.start:simple.end])}'",
-                                frozenset({"pip"}), True, False, f"{_relative(folders[-1])}/bin")
+                                frozenset({"pip"}), True, False, f"{_relative(folders[-1])}/bin",
+                                by_folder_only=True)
 
 
 def _hidden(placement: Placement, venv: str) -> Placement:
@@ -143,9 +147,8 @@ def _hidden(placement: Placement, venv: str) -> Placement:
     packages of the image's or the worker's own Python."""
     if not placement.origin.startswith(("image ", "the worker")):
         return placement
-    return Placement(placement.origin, placement.names, False, placement.on_path,
-                     placement.bin_dir, f"the task runs Python from the virtual environment "
-                                        f"{venv}, which does not see them")
+    return placement._replace(importable=False, hidden_by=f"the task runs Python from the "
+                              f"virtual environment {venv}, which does not see them")
 
 
 def _virtualenv(task: Task) -> str | None:
@@ -180,8 +183,8 @@ def _reach(placement: Placement, path: set[str], pythonpath: set[str]) -> Placem
         return placement
     folder = placement.bin_dir.removesuffix("/bin")
     importable = placement.importable or folder in pythonpath
-    return Placement(placement.origin, placement.names, importable,
-                     placement.on_path or placement.bin_dir in path, placement.bin_dir)
+    return placement._replace(importable=importable,
+                              on_path=placement.on_path or placement.bin_dir in path)
 
 
 # ----------------------------------------------------------------------------- PATH, PYTHONPATH
@@ -275,7 +278,8 @@ def _judge_program(run: TaskRun, placements: list[Placement], program: str,
     key = f"program {program}"
     run.used.add(key)
     providers = [(placement, placement.programs[program]) for placement in placements
-                 if program in placement.programs]
+                 if program in placement.programs and not (
+                     placement.by_folder_only and folder is None and not placement.on_path)]
     if not providers:
         return   # the image's or the worker's: not the task's to judge
     for placement, _ in providers:

@@ -63,12 +63,15 @@ class CachedInstall(NamedTuple):
 
 
 def program_words(install: Install) -> str:
-    """`pip install`, `python3 -m pip install` or `uv pip install`, as the install wrote it."""
+    """`pip install`, `python3 -m pip install`, `./venv/bin/pip install` or `uv pip install`,
+    as the install wrote it."""
     words = [word.text for word in install.command.words]
     if install.tool == "uv":
         return "uv pip install"
     if len(words) > 2 and words[1] == "-m":
         return f"{words[0]} -m pip install"
+    if "/" in words[0]:   # ./venv/bin/pip: the same pip, not whichever is on PATH
+        return f"{words[0]} install"
     return "pip install"
 
 
