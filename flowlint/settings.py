@@ -138,20 +138,28 @@ class ConfigResolver:
         self._by_folder_text: dict[str, Config] = {}
         self._by_file: dict[str, Config | None] = {}
         self._by_path: dict[Path | str, Config] = {}
+        self._by_given_folder: dict[Path | str, Config] = {}
 
     def for_path(self, path: Path | str, is_folder: bool | None = None) -> Config:
         """The config of a file or folder. None for `is_folder` looks: a caller that knows
         (a file the walk listed) spares a stat per file on a warm run."""
         if self._fixed is not None:
             return self._fixed
-        # Keyed by the path as given (each file is asked for twice a run), then by folder.
+        # Keyed by the path as given (each file is asked for twice a run), and a file by
+        # its folder as given: thousands of files, a few hundred folders.
         known = self._by_path.get(path)
         if known is None:
-            absolute = os.path.abspath(os.path.join(self.cwd, path))
-            if is_folder is None:
-                is_folder = os.path.isdir(absolute)
-            folder = absolute if is_folder else os.path.dirname(absolute)
-            known = self._by_path[path] = self._search(folder)
+            if is_folder is False:
+                folder = os.path.dirname(path)
+                known = self._by_given_folder.get(folder)
+                if known is None:
+                    known = self._by_given_folder[folder] = self.for_path(folder or ".", True)
+            else:
+                absolute = os.path.abspath(os.path.join(self.cwd, path))
+                if is_folder is None:
+                    is_folder = os.path.isdir(absolute)
+                known = self._search(absolute if is_folder else os.path.dirname(absolute))
+            self._by_path[path] = known
         return known
 
     def _search(self, folder: str) -> Config:

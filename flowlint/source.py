@@ -6,11 +6,14 @@ import bisect
 import codecs
 import re
 from array import array
+from itertools import accumulate
 
 from flowlint.records import Record
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 _LINE_BREAK = re.compile(r"\r\n?|\n")
+# Positions a source answers by counting line breaks before it builds its line index.
+_COUNTED = 24
 
 
 class SourceError(Exception):
@@ -22,7 +25,9 @@ class Source(Record):
     where each line starts."""
 
     _fields = ("path", "text", "bom", "newline", "line_starts")
-    __slots__ = (*_fields, "__weakref__")   # caches keyed by a source hold it weakly
+    # Caches keyed by a source hold it weakly (__weakref__).
+    __slots__ = ("path", "text", "bom", "newline", "_line_starts", "_plain", "_lookups",
+                 "__weakref__")
     _compared = _fields[:-1]   # the line starts follow from the text
 
     def __init__(self, path: str, text: str, bom: bool = False, newline: str = "\n",
@@ -31,24 +36,25 @@ class Source(Record):
         self.text = text
         self.bom = bom
         self.newline = newline
-        # An array, not a tuple: 8 bytes a line instead of 36, which counts when a run keeps
-        # the sources of thousands of files with findings for the report.
-        self.line_starts = array("q", [0]) if line_starts is None else line_starts
+        self._line_starts = line_starts   # None: built when first needed
+        self._plain = "\r" not in text      # lines end with LF alone
+        self._lookups = 0
 
     @classmethod
     def from_text(cls, path: str, text: str, bom: bool = False) -> Source:
         """Lines end as YAML ends them (and as ruamel counts them): LF, CRLF or a lone CR."""
-        starts = array("q", [0])
+        newline = "\n"
         if "\r" in text:
             newline = "\r\n" if "\r\n" in text else "\r" if "\n" not in text else "\n"
-            starts.extend(match.end() for match in _LINE_BREAK.finditer(text))
-            return cls(path, text, bom, newline, starts)
-        find = text.find
-        index = find("\n")
-        while index >= 0:
-            starts.append(index + 1)
-            index = find("\n", index + 1)
-        return cls(path, text, bom, "\n", starts)
+        return cls(path, text, bom, newline)
+
+    @property
+    def line_starts(self) -> array:
+        """Where each line starts. An array, not a tuple: 8 bytes a line instead of 36, which
+        counts when a run keeps the sources of thousands of files with findings."""
+        if self._line_starts is None:
+            self._line_starts = _line_index(self.text, self._plain)
+        return self._line_starts
 
     def offset(self, line0: int, column0: int) -> int:
         """Offset of a 0-based line and column, clamped to the text."""
@@ -58,6 +64,9 @@ class Source(Record):
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of an offset."""
+        if self._counted():
+            text = self.text
+            return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
         line0 = bisect.bisect_right(self.line_starts, offset) - 1
         return line0 + 1, offset - self.line_starts[line0] + 1
 
@@ -66,10 +75,41 @@ class Source(Record):
         end = self.line_starts[line1] if line1 < len(self.line_starts) else len(self.text)
         return self.text[start:end].rstrip("\r\n")
 
+    def line_at(self, offset: int) -> str:
+        """The text of the line that holds `offset`, without its line break."""
+        if self._counted():
+            text = self.text
+            end = text.find("\n", offset)
+            return text[text.rfind("\n", 0, offset) + 1:end if end >= 0 else len(text)]
+        return self.line_text(self.position(offset)[0])
+
+    def _counted(self) -> bool:
+        """Whether to answer from the text itself, without the line index: a source read
+        back from the result cache is asked about a few findings, and building the index
+        of every line cost more than the report of them. Past a few questions (or with CR
+        line ends) the index is built."""
+        if self._line_starts is not None or not self._plain or self._lookups >= _COUNTED:
+            return False
+        self._lookups += 1
+        return True
+
     def encode(self, text: str) -> bytes:
         """Bytes of a new text written the way this file was: same BOM, UTF-8."""
         data = text.encode("utf-8")
         return codecs.BOM_UTF8 + data if self.bom else data
+
+
+def _line_index(text: str, plain: bool) -> array:
+    starts = array("q", [0])
+    if not plain:
+        starts.extend(match.end() for match in _LINE_BREAK.finditer(text))
+        return starts
+    # A line starts after each line break: one split and a running sum, a third faster
+    # than a find() loop.
+    lines = text.split("\n")
+    lines.pop()   # what follows the last break starts no further line
+    starts.extend(accumulate(len(line) + 1 for line in lines))
+    return starts
 
 
 def too_large(size: int | None, max_bytes: int) -> str:

@@ -63,8 +63,8 @@ def reported(results: list[FileResult], catalogue: dict[str, Rule],
                 first_with_fix[id(finding.fix)] = first_index + len(rows)
             edits = _positioned_edits(finding, source) if edits_in is None else ()
             rows.append(Reported(result.path, line, column, end_line, end_column, finding,
-                                 catalogue.get(finding.rule), source.line_text(line),
-                                 edits, edits_in))
+                                 catalogue.get(finding.rule),
+                                 source.line_at(finding.span.start), edits, edits_in))
     return rows
 
 

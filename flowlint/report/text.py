@@ -38,7 +38,9 @@ def _full_block(row: Reported, style: Style) -> str:
     end_column = row.end_column if row.end_line == row.line else len(row.source_line) + 1
     caret_width = max(1, end_column - row.column)
     # One column a character, so the caret stays under it: a tab or a form feed is a space.
-    text = "".join(char if char.isprintable() else " " for char in row.source_line)
+    text = row.source_line
+    if not text.isprintable():
+        text = "".join(char if char.isprintable() else " " for char in text)
     caret = style.severity("^" * caret_width, row.severity)
     lines = [concise_line(row, style, fix_marker(row)),
              f"{style.dim(gutter)}{text}",
