@@ -181,3 +181,19 @@ def test_fix_outcome_does_not_depend_on_layout(strategy: str) -> None:
             assert applied[name] == applied["base"], (name, applied, run.failed)
 
     prop()
+
+
+@given(st.text(alphabet="ab \t\n\r\u00e9", max_size=60), st.data())
+@settings(max_examples=EXAMPLES * 10, deadline=None, database=None)
+def test_positions_counted_without_the_line_index_are_the_index_s(text: str, data) -> None:
+    """A source answers its first positions by counting line breaks (a cached report asks for
+    a few); the answers are the line index's, for every offset, with LF, CRLF or CR."""
+    indexed = Source.from_text("f.yaml", text)
+    indexed.line_starts   # built now: every answer below comes from it
+    offsets = data.draw(st.lists(st.integers(0, len(text)), max_size=40))
+    counted = Source.from_text("f.yaml", text)
+    for offset in offsets:
+        line, column = indexed.position(offset)
+        assert counted.position(offset) == (line, column)
+        assert Source.from_text("f.yaml", text).line_at(offset) == indexed.line_text(line)
+    assert list(counted.line_starts) == list(indexed.line_starts)
