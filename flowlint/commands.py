@@ -172,6 +172,7 @@ def config_command(path: str, config_path: str | None, isolated: bool) -> None:
     """Print the settings that apply to PATH and the config file they come from."""
     settings = settings_resolver(CommandLine(), config_path, isolated)
     config = settings.configs.for_path(path)
+    settings.config_for(path)   # an unknown rule in it is exit 2 here too, as for `check`
     defaults = {code: dict(rule.parameters) for code, rule in settings.catalogue.items()}
     from flowlint.report.settings_text import effective_settings_text
 

@@ -148,6 +148,15 @@ def test_config_command_prints_the_effective_settings(tmp_path, capsys, monkeypa
     assert 'target-version = "0.22"' in out and ".flowlint.toml" in out
 
 
+def test_config_command_refuses_an_unknown_rule_as_check_does(tmp_path, capsys,
+                                                             monkeypatch) -> None:
+    (tmp_path / ".flowlint.toml").write_text('select = ["FL02"]\n')
+    monkeypatch.chdir(tmp_path)
+    for command in (["config", "."], ["check", "."]):
+        code, _, err = run(command, capsys)
+        assert code == 2 and "unknown rule selector 'FL02' (did you mean 'FL002'?)" in err
+
+
 def test_suppression_comment_is_honoured_counted_and_not_fixed(flow, capsys) -> None:
     flow.write_text(FLOW.replace("  - id: transform", "  - id: transform  # flowlint: "
                                  "ignore[FL001] image pinned by the platform team"))
