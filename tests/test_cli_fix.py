@@ -151,6 +151,7 @@ def test_config_command_prints_the_effective_settings(tmp_path, capsys, monkeypa
 def test_config_command_refuses_an_unknown_rule_as_check_does(tmp_path, capsys,
                                                              monkeypatch) -> None:
     (tmp_path / ".flowlint.toml").write_text('select = ["FL02"]\n')
+    (tmp_path / "a.yaml").write_text(FLOW)
     monkeypatch.chdir(tmp_path)
     for command in (["config", "."], ["check", "."]):
         code, _, err = run(command, capsys)
