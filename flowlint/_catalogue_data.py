@@ -3,7 +3,7 @@
 rule files are exactly TEXTS (flowlint.catalogue._compiled_for); else they are
 parsed."""
 
-DIGEST = '400bdff2969e18a0bedf28e31801e9798e9f0eced6a5145414577b80e91d82b6'
+DIGEST = 'a4eb6c9ca8e2309cd65d5afc973aec02c523b63e4bb05fea16459d9d994a4a31'
 
 RULES = {'FL000.yaml': {'code': 'FL000',
                 'name': 'invalid-yaml',
@@ -83,7 +83,15 @@ RULES = {'FL000.yaml': {'code': 'FL000',
                                '`pluginDefaults` in the\n'
                                'flow; defaults configured on the server or the namespace are not '
                                'visible in\n'
-                               'the file, so a finding that rests on the default runner says so.\n'
+                               'the file, so a finding that rests on the default runner says so. '
+                               'The dbt\n'
+                               'CLI task (`io.kestra.plugin.dbt.cli.DbtCLI`) runs its '
+                               '`beforeCommands` the\n'
+                               'same way, in `ghcr.io/kestra-io/dbt` unless `containerImage` names '
+                               'another\n'
+                               'image; it has no `dependencies`, so its remedies are a cached\n'
+                               'WorkingDirectory, an image with the adapter, or the Process '
+                               'runner.\n'
                                '\n'
                                'An install inside an `io.kestra.plugin.core.flow.WorkingDirectory` '
                                'is\n'
@@ -1359,7 +1367,11 @@ TEXTS = {'FL000.yaml': 'code: FL000\n'
                '    Kubernetes, AWS Batch, Google Batch, Cloud Run and Azure Batch task runners\n'
                '    behave the same way. The runner may also come from `pluginDefaults` in the\n'
                '    flow; defaults configured on the server or the namespace are not visible in\n'
-               '    the file, so a finding that rests on the default runner says so.\n'
+               '    the file, so a finding that rests on the default runner says so. The dbt\n'
+               '    CLI task (`io.kestra.plugin.dbt.cli.DbtCLI`) runs its `beforeCommands` the\n'
+               '    same way, in `ghcr.io/kestra-io/dbt` unless `containerImage` names another\n'
+               '    image; it has no `dependencies`, so its remedies are a cached\n'
+               '    WorkingDirectory, an image with the adapter, or the Process runner.\n'
                '\n'
                '    An install inside an `io.kestra.plugin.core.flow.WorkingDirectory` is\n'
                "    FL005's to judge: nothing when the WorkingDirectory's cache keeps the\n"

@@ -43,8 +43,8 @@ def default_image(task: Task, target_version: tuple[int, int]) -> str | None:
         if target_version >= (0, 23):
             return "python:3.13-slim"
         return "ghcr.io/kestra-io/kestrapy:latest" if target_version >= (0, 16) else "python"
-    return {"shell": "ubuntu", "node": "node", "r": "r-base", "julia": "julia"}.get(
-        kind.language)
+    return {"shell": "ubuntu", "node": "node", "r": "r-base", "julia": "julia",
+            "dbt": "ghcr.io/kestra-io/dbt"}.get(kind.language)
 
 
 def docker_options_key(task: Task) -> str | None:

@@ -68,8 +68,17 @@ class ScriptKind(NamedTuple):
     trigger: bool
 
 
+# Tasks of other plugins built on plugin-scripts' AbstractExecScript: `beforeCommands` and
+# `commands` run by /bin/sh in a container of the task runner, as a Commands task's
+# (kestra-io/plugin-dbt, DbtCLI; docs/kestra.md §1).
+DBT_CLI = "io.kestra.plugin.dbt.cli.DbtCLI"
+_EXEC_SCRIPT_TASKS = {DBT_CLI: ScriptKind("dbt", "commands", False)}
+
+
 @lru_cache(maxsize=1024)
 def script_kind(task_type: str) -> ScriptKind | None:
+    if task_type in _EXEC_SCRIPT_TASKS:
+        return _EXEC_SCRIPT_TASKS[task_type]
     if is_legacy_script(task_type):
         name = task_type[len(LEGACY_SCRIPT_PREFIX):].lower()
         language = {"bash": "shell", "python": "python", "node": "node"}.get(name, name)

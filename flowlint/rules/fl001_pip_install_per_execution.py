@@ -13,6 +13,7 @@ from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts, TaskInstall
 from flowlint.findings import Finding, Fix, shorten
 
 if TYPE_CHECKING:
+    from flowlint.kestra.flow import Task
     from flowlint.remedies.fix_context import FixRequest
 
 CODE = "FL001"
@@ -30,7 +31,14 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
             f"{found.located.install.tool} install in {found.where} of '{found.task.id}' "
             f"runs at every execution: '{shorten(found.located.text)}'",
             f"the task runs in a fresh container each run ({found.runner.describe()}); use "
-            f"`dependencies`, a cached WorkingDirectory or an image with the packages")
+            f"{_remedies(found.task)}")
+
+
+def _remedies(task: Task) -> str:
+    kind = task.script_kind
+    if kind is not None and kind.language == "python" and kind.shape != "legacy":
+        return "`dependencies`, a cached WorkingDirectory or an image with the packages"
+    return "a cached WorkingDirectory or an image with the packages"   # no `dependencies`
 
 
 def fix(request: FixRequest) -> Fix:
