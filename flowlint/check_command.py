@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from flowlint.catalogue import CatalogueError, load_catalogue
 from flowlint.config import ConfigError
-from flowlint.files import FileTooLarge, files_to_read, read_limited
+from flowlint.files import BY_CONFIG, FileTooLarge, Skipped, files_to_read, read_limited
 from flowlint.lint import FileResult, Settings
 from flowlint.report import TEXT_FORMATS, render
 from flowlint.report.rows import reported
@@ -96,11 +96,11 @@ def run_check(paths: tuple[str, ...], options: CheckOptions) -> None:
         rows = reported([outcomes[0].result], catalogue)
     else:
         unlisted: list[tuple[str, str]] = []
-        ignored: list[str] | None = [] if options.verbose else None
+        skipped: Skipped | None = [] if options.verbose else None
         files = files_to_read(paths, (*options.exclude, *options.extend_exclude),
                               options.force_exclude, settings.excluded, unlisted,
                               respect_gitignore=not options.no_respect_gitignore,
-                              ignored=ignored)
+                              skipped=skipped)
         if options.show_files or options.show_settings:
             _show(files, unlisted, settings, options)
         cache_root = None
@@ -118,8 +118,7 @@ def run_check(paths: tuple[str, ...], options: CheckOptions) -> None:
                  "nothing was checked", err=True)
             quiet = True
         if options.verbose:
-            _echo_lines([f"{path}: skipped: ignored by .gitignore or .ignore "
-                         "(--no-respect-gitignore checks it)" for path in ignored or ()])
+            _echo_lines([_skipped_line(path, why, settings) for path, why in skipped or ()])
             _echo_lines(skipped_lines(outcomes))
     results = [outcome.result for outcome in outcomes]
     # The fixed flow (editor mode) or the diff owns stdout; the report goes to stderr then.
@@ -220,6 +219,14 @@ def _show(files: list[str], unlisted: list[tuple[str, str]], settings: SettingsR
         echo(resolved_settings_text(path, settings.configs.for_path(path),
                                     settings.for_path(path), run), nl=False)
     raise SystemExit(EXIT_ERROR if unlisted else EXIT_CLEAN)
+
+
+def _skipped_line(path: str, why: str, settings: SettingsResolver) -> str:
+    """What --verbose says of a path the walk left out: why, and which config file excluded
+    it."""
+    if why == BY_CONFIG:
+        why = f"excluded by `exclude` in {settings.configs.for_path(path, False).path}"
+    return f"{path}: skipped: {why}"
 
 
 def _echo_lines(lines: list[str]) -> None:

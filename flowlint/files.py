@@ -35,30 +35,39 @@ def is_excluded(path: str, excludes: Iterable[str]) -> bool:
 
 
 FolderErrors = list[tuple[str, str]]   # (folder, why it could not be listed)
+# What --verbose says a walk left out, and why: (path, one of the reasons below); a folder's
+# path ends with "/".
+Skipped = list[tuple[str, str]]
+BY_IGNORE_FILE = "ignored by .gitignore or .ignore (--no-respect-gitignore checks it)"
+BY_EXCLUDE = "excluded by --exclude"
+BY_CONFIG = "excluded by `exclude` in its config file"
 
 
 def discover(paths: Iterable[str], excludes: Iterable[str] = (),
              force_exclude: bool = False,
              errors: FolderErrors | None = None,
              respect_gitignore: bool = True,
-             ignored: list[str] | None = None) -> Iterator[str]:
+             skipped: Skipped | None = None) -> Iterator[str]:
     """Files to check, in a stable order; files named explicitly are read unless
     `force_exclude` (pre-commit passes every staged file by name). Folders that cannot be
     listed are added to `errors`: the run reports them instead of passing over them.
-    Walks skip what .gitignore and .ignore files ignore, unless not `respect_gitignore`."""
+    Walks skip what .gitignore and .ignore files ignore, unless not `respect_gitignore`;
+    what was left out, and why, goes to `skipped` (for --verbose)."""
     excludes = list(excludes)
     errors = errors if errors is not None else []
     for given in paths:
         if os.path.isdir(given):
-            yield from sorted(_walk(given, excludes, errors, respect_gitignore, ignored))
+            yield from sorted(_walk(given, excludes, errors, respect_gitignore, skipped))
         elif not (force_exclude and is_excluded(given, excludes)):
             yield given
+        elif skipped is not None:
+            skipped.append((given, BY_EXCLUDE))
 
 
 def _walk(top: str, excludes: list[str], errors: FolderErrors,
-          respect_gitignore: bool, ignored: list[str] | None = None) -> Iterator[str]:
-    """The YAML files under `top`; what ignore files leave out goes to `ignored` (folders
-    with a trailing slash), for --verbose."""
+          respect_gitignore: bool, skipped: Skipped | None = None) -> Iterator[str]:
+    """The YAML files under `top`; what ignore files and excludes leave out goes to
+    `skipped`."""
     def unlisted(error: OSError) -> None:
         errors.append((_display(error.filename or top),
                        f"cannot list the folder: {error.strerror or error}"))
@@ -80,32 +89,39 @@ def _walk(top: str, excludes: list[str], errors: FolderErrors,
         if ignore_files is not None:
             chain = (ignore_files.top_chain(top) if folder == top
                      else ignore_files.chain_for(folder, chains.pop(folder, ()), files))
-        kept = [name for name in dirs if not _skip_dir(folder, name, excludes, chain)]
-        if ignored is not None and chain:
-            ignored.extend(_display(os.path.join(folder, name)) + "/" for name in dirs
-                           if name not in kept and name not in SKIPPED_DIRS
-                           and _ignored(os.path.join(folder, name), True, chain))
+        kept = []
+        for name in dirs:
+            why = _skipped_dir(folder, name, excludes, chain)
+            if why is None:
+                kept.append(name)
+            elif skipped is not None and why:
+                skipped.append((_display(os.path.join(folder, name)) + "/", why))
         dirs[:] = kept
         if ignore_files is not None:
             chains.update((os.path.join(folder, name), chain) for name in dirs)
         for name in files:
+            if not name.endswith(YAML_SUFFIXES):
+                continue
             path = os.path.join(folder, name)
-            if not name.endswith(YAML_SUFFIXES) or is_excluded(_display(path), excludes):
-                continue
-            if _ignored(path, False, chain):
-                if ignored is not None:
-                    ignored.append(_display(path))
-                continue
-            yield _display(path)
+            why = BY_EXCLUDE if is_excluded(_display(path), excludes) else \
+                BY_IGNORE_FILE if _ignored(path, False, chain) else None
+            if why is None:
+                yield _display(path)
+            elif skipped is not None:
+                skipped.append((_display(path), why))
 
 
-def _skip_dir(folder: str, name: str, excludes: list[str], chain: Chain) -> bool:
+def _skipped_dir(folder: str, name: str, excludes: list[str], chain: Chain) -> str | None:
+    """Why a folder is not walked ("" for the folders no one walks: .git, node_modules...),
+    or None when it is."""
     if name in SKIPPED_DIRS:
-        return True
+        return ""
     path = os.path.join(folder, name)
     if _ignored(path, True, chain):
-        return True
-    return is_excluded(_display(path), excludes)
+        return BY_IGNORE_FILE
+    if is_excluded(_display(path), excludes):
+        return BY_EXCLUDE
+    return None
 
 
 def _ignored(path: str, is_folder: bool, chain: Chain) -> bool:
@@ -125,15 +141,20 @@ def files_to_read(paths: Iterable[str], excludes: Iterable[str], force_exclude: 
                   excluded: Callable[[str], bool],
                   errors: FolderErrors | None = None,
                   respect_gitignore: bool = True,
-                  ignored: list[str] | None = None) -> list[str]:
+                  skipped: Skipped | None = None) -> list[str]:
     """The files a run reads: those under `paths`, minus what `excludes` (the command line) or
     `excluded` (the config file of each file) leave out; a file named on the command line is
-    read anyway, unless `force_exclude`. Folders that cannot be listed go to `errors`."""
+    read anyway, unless `force_exclude`. Folders that cannot be listed go to `errors`, and what
+    was left out to `skipped`, with why."""
     given = tuple(paths) or (".",)
     named = frozenset(given)   # pre-commit names every staged file: a set, not a scan
-    return [path for path in discover(given, excludes, force_exclude, errors, respect_gitignore,
-                                      ignored)
-            if (path in named and not force_exclude) or not excluded(path)]
+    files = []
+    for path in discover(given, excludes, force_exclude, errors, respect_gitignore, skipped):
+        if (path in named and not force_exclude) or not excluded(path):
+            files.append(path)
+        elif skipped is not None:
+            skipped.append((path, BY_CONFIG))
+    return files
 
 
 class NotARegularFile(OSError):

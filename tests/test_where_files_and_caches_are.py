@@ -167,6 +167,24 @@ def test_verbose_names_what_ignore_files_left_out(tmp_path, capsys, monkeypatch)
     assert "skipped" not in capsys.readouterr().err
 
 
+def test_verbose_names_what_excludes_left_out_and_which_config(tmp_path, capsys,
+                                                               monkeypatch) -> None:
+    root = project(tmp_path / "repo", {".flowlint.toml": 'exclude = ["*.draft.yaml"]\n',
+                                       "legacy/a.yaml": FLOW, "flows/b.draft.yaml": FLOW,
+                                       "flows/c.yaml": GOOD_FLOW, "skip.yaml": FLOW})
+    monkeypatch.chdir(root)
+    assert main(["check", "--no-cache", "-v", "--exclude", "legacy", "--exclude", "skip.yaml",
+                 "."]) == 0
+    err = capsys.readouterr().err
+    assert "legacy/: skipped: excluded by --exclude" in err
+    assert "skip.yaml: skipped: excluded by --exclude" in err
+    assert (f"flows/b.draft.yaml: skipped: excluded by `exclude` in "
+            f"{root / '.flowlint.toml'}") in err
+    assert main(["check", "--no-cache", "-v", "--force-exclude", "--exclude", "skip.yaml",
+                 "skip.yaml"]) == 0
+    assert "skip.yaml: skipped: excluded by --exclude" in capsys.readouterr().err
+
+
 def test_a_fifo_named_like_an_ignore_file_is_passed_over(tmp_path) -> None:
     root = project(tmp_path / "repo", {"a.yaml": FLOW})
     os.mkfifo(root / ".ignore")   # opening it would wait for a writer forever
