@@ -23,7 +23,7 @@ _LONE_CR = re.compile(r"\r(?!\n)")
 class FixRun:
     """One file's fixing: the text so far, the fixes applied and the ones that failed."""
 
-    __slots__ = ("source", "text", "applied", "failed", "result")
+    __slots__ = ("source", "text", "applied", "failed", "result", "original")
 
     def __init__(self, source: Source, text: str) -> None:
         self.source = source
@@ -31,6 +31,7 @@ class FixRun:
         self.applied: list[Finding] = []   # each with the fix applied
         self.failed: dict[FixKey, str] = {}
         self.result: FileResult | None = None    # the check of the final text
+        self.original: FileResult | None = None  # the check of the text as it was
 
     @property
     def changed(self) -> bool:
@@ -52,6 +53,7 @@ def _wanted(finding: Finding, unsafe: bool) -> bool:
 def fix_source(source: Source, settings: Settings, unsafe: bool = False) -> FixRun:
     run = FixRun(source, source.text)
     current = check_flows(source, settings)
+    original = current.result
     if _LONE_CR.search(source.text):
         # The edits are made of LF or CRLF lines; checking such a file works, fixing it
         # would mix line ends.
@@ -82,6 +84,8 @@ def fix_source(source: Source, settings: Settings, unsafe: bool = False) -> FixR
         run.failed[("", None, None)] = f"fixes did not converge after {MAX_ROUNDS} rounds"
     run.text = current.result.source.text
     run.result = _with_failures(current.result, run.failed)
+    run.original = run.result if current.result is original else \
+        _with_failures(original, run.failed)
     return run
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from flowlint.files import FileTooLarge, NotARegularFile, read_bytes
-from flowlint.lint import FileResult, Settings, check_bytes, check_source, drop_details
+from flowlint.lint import FileResult, Settings, check_bytes, drop_details
 from flowlint.records import MutableRecord
 from flowlint.source import SourceError, decode
 
@@ -217,8 +217,9 @@ def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
     outcome.fixed_text = run.text
     if mode.diff:
         outcome.diff = unified_diff(path, source.text, run.text)
-        # Nothing is written: the findings are reported where they are in the file on disk.
-        outcome.result = check_source(source, settings)
+        # Nothing is written: the findings are reported where they are in the file on disk
+        # (the fix loop's first check of it).
+        outcome.result = run.original
     elif mode.write:
         try:
             write_atomic(path, source.encode(run.text), data, _run_alive)
@@ -227,7 +228,7 @@ def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
             outcome.write_error = str(error)
             outcome.fixed_text = None
             outcome.applied = []
-            outcome.result = check_source(source, settings)
+            outcome.result = run.original
     return outcome
 
 
