@@ -202,7 +202,6 @@ def _process_job(job: tuple[str, Settings, Mode, str | None]) -> FileOutcome:
 
 
 def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
-    from flowlint.run.atomic_write import WriteError, write_atomic
     from flowlint.run.fix_loop import fix_source
 
     try:
@@ -221,6 +220,9 @@ def _fix(path: str, data: bytes, settings: Settings, mode: Mode) -> FileOutcome:
         # (the fix loop's first check of it).
         outcome.result = run.original
     elif mode.write:
+        # Loaded only to write: --diff and the language server's fixes write nothing.
+        from flowlint.run.atomic_write import WriteError, write_atomic
+
         try:
             write_atomic(path, source.encode(run.text), data, _run_alive)
         except WriteError as error:
