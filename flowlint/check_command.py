@@ -225,7 +225,12 @@ def _skipped_line(path: str, why: str, settings: SettingsResolver) -> str:
     """What --verbose says of a path the walk left out: why, and which config file excluded
     it."""
     if why == BY_CONFIG:
-        why = f"excluded by `exclude` in {settings.configs.for_path(path, False).path}"
+        config = settings.configs.for_path(path, False).path
+        try:
+            shown = os.path.relpath(config) if config else "the config"
+        except ValueError:   # another drive, on Windows
+            shown = str(config)
+        why = f"excluded by `exclude` in {shown}"
     return f"{path}: skipped: {why}"
 
 

@@ -39,7 +39,7 @@ FolderErrors = list[tuple[str, str]]   # (folder, why it could not be listed)
 # path ends with "/".
 Skipped = list[tuple[str, str]]
 BY_IGNORE_FILE = "ignored by .gitignore or .ignore (--no-respect-gitignore checks it)"
-BY_EXCLUDE = "excluded by --exclude"
+BY_EXCLUDE = "excluded by --exclude or --extend-exclude"
 BY_CONFIG = "excluded by `exclude` in its config file"
 
 

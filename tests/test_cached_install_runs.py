@@ -3,7 +3,8 @@
 A tiny package with a console script is built here (a wheel written by hand: no network, no
 build backend). The task installs it and runs its program and its module; after the fix the
 lines run in a folder as Kestra's working directory would be: the program must run and the
-import must work, a second run (cache restored) must not install again, and a changed
+import must work, a second run (cache restored, without file modes) must not install again
+and must run the program, and a changed
 package list must be installed at the next run.
 """
 
@@ -107,7 +108,11 @@ def test_the_program_runs_the_import_works_and_the_cache_notices_a_new_list(
     assert "hellotool ran" in first.stdout
     assert log.read_text().count("install") == 1
 
-    # The next execution: Kestra restores the cached folder, which holds the same list.
+    # The next execution: Kestra restores the cached folder, which holds the same list,
+    # without file modes (docs/kestra.md §6): the program must be made executable again.
+    for path in (workdir / "deps").rglob("*"):
+        if path.is_file():
+            path.chmod(0o644)
     second = run_task(script, env, workdir, bin_dir)
     assert second.returncode == 0 and "hellotool ran" in second.stdout
     assert log.read_text().count("install") == 1, "a cache hit installed again"

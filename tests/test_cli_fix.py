@@ -309,25 +309,19 @@ tasks:
 """
 
 
-def test_the_venv_cache_layout_is_written_and_verified(tmp_path: Path, capsys,
-                                                        monkeypatch) -> None:
-    """The venv layout's ./venv/bin/pip comes from the virtualenv `python -m venv venv`
-    makes: the verifier finds it there (it once refused every venv-layout fix)."""
+def test_the_venv_cache_layout_is_refused_with_the_reason(tmp_path: Path, capsys,
+                                                          monkeypatch) -> None:
+    """Kestra restores a WorkingDirectory cache without file modes and with symlinks turned
+    into copies: a cached virtualenv's python would not run from the second execution on."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".flowlint.toml").write_text(
         '[fix]\nstrategy = "working-dir-cache"\ncache-layout = "venv"\n')
     flow = tmp_path / "etl.yaml"
     flow.write_text(VENV_FLOW)
-    # Unsafe: a WorkingDirectory cache under the Docker runner (Kestra documents it for the
-    # Process runner).
-    code, _, err = run(["check", "--fix", "--unsafe-fixes", "etl.yaml"], capsys)
-    fixed = flow.read_text()
-    assert code == 0, err
-    assert "python -m venv venv && ./venv/bin/pip install" in fixed
-    assert './venv/bin/python main.py --day "{{ trigger.date }}"' in fixed
-    assert "- venv/**" in fixed
-    assert run(["check", "--fix", "--unsafe-fixes", "etl.yaml"], capsys)[0] == 0
-    assert flow.read_text() == fixed   # idempotent
+    code, out, err = run(["check", "--fix", "--unsafe-fixes", "etl.yaml"], capsys)
+    assert code == 1 and flow.read_text() == VENV_FLOW
+    assert "the venv cache layout is not written: Kestra restores a WorkingDirectory cache " \
+           "without file modes or symlinks" in out
 
 
 def test_a_virtualenv_without_pip_provides_no_pip(tmp_path: Path, capsys) -> None:

@@ -29,7 +29,7 @@ end
 vim.lsp.config('flowlint', {
   cmd = { vim.env.FLOWLINT_PYTHON, '-m', 'flowlint', 'server' },
   filetypes = { 'yaml' },
-  root_markers = { '.flowlint.toml', 'pyproject.toml', '.git' },
+  root_markers = { '.flowlint.toml', 'flowlint.toml', 'pyproject.toml', '.git' },
 })
 vim.lsp.enable('flowlint')
 

@@ -176,10 +176,9 @@ def test_verbose_names_what_excludes_left_out_and_which_config(tmp_path, capsys,
     assert main(["check", "--no-cache", "-v", "--exclude", "legacy", "--exclude", "skip.yaml",
                  "."]) == 0
     err = capsys.readouterr().err
-    assert "legacy/: skipped: excluded by --exclude" in err
+    assert "legacy/: skipped: excluded by --exclude or --extend-exclude" in err
     assert "skip.yaml: skipped: excluded by --exclude" in err
-    assert (f"flows/b.draft.yaml: skipped: excluded by `exclude` in "
-            f"{root / '.flowlint.toml'}") in err
+    assert "flows/b.draft.yaml: skipped: excluded by `exclude` in .flowlint.toml" in err
     assert main(["check", "--no-cache", "-v", "--force-exclude", "--exclude", "skip.yaml",
                  "skip.yaml"]) == 0
     assert "skip.yaml: skipped: excluded by --exclude" in capsys.readouterr().err

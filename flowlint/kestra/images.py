@@ -43,8 +43,13 @@ def default_image(task: Task, target_version: tuple[int, int]) -> str | None:
         if target_version >= (0, 23):
             return "python:3.13-slim"
         return "ghcr.io/kestra-io/kestrapy:latest" if target_version >= (0, 16) else "python"
-    return {"shell": "ubuntu", "node": "node", "r": "r-base", "julia": "julia",
-            "dbt": "ghcr.io/kestra-io/dbt"}.get(kind.language)
+    if kind.language == "dbt":
+        # `engine: FUSION` is documented to fall back to ghcr.io/kestra-io/dbt-fusion, while
+        # DbtCLI's code defaults containerImage to the Core image: not known, so not guessed.
+        engine = (task.prop_text("engine") or "CORE").strip().upper()
+        return "ghcr.io/kestra-io/dbt" if engine == "CORE" else None
+    return {"shell": "ubuntu", "node": "node", "r": "r-base", "julia": "julia"}.get(
+        kind.language)
 
 
 def docker_options_key(task: Task) -> str | None:

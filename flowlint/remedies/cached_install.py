@@ -31,7 +31,7 @@ _TARGET_OPTIONS = ("-t", "--target")
 
 
 class CachedInstall(NamedTuple):
-    folder: str                  # deps (pip --target) or venv (a virtualenv)
+    folder: str                  # where pip installs (--target): deps, or the task's own
     program: str                 # pip install, python3 -m pip install, uv pip install
     arguments: tuple[str, ...]   # shell words, quoted as they must be written
     requirement_files: tuple[str, ...] = ()
@@ -44,16 +44,16 @@ class CachedInstall(NamedTuple):
                                 for path in self.requirement_files) + '"'
         before = f"set -- {' '.join(self.arguments)} && [ {stamp} = " \
                  f'"$(cat {self.folder}/{STAMP} 2>/dev/null)" ] || {{ rm -rf {self.folder} && '
-        if self.folder == "venv":
-            before += "python -m venv venv && "
-            words = './venv/bin/pip install "$@"'
-        else:
-            words = f'{self.program} --target={self.folder} "$@"'
+        words = f'{self.program} --target={self.folder} "$@"'
         if self.pythonpath_export:
             before = f'export PYTHONPATH="$PWD/{self.folder}:$PYTHONPATH" && ' + before
         if self.path_export:
             before = f'export PATH="$PWD/{self.folder}/bin:$PATH" && ' + before
         after = f" && printf '%s\\n' {stamp} > {self.folder}/{STAMP}; }}"
+        if self.path_export:
+            # Kestra restores a cache without file modes (docs/kestra.md §6): the programs
+            # pip put in <folder>/bin must be made executable again before the task runs them.
+            after += f" && {{ chmod u+x {self.folder}/bin/* 2>/dev/null || true; }}"
         return Guarded(before, words, after)
 
     def text(self) -> str:
@@ -63,14 +63,16 @@ class CachedInstall(NamedTuple):
 
 
 def program_words(install: Install) -> str:
-    """`pip install`, `python3 -m pip install`, `./venv/bin/pip install` or `uv pip install`,
-    as the install wrote it."""
+    """`pip install`, `pip3 install`, `python3 -m pip install`, `./venv/bin/pip install` or
+    `uv pip install`, as the install wrote it."""
     words = [word.text for word in install.command.words]
     if install.tool == "uv":
         return "uv pip install"
     if len(words) > 2 and words[1] == "-m":
         return f"{words[0]} -m pip install"
-    if "/" in words[0]:   # ./venv/bin/pip: the same pip, not whichever is on PATH
+    if words and words[0].rsplit("/", 1)[-1].startswith("pip"):
+        # pip3 or ./venv/bin/pip: the same pip, not whichever `pip` is on PATH (a worker
+        # may have pip3 alone).
         return f"{words[0]} install"
     return "pip install"
 

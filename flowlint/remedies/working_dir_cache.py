@@ -52,7 +52,6 @@ NAME = "working-dir-cache"
 _QUIET = frozenset({"-q", "--quiet", "-qq", "-v", "--verbose", "--no-cache-dir",
                     "--disable-pip-version-check", "--no-warn-script-location",
                     "--progress-bar=off", "--no-input"})
-_PYTHON_PROGRAM = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
 
 
 def plan(ctx: TaskFixContext) -> Fix:
@@ -70,7 +69,13 @@ def plan(ctx: TaskFixContext) -> Fix:
     positional = _reads_arguments(ctx)
     require(positional is None, f"'{positional}' reads the shell's arguments ($@, $1...), "
             "which the cached install sets (`set --`)")
-    folder = "venv" if ctx.options.cache_layout == "venv" else "deps"
+    # Kestra restores a cache without file modes and turns symlinks into copies: a cached
+    # virtualenv's bin/python does not run from the second execution on (docs/kestra.md §6).
+    require(ctx.options.cache_layout != "venv", "the venv cache layout is not written: Kestra "
+            "restores a WorkingDirectory cache without file modes or symlinks, so a cached "
+            "virtualenv's python would not run from the second execution on; use "
+            "fix.cache-layout = \"deps\"")
+    folder = "deps"
     changed = _folder_change(ctx)
     require(changed is None, f"'{changed}' runs before the install, which would then create "
             f"{folder}/ in another folder than the one the cache and PYTHONPATH name")
@@ -126,7 +131,7 @@ def _cached_install(ctx: TaskFixContext, folder: str) -> CachedInstall:
         else "pip install"
     return CachedInstall(folder, program, tuple(arguments), files,
                          _runs_programs_of(ctx, packages_of(installs)),
-                         folder == "deps" and changes_folder(ctx.task))
+                         changes_folder(ctx.task))
 
 
 def changes_folder(task: Task) -> bool:
@@ -265,8 +270,6 @@ def _shell_word(spec: str) -> str:
 def _environment_edits(ctx: TaskFixContext, folder: str,
                        added: dict[str, object]) -> list[Edit]:
     task = ctx.task
-    if folder == "venv":
-        return _use_venv_python(ctx)
     if changes_folder(task):
         return []   # the install line exports PYTHONPATH by its full path (CachedInstall)
     env = own_entry(task, "env")
@@ -281,29 +284,6 @@ def _environment_edits(ctx: TaskFixContext, folder: str,
     require(get(env[1], "PYTHONPATH") is None,
             "`env` already sets PYTHONPATH; add the deps folder to it by hand")
     return [set_mapping_key(ctx.source, env[1], "PYTHONPATH", folder, ctx.style)]
-
-
-def _use_venv_python(ctx: TaskFixContext) -> list[Edit]:
-    """With the venv layout the task's own commands must call ./venv/bin/python."""
-    kind = ctx.task.script_kind
-    require(kind is not None and kind.shape == "commands", "the venv layout needs a Commands "
-            "task whose commands call ./venv/bin/python; use the deps layout "
-            "(fix.cache-layout = \"deps\") for a Script task")
-    from flowlint.remedies.command_edits import in_flow_context, scalar_edit
-
-    edits = []
-    for command in command_texts(ctx.task):
-        if command.field != "commands":
-            continue
-        value = command.node.value
-        for simple in reversed(shell.split_commands(value)):
-            if simple.words and _PYTHON_PROGRAM.match(simple.words[0].text):
-                word = simple.words[0]
-                value = value[:word.start] + "./venv/bin/python" + value[word.end:]
-        if value != command.node.value:
-            edits.append(scalar_edit(ctx.source, command.node, value, ctx.style,
-                                     in_flow_context(ctx.task, command)))
-    return edits
 
 
 def _cache_value(folder: str, ttl: str) -> dict[str, object]:

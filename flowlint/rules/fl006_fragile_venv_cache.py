@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Finding, Fix, Span, require, shorten
+from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import CommandText, LocatedInstall, command_texts
 from flowlint.kestra.working_directory import cache_patterns, patterns_cover
@@ -262,6 +263,13 @@ def _by_path(request: FixRequest, first: Activation,
         elif PYTHON_PROGRAM.match(program):
             replacements[located] = f"{prefix}/bin/{program}{rest}"
         elif program in provided:
+            # DbtCLI adds --project-dir and --log-format only to commands that start with
+            # `dbt` (plugin-dbt, DbtCLI): ./venv/bin/dbt would lose them.
+            require(not (program == "dbt" and command.field == "commands"
+                         and task.type == plugin_types.DBT_CLI),
+                    f"'{task.id}' is a dbt CLI task, which adds --project-dir and "
+                    "--log-format only to commands written `dbt ...`; calling the venv's dbt "
+                    "by path would drop them")
             replacements[located] = f"{prefix}/bin/{program}{rest}"
         elif "/" not in program and program not in _SHELL_TOOLS:
             safe = False   # it may be a command the venv provides
