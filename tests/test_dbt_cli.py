@@ -81,3 +81,18 @@ def test_the_cached_install_keeps_pip3(tmp_path, capsys) -> None:
                       "working-dir-cache")
     assert code == 1 and 'pip3 install --target=deps "$@"' in out
     assert "chmod u+x deps/bin/*" in out   # dbt runs from deps/bin, restored without modes
+
+
+def test_a_program_of_a_package_flowlint_does_not_know_stays_on_path(tmp_path, capsys) -> None:
+    """`edr` comes from elementary-data, whose programs flowlint does not know: deps/bin goes
+    on PATH anyway (and is made executable again after a restore)."""
+    text = DBT.format(extra="", before="      - pip install elementary-data==0.15.1\n"
+                      ).replace("      - dbt build\n", "      - dbt build\n      - edr report\n")
+    code, out = check(tmp_path, capsys, text, "--diff", "--unsafe-fixes", "--strategy",
+                      "working-dir-cache")
+    assert code == 1 and 'export PATH="$PWD/deps/bin:$PATH" && set -- elementary-data' in out
+    known = DBT.format(extra="", before="      - pip install sqlfluff\n").replace(
+        "      - dbt deps\n      - dbt build\n", "      - echo done\n")
+    code, out = check(tmp_path, capsys, known, "--diff", "--unsafe-fixes", "--strategy",
+                      "working-dir-cache")
+    assert code == 1 and "export PATH" not in out   # nothing of sqlfluff's is run

@@ -170,6 +170,12 @@ def _programs_of(names: frozenset[str]) -> tuple[tuple[str, str], ...]:
     return tuple(found.items())
 
 
+def knows(distribution: str) -> bool:
+    """Whether flowlint knows the distribution's programs (its metadata, or the table)."""
+    name = canonical(distribution)
+    return metadata(name) is not None or name in _PROGRAMS
+
+
 def provides_command(distribution: str, program: str) -> bool:
     """Whether running `program` uses the distribution: `dbt` for dbt-duckdb, `papermill`..."""
     return program in programs_of([distribution])

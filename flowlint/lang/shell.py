@@ -36,6 +36,14 @@ class SimpleCommand(NamedTuple):
         return tuple(word for word in self.prefix if _ASSIGN_RE.match(word.text))
 
 
+# Programs a task's shell runs that come with the image, never from the Python packages it
+# installs (a command outside this list may be a package's console script).
+COMMON_TOOLS = frozenset(
+    "echo printf cd ls cat cp mv rm mkdir touch test [ true false export set unset exit pwd "
+    "head tail grep sed awk sort uniq wc cut tr date sleep chmod find xargs tee curl wget "
+    "tar unzip gzip gunzip zip git which du df env mktemp basename dirname".split())
+
+
 # ----------------------------------------------------------------------------- lexer
 
 _META = frozenset(" \t\n;&|<>()")

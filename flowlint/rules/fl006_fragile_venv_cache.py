@@ -191,13 +191,6 @@ def _message(task: Task, activation: Activation, fails: bool, cached: bool
 
 # ----------------------------------------------------------------------------- fix
 
-# Programs that never come from a venv: a task running only these (besides pip and python)
-# behaves the same without the activation.
-_SHELL_TOOLS = frozenset(
-    "echo printf cd ls cat cp mv rm mkdir touch test [ true false export set unset exit pwd "
-    "head tail grep sed awk sort uniq wc cut tr date sleep chmod find xargs tee curl wget "
-    "tar unzip gzip gunzip zip git which du df env mktemp basename dirname".split())
-
 
 def fix(request: FixRequest) -> Fix:
     # Fixing code loads when a fix is planned: checking a clean flow never imports it.
@@ -271,7 +264,7 @@ def _by_path(request: FixRequest, first: Activation,
                     "--log-format only to commands written `dbt ...`; calling the venv's dbt "
                     "by path would drop them")
             replacements[located] = f"{prefix}/bin/{program}{rest}"
-        elif "/" not in program and program not in _SHELL_TOOLS:
+        elif "/" not in program and program not in shell.COMMON_TOOLS:
             safe = False   # it may be a command the venv provides
     return replacements, safe
 
