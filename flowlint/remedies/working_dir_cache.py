@@ -21,7 +21,7 @@ from flowlint.kestra.working_directory import (
     cache_patterns,
     patterns_cover,
 )
-from flowlint.lang import distributions, shell
+from flowlint.lang import shell
 from flowlint.lang.installs import as_install
 from flowlint.lang.python_shapes import UNKNOWN
 from flowlint.lang.requirements import requirement_name
@@ -33,7 +33,7 @@ from flowlint.remedies.cached_install import (
     stamped_set_command,
 )
 from flowlint.remedies.command_edits import rewrite_installs
-from flowlint.remedies.console_commands import commands_provided, console_commands_used
+from flowlint.remedies.console_commands import runs_programs_of
 from flowlint.remedies.fix_context import TaskFixContext
 from flowlint.remedies.install_args import InstallSite, kept_options, packages_of
 from flowlint.remedies.task_edits import (
@@ -130,7 +130,8 @@ def _cached_install(ctx: TaskFixContext, folder: str) -> CachedInstall:
     program = program_words(first) if UNKNOWN not in first.command.words[0].text \
         else "pip install"
     return CachedInstall(folder, program, tuple(arguments), files,
-                         _runs_programs_of(ctx, packages_of(installs)),
+                         runs_programs_of(ctx.task, ctx.installs, packages_of(installs),
+                                          ctx.facts.programs_run_by_scripts(ctx.task)),
                          changes_folder(ctx.task))
 
 
@@ -190,33 +191,6 @@ def _folder_change(ctx: TaskFixContext) -> str | None:
         if first is None and command.field != "beforeCommands":
             break   # a script's install runs after beforeCommands only
     return None
-
-
-def _runs_programs_of(ctx: TaskFixContext, packages: list[str]) -> bool:
-    """Whether the task runs a program the packages put on PATH (dbt, papermill...), which
-    the folder's bin holds once they are installed there; or may: a package flowlint knows
-    nothing of, and a program that is not a common tool (`edr` of elementary-data)."""
-    provided = commands_provided(packages)
-    used = console_commands_used(ctx.task, ctx.installs, packages)
-    if used or ctx.facts.programs_run_by_scripts(ctx.task) & provided:
-        return True
-    names = [name for name in map(requirement_name, packages) if name]
-    return not all(map(distributions.knows, names)) and bool(_unexplained_programs(ctx))
-
-
-def _unexplained_programs(ctx: TaskFixContext) -> set[str]:
-    """Programs the task runs that are neither common tools nor Python and pip."""
-    installs = {located.install.command for located in ctx.installs}
-    found = set()
-    for command in command_texts(ctx.task):
-        for simple in shell.split_commands(command.node.value):
-            if simple in installs or not simple.words:
-                continue
-            program = simple.words[0].text
-            if "/" not in program and program not in shell.COMMON_TOOLS \
-                    and not re.match(r"^(python|pip)[\d.]*$", program) and program != "uv":
-                found.add(program)
-    return found
 
 
 def _sources(installs: Sequence[InstallSite]) -> list[str]:

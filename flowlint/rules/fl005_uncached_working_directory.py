@@ -123,10 +123,7 @@ def _guards(request: FixRequest, found: list[TaskInstall], folder: str) -> list[
         program_words,
     )
     from flowlint.remedies.command_edits import rewrite_installs
-    from flowlint.remedies.console_commands import (
-        commands_provided,
-        console_commands_used,
-    )
+    from flowlint.remedies.console_commands import runs_programs_of
 
     replacements: dict[LocatedInstall, object] = {}
     for item in found:
@@ -135,11 +132,10 @@ def _guards(request: FixRequest, found: list[TaskInstall], folder: str) -> list[
         if install.target is None or located.command.origin != "task":
             continue
         arguments = arguments_of(install, located.command.node.value)
-        used = console_commands_used(request.task, (located,), list(install.packages)) or \
-            request.facts.programs_run_by_scripts(request.task) \
-            & commands_provided(list(install.packages))
+        used = runs_programs_of(request.task, (located,), list(install.packages),
+                                request.facts.programs_run_by_scripts(request.task))
         replacements[located] = CachedInstall(folder, program_words(install), tuple(arguments),
-                                              install.requirement_files, bool(used)).rewrite()
+                                              install.requirement_files, used).rewrite()
     if not replacements:
         return []
     try:
