@@ -3,7 +3,7 @@
 rule files are exactly TEXTS (flowlint.catalogue._compiled_for); else they are
 parsed."""
 
-DIGEST = 'a4eb6c9ca8e2309cd65d5afc973aec02c523b63e4bb05fea16459d9d994a4a31'
+DIGEST = 'd03f9108a1cba506afac741289b193af168c10cf634bd514ee7607a4ff7a41d7'
 
 RULES = {'FL000.yaml': {'code': 'FL000',
                 'name': 'invalid-yaml',
@@ -667,11 +667,15 @@ RULES = {'FL000.yaml': {'code': 'FL000',
                                'point at a\n'
                                'folder that no longer exists, and `python` silently falls back to '
                                'the\n'
-                               "system interpreter. Calling the venv's interpreter by its path "
-                               'avoids\n'
-                               'both problems; installing with `pip install --target=deps` and '
+                               'system interpreter; and the restored `bin/python`, a copy without '
+                               'its\n'
+                               'execute bit, does not run when called by its path either. '
+                               'Installing with\n'
+                               '`pip install --target=deps`, putting `deps` on `PYTHONPATH` and '
                                'caching\n'
-                               '`deps/**` avoids the venv altogether.\n',
+                               '`deps/**` avoids the venv altogether (the working-dir-cache fix of '
+                               'FL001\n'
+                               'and FL005 writes that).\n',
                         'example': 'id: venv_report\n'
                                    'namespace: company.team\n'
                                    '\n'
@@ -698,36 +702,18 @@ RULES = {'FL000.yaml': {'code': 'FL000',
                                        '    commands:\n'
                                        '      - ./venv/bin/python -c "import sys; '
                                        'print(sys.prefix)"\n',
-                        'fix_safety': 'When the venv is cached by the WorkingDirectory, the fix '
-                                      'removes the\n'
-                                      'activation (and `deactivate`) and calls the venv by path in '
-                                      'the commands\n'
-                                      'that follow it in the task: `pip` becomes '
-                                      '`./venv/bin/python -m pip` (the\n'
-                                      "`pip` script's first line holds the venv's absolute path, "
-                                      'the interpreter\n'
-                                      'does not), `python` becomes `./venv/bin/python` (`python3` '
-                                      'becomes\n'
-                                      '`./venv/bin/python3`), and commands that the\n'
-                                      'installed packages are known to provide (`dbt`, `jupyter`, '
-                                      '...) become\n'
-                                      '`./venv/bin/<command>`. It is safe when every later command '
-                                      'is one of\n'
-                                      'those or a common shell utility; when the task runs other '
-                                      'programs, which\n'
-                                      'might also come from the venv, it is unsafe. It is refused '
-                                      'for a Python\n'
-                                      '`Script` task (its script runs with the `python` on `PATH`, '
-                                      'so it needs the\n'
-                                      'activation) and when `uv` relies on the activated '
-                                      '`VIRTUAL_ENV`.\n'
-                                      '\n'
-                                      'When the venv is not cached, the only problem is `source` '
+                        'fix_safety': 'When the venv is not cached, the only problem is `source` '
                                       'under /bin/sh:\n'
                                       'the fix replaces `source` with `.`, the POSIX spelling of '
                                       'the same\n'
-                                      'builtin. That is safe: it is what `source` does in '
-                                      'bash.\n'}},
+                                      'builtin. That is safe: it is what `source` does in bash.\n'
+                                      '\n'
+                                      'When the venv is cached by the WorkingDirectory there is no '
+                                      'fix: calling\n'
+                                      'the restored venv by its path does not run either (the '
+                                      'cache keeps no\n'
+                                      'file modes). Install with `--target=deps` instead; the '
+                                      'refusal says so.\n'}},
  'FL007.yaml': {'code': 'FL007',
                 'name': 'unpinned-requirement',
                 'severity': 'info',
@@ -1801,9 +1787,11 @@ TEXTS = {'FL000.yaml': 'code: FL000\n'
                '    created at, each execution runs in a new working directory, and the cache\n'
                '    keeps neither file modes nor symlinks. The activation can then point at a\n'
                '    folder that no longer exists, and `python` silently falls back to the\n'
-               "    system interpreter. Calling the venv's interpreter by its path avoids\n"
-               '    both problems; installing with `pip install --target=deps` and caching\n'
-               '    `deps/**` avoids the venv altogether.\n'
+               '    system interpreter; and the restored `bin/python`, a copy without its\n'
+               '    execute bit, does not run when called by its path either. Installing with\n'
+               '    `pip install --target=deps`, putting `deps` on `PYTHONPATH` and caching\n'
+               '    `deps/**` avoids the venv altogether (the working-dir-cache fix of FL001\n'
+               '    and FL005 writes that).\n'
                '  example: |\n'
                '    id: venv_report\n'
                '    namespace: company.team\n'
@@ -1832,22 +1820,13 @@ TEXTS = {'FL000.yaml': 'code: FL000\n'
                '        commands:\n'
                '          - ./venv/bin/python -c "import sys; print(sys.prefix)"\n'
                '  fix_safety: |\n'
-               '    When the venv is cached by the WorkingDirectory, the fix removes the\n'
-               '    activation (and `deactivate`) and calls the venv by path in the commands\n'
-               '    that follow it in the task: `pip` becomes `./venv/bin/python -m pip` (the\n'
-               "    `pip` script's first line holds the venv's absolute path, the interpreter\n"
-               '    does not), `python` becomes `./venv/bin/python` (`python3` becomes\n'
-               '    `./venv/bin/python3`), and commands that the\n'
-               '    installed packages are known to provide (`dbt`, `jupyter`, ...) become\n'
-               '    `./venv/bin/<command>`. It is safe when every later command is one of\n'
-               '    those or a common shell utility; when the task runs other programs, which\n'
-               '    might also come from the venv, it is unsafe. It is refused for a Python\n'
-               '    `Script` task (its script runs with the `python` on `PATH`, so it needs the\n'
-               '    activation) and when `uv` relies on the activated `VIRTUAL_ENV`.\n'
-               '\n'
                '    When the venv is not cached, the only problem is `source` under /bin/sh:\n'
                '    the fix replaces `source` with `.`, the POSIX spelling of the same\n'
-               '    builtin. That is safe: it is what `source` does in bash.\n',
+               '    builtin. That is safe: it is what `source` does in bash.\n'
+               '\n'
+               '    When the venv is cached by the WorkingDirectory there is no fix: calling\n'
+               '    the restored venv by its path does not run either (the cache keeps no\n'
+               '    file modes). Install with `--target=deps` instead; the refusal says so.\n',
  'FL007.yaml': 'code: FL007\n'
                'name: unpinned-requirement\n'
                'severity: info\n'

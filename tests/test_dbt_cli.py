@@ -45,8 +45,8 @@ def test_fusion_engine_image_is_not_guessed(tmp_path, capsys) -> None:
 
 
 def test_a_venv_fix_keeps_dbt_commands_written_dbt(tmp_path, capsys) -> None:
-    """DbtCLI adds --project-dir and --log-format only to commands that start with `dbt`:
-    FL006's fix for a cached venv (call it by path) must not write ./venv/bin/dbt."""
+    """A cached venv does not run once restored, called by path or not; and DbtCLI adds
+    --project-dir and --log-format only to commands written `dbt ...`: no ./venv/bin/dbt."""
     text = """\
 id: dbt_venv
 namespace: company.analytics
@@ -70,8 +70,8 @@ tasks:
 """
     code, out = check(tmp_path, capsys, text, "--diff", "--unsafe-fixes", "--select", "FL006")
     assert code == 1 and "./venv/bin/dbt" not in out
-    assert "is a dbt CLI task, which adds --project-dir and --log-format only to commands " \
-           "written `dbt ...`" in out
+    assert "no fix (dot-source): the venv of 'dbt' is restored from a cache that keeps no " \
+           "file modes" in out
 
 
 def test_the_cached_install_keeps_pip3(tmp_path, capsys) -> None:

@@ -70,15 +70,29 @@ def _working_directory(found: TaskInstall) -> Task:
     return working_directory
 
 
+def into_virtualenv(item: TaskInstall) -> bool:
+    """An install into a virtualenv of the working directory (its pip, or after activating
+    it), not into a --target folder."""
+    return item.folder is not None and not item.located.install.target
+
+
+_DEPS_REMEDY = "install with --target=deps, put deps on PYTHONPATH and cache deps/**"
+
+
 def problem_and_remedy(item: TaskInstall) -> tuple[str, str]:
     working_directory = _working_directory(item)
     wd_id = working_directory.id
+    if into_virtualenv(item):
+        # A cached venv does not run once restored (docs/kestra.md §6): no file modes, and its
+        # symlinked python becomes a copy without its execute bit.
+        return (f"it installs into the virtualenv '{item.folder}/', which the cache does not "
+                "keep (and could not: a restored venv's python has lost its file mode)",
+                _DEPS_REMEDY)
     if item.folder is None:
         target = item.located.install.target
         where_to = f"into '{target}', outside the working directory" if target \
             else "into the system site-packages"
-        return (f"it installs {where_to}",
-                "install with --target=deps, put deps on PYTHONPATH and cache deps/**")
+        return f"it installs {where_to}", _DEPS_REMEDY
     patterns = cache_patterns(working_directory)
     if not patterns:
         return ("it has no cache", f"add `cache: {{patterns: [{item.folder}/**]}}` to '{wd_id}'")
@@ -89,15 +103,16 @@ def problem_and_remedy(item: TaskInstall) -> tuple[str, str]:
 
 def fix(request: FixRequest) -> Fix:
     """Cache the folder the installs write to; installs no cache can keep (the system
-    site-packages, a folder outside the working directory), or a strategy asked for by name,
-    go through the install strategies, as FL001's do."""
+    site-packages, a folder outside the working directory, a virtualenv), or a strategy asked
+    for by name, go through the install strategies, as FL001's do."""
     # Fixing code loads when a fix is planned: checking a clean flow never imports it.
     from flowlint.remedies.strategies import install_context, plan_with_strategy
     from flowlint.remedies.working_dir_cache import extend_cache
 
     found = list(request.details(TaskInstall))
     task = request.task
-    if request.options.strategy != "auto" or any(item.folder is None for item in found):
+    if request.options.strategy != "auto" or any(item.folder is None or into_virtualenv(item)
+                                                  for item in found):
         return plan_with_strategy(install_context(request, [item.located for item in found]))
     folders = sorted({item.folder for item in found if item.folder})
     require(len(folders) == 1, f"'{task.id}' installs into several folders "

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Finding, Fix, Span, require, shorten
-from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import CommandText, LocatedInstall, command_texts
 from flowlint.kestra.working_directory import cache_patterns, patterns_cover
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
 
 CODE = "FL006"
 NAME = "fragile-venv-cache"
-FIX_NAME = "venv-by-path"
+FIX_NAME = "dot-source"
 _ACTIVATE = re.compile(r"^(?P<venv>\S+?)/bin/activate$")
 PIP_PROGRAM = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
 PYTHON_PROGRAM = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
@@ -173,20 +172,19 @@ def _message(task: Task, activation: Activation, fails: bool, cached: bool
     venv = activation.venv if activation.venv.startswith(("/", "./", "~", "$", "{{")) \
         else f"./{activation.venv}"
     quoted = f"'{shorten(activation.text)}' in {where} of '{task.id}'"
-    remedy = f"call {venv}/bin/python and {venv}/bin/python -m pip instead"
-    if fails:
-        note = ("; the venv is also restored from a cache, where activation is fragile"
-                if cached else "")
+    deps = "install with --target=deps, put deps on PYTHONPATH and cache deps/** instead"
+    if fails and not cached:
         return (f"{quoted} fails under /bin/sh ('source: not found')",
-                f"/bin/sh is the shell Kestra runs commands with, so pip and python run "
-                f"outside the venv{note}; {remedy}")
+                "/bin/sh is the shell Kestra runs commands with, so pip and python run "
+                f"outside the venv; write `. {activation.venv}/bin/activate`, or call "
+                f"{venv}/bin/python and {venv}/bin/python -m pip")
     working_directory = task.working_directory
     wd_id = working_directory.id if working_directory else ""
+    also = " (and `source` fails under /bin/sh)" if fails else ""
     return (f"{quoted} activates a venv restored from the cache of WorkingDirectory "
-            f"'{wd_id}'",
-            f"the activate script holds the absolute path the venv was created at and the "
-            f"cache keeps no file modes, so later runs may use the system Python; {remedy}, "
-            f"or install with --target=deps")
+            f"'{wd_id}'{also}",
+            "the cache keeps no file modes and turns symlinks into copies, so the restored "
+            f"venv's python does not run, activated or called by path; {deps}")
 
 
 # ----------------------------------------------------------------------------- fix
@@ -198,75 +196,25 @@ def fix(request: FixRequest) -> Fix:
 
     task, source, style = request.task, request.source, request.style
     judged = list(request.details(FragileActivation))
-    found = [item.activation for item in judged]
-    if not any(item.cached for item in judged):
-        replacements = {_as_located(a.command, a.simple): _dot_source(a) for a in found}
-        edits = rewrite_installs(source, task, replacements, style)
-        return Fix("spell `source` as `.`, which /bin/sh has", tuple(edits), safe=True,
-                   scope=frozenset({task.id}))
-    # Calling the venv by path means no command of the task activates it any more: every
-    # activation goes, the ones judged fragile and those of the same venv besides.
-    venvs = {activation.venv for activation in activations(source, task)}
-    require(len(venvs) == 1, f"'{task.id}' activates several venvs ({', '.join(sorted(venvs))})")
-    kind = task.script_kind
-    require(kind is not None and (kind.shape != "script" or kind.language == "shell"),
-            f"'{task.id}' runs its {kind.language if kind else ''} script with the `python` on "
-            "PATH, which needs the activation; move the script to a Commands task or install "
-            "with --target=deps")
-    venv = found[0].venv
-    prefix = venv if venv.startswith(("/", "./", "~", "$", "{{")) else f"./{venv}"
-    replacements, safe = _by_path(request, found[0], prefix)
+    # A cached venv is not made safe by calling it by path either: Kestra restores the cache
+    # without file modes and with symlinks turned into copies, so its bin/python does not run
+    # (docs/kestra.md §6). What does is another layout, which the install fixes write.
+    require(not any(item.cached for item in judged),
+            f"the venv of '{task.id}' is restored from a cache that keeps no file modes, so "
+            "its python does not run once restored, activated or called by path; install "
+            "with --target=deps, put deps on PYTHONPATH and cache deps/** (the "
+            "working-dir-cache fix of FL001 and FL005 writes that)")
+    replacements = {_as_located(item.activation.command, item.activation.simple):
+                    _dot_source(item.activation) for item in judged}
     edits = rewrite_installs(source, task, replacements, style)
-    return Fix(f"call {prefix}/bin/python instead of activating the venv", tuple(edits),
-               safe=safe, scope=frozenset({task.id}))
+    return Fix("spell `source` as `.`, which /bin/sh has", tuple(edits), safe=True,
+               scope=frozenset({task.id}))
 
 
 def _dot_source(activation: Activation) -> str:
     value = activation.command.node.value
     words = activation.simple.words
     return "." + value[words[0].end:words[-1].end]
-
-
-def _by_path(request: FixRequest, first: Activation,
-             prefix: str) -> tuple[dict[LocatedInstall, str | None], bool]:
-    """Edits for the activations and the commands after the first one; and whether safe."""
-    from flowlint.remedies.console_commands import commands_provided
-
-    task = request.task
-    packages = [spec for located in request.facts.installs(task)
-                for spec in located.install.packages]
-    provided = commands_provided(packages) - {"pip"}
-    replacements: dict[LocatedInstall, str | None] = {
-        _as_located(activation.command, activation.simple): None
-        for activation in activations(request.source, task)}
-    safe = True
-    for command, simple in commands_after(task, first):
-        located = _as_located(command, simple)
-        if located in replacements or not simple.words:
-            continue
-        program = simple.words[0].text
-        rest = command.node.value[simple.words[0].end:simple.words[-1].end]
-        if program == "deactivate":
-            replacements[located] = None
-        elif program == "uv":
-            require(False, "'uv' after the activation uses the venv through VIRTUAL_ENV; "
-                    "pass it --python to the venv's interpreter by hand")
-        elif PIP_PROGRAM.match(program):
-            replacements[located] = f"{prefix}/bin/python -m pip{rest}"
-        elif PYTHON_PROGRAM.match(program):
-            replacements[located] = f"{prefix}/bin/{program}{rest}"
-        elif program in provided:
-            # DbtCLI adds --project-dir and --log-format only to commands that start with
-            # `dbt` (plugin-dbt, DbtCLI): ./venv/bin/dbt would lose them.
-            require(not (program == "dbt" and command.field == "commands"
-                         and task.type == plugin_types.DBT_CLI),
-                    f"'{task.id}' is a dbt CLI task, which adds --project-dir and "
-                    "--log-format only to commands written `dbt ...`; calling the venv's dbt "
-                    "by path would drop them")
-            replacements[located] = f"{prefix}/bin/{program}{rest}"
-        elif "/" not in program and program not in shell.COMMON_TOOLS:
-            safe = False   # it may be a command the venv provides
-    return replacements, safe
 
 
 def _as_located(command: CommandText, simple: shell.SimpleCommand) -> LocatedInstall:
