@@ -3,7 +3,7 @@
 rule files are exactly TEXTS (flowlint.catalogue._compiled_for); else they are
 parsed."""
 
-DIGEST = 'd03f9108a1cba506afac741289b193af168c10cf634bd514ee7607a4ff7a41d7'
+DIGEST = 'd7018553812253fb3e1dfbca909d38024a7614e6ec161fa16867eeaa432582dd'
 
 RULES = {'FL000.yaml': {'code': 'FL000',
                 'name': 'invalid-yaml',
@@ -633,7 +633,8 @@ RULES = {'FL000.yaml': {'code': 'FL000',
                 'enabled_by_default': True,
                 'fixable': True,
                 'summary': 'A virtualenv used through `source venv/bin/activate`, which /bin/sh '
-                           'lacks, or a cached venv used through its activate script',
+                           'lacks, or a venv restored from a WorkingDirectory cache, whose python '
+                           'does not run',
                 'doc': {'why': 'Kestra runs `beforeCommands`, `commands` and shell scripts with\n'
                                '`/bin/sh -c` unless the task sets `interpreter`. On the Debian and '
                                'Ubuntu\n'
@@ -1766,7 +1767,8 @@ TEXTS = {'FL000.yaml': 'code: FL000\n'
                'enabled_by_default: true\n'
                'fixable: true\n'
                'summary: A virtualenv used through `source venv/bin/activate`, which /bin/sh '
-               'lacks, or a cached venv used through its activate script\n'
+               'lacks, or a venv restored from a WorkingDirectory cache, whose python does not '
+               'run\n'
                'doc:\n'
                '  why: |\n'
                '    Kestra runs `beforeCommands`, `commands` and shell scripts with\n'

@@ -31,6 +31,7 @@ CODE = "FL006"
 NAME = "fragile-venv-cache"
 FIX_NAME = "dot-source"
 _ACTIVATE = re.compile(r"^(?P<venv>\S+?)/bin/activate$")
+_VENV_PROGRAM = re.compile(r"^(?P<venv>\S+?)/bin/(?:python|pip)[\d.]*$")
 PIP_PROGRAM = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
 PYTHON_PROGRAM = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
 # Shells whose `source` works; with /bin/sh it depends on the image (see _sh_has_source).
@@ -43,7 +44,7 @@ _SOURCE_SH_IMAGES = ("alpine", "busybox", "centos", "fedora", "rockylinux", "alm
 class Activation(NamedTuple):
     command: CommandText
     simple: shell.SimpleCommand
-    builtin: str   # 'source' or '.'
+    builtin: str   # 'source' or '.'; '' for a venv's python or pip called by path
     venv: str      # as written: venv, ./venv, /opt/venv
     span: Span
 
@@ -64,16 +65,40 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
             key = (id(activation.command.node), activation.simple.start)
             if (fails or cached) and key not in reported:
                 reported.add(key)
-                message, remedy = _message(task, activation, fails, cached)
-                yield Finding(
-                    CODE,
-                    activation.span,
-                    message,
-                    task_id=task.id,
-                    yaml_path=f"{task.path}.{activation.command.label}",
-                    help=remedy,
-                    detail=FragileActivation(activation, fails, cached),
-                )
+                yield _finding(task, activation, fails, cached)
+        for use in _cached_venvs_called_by_path(facts.source, task):
+            key = (id(use.command.node), use.simple.start)
+            if key not in reported:
+                reported.add(key)
+                yield _finding(task, use, False, True)
+
+
+def _finding(task: Task, activation: Activation, fails: bool, cached: bool) -> Finding:
+    message, remedy = _message(task, activation, fails, cached)
+    return Finding(CODE, activation.span, message, task_id=task.id,
+                   yaml_path=f"{task.path}.{activation.command.label}", help=remedy,
+                   detail=FragileActivation(activation, fails, cached))
+
+
+def _cached_venvs_called_by_path(source: Source, task: Task) -> Iterator[Activation]:
+    """The first command of the task that runs a cached venv's python or pip by its path
+    (`./venv/bin/python`), per venv: once restored, that file has lost its execute bit."""
+    working_directory = task.working_directory
+    if working_directory is None or task.script_kind is None:
+        return
+    patterns = cache_patterns(working_directory)
+    seen: set[str] = set()
+    for command in command_texts(task):
+        for simple in shell.split_commands(command.node.value):
+            match = _VENV_PROGRAM.match(simple.words[0].text) if simple.words else None
+            venv = _relative(match.group("venv")) if match else None
+            if venv is None or venv in seen or not patterns_cover(patterns, venv):
+                continue
+            seen.add(venv)
+            start = scalar_offset(source, command.node, simple.start)
+            end = scalar_offset(source, command.node, max(simple.end - 1, simple.start)) + 1
+            yield Activation(command, simple, "", match.group("venv"),
+                             Span(start, max(start, end)))
 
 
 class FragileActivation(NamedTuple):
@@ -181,7 +206,8 @@ def _message(task: Task, activation: Activation, fails: bool, cached: bool
     working_directory = task.working_directory
     wd_id = working_directory.id if working_directory else ""
     also = " (and `source` fails under /bin/sh)" if fails else ""
-    return (f"{quoted} activates a venv restored from the cache of WorkingDirectory "
+    uses = "activates" if activation.builtin else "runs"
+    return (f"{quoted} {uses} a venv restored from the cache of WorkingDirectory "
             f"'{wd_id}'{also}",
             "the cache keeps no file modes and turns symlinks into copies, so the restored "
             f"venv's python does not run, activated or called by path; {deps}")
