@@ -70,7 +70,7 @@ tasks:
 """
     code, out = check(tmp_path, capsys, text, "--diff", "--unsafe-fixes", "--select", "FL006")
     assert code == 1 and "./venv/bin/dbt" not in out
-    assert "no fix (dot-source): the venv of 'dbt' is restored from a cache that keeps no " \
+    assert "no fix (venv-activation): the venv of 'dbt' is restored from a cache that keeps no " \
            "file modes" in out
 
 

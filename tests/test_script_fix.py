@@ -26,7 +26,8 @@ def cached(packages: str, program: str = "pip install") -> str:
     """The cached install the working-dir-cache strategy writes."""
     return (f'set -- {packages} && [ "$*" = "$(cat deps/.installed 2>/dev/null)" ] || '
             f'{{ rm -rf deps && {program} --target=deps "$@" && '
-            f"printf '%s\\n' \"$*\" > deps/.installed; }}")
+            f"printf '%s\\n' \"$*\" > deps/.installed; }} "
+            "&& { chmod u+x deps/bin/* 2>/dev/null || true; }")
 
 def settings(strategy: str) -> Settings:
     return Settings(frozenset(load_catalogue()), (1, 0), {},

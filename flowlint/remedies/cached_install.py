@@ -49,11 +49,11 @@ class CachedInstall(NamedTuple):
             before = f'export PYTHONPATH="$PWD/{self.folder}:$PYTHONPATH" && ' + before
         if self.path_export:
             before = f'export PATH="$PWD/{self.folder}/bin:$PATH" && ' + before
-        after = f" && printf '%s\\n' {stamp} > {self.folder}/{STAMP}; }}"
-        if self.path_export:
-            # Kestra restores a cache without file modes (docs/kestra.md §6): the programs
-            # pip put in <folder>/bin must be made executable again before the task runs them.
-            after += f" && {{ chmod u+x {self.folder}/bin/* 2>/dev/null || true; }}"
+        # Kestra restores a cache without file modes (docs/kestra.md §6): the programs pip
+        # put in <folder>/bin are made executable again, whoever runs them (the task by name,
+        # or a package's own module, as `python -m ruff` runs bin/ruff).
+        after = (f" && printf '%s\\n' {stamp} > {self.folder}/{STAMP}; }}"
+                 f" && {{ chmod u+x {self.folder}/bin/* 2>/dev/null || true; }}")
         return Guarded(before, words, after)
 
     def text(self) -> str:

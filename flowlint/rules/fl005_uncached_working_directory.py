@@ -85,9 +85,10 @@ def problem_and_remedy(item: TaskInstall) -> tuple[str, str]:
     if into_virtualenv(item):
         # A cached venv does not run once restored (docs/kestra.md §6): no file modes, and its
         # symlinked python becomes a copy without its execute bit.
-        return (f"it installs into the virtualenv '{item.folder}/', which the cache does not "
-                "keep (and could not: a restored venv's python has lost its file mode)",
-                _DEPS_REMEDY)
+        kept = "the cache does not keep" if cache_patterns(working_directory) \
+            else f"'{wd_id}' has no cache to keep"
+        return (f"it installs into the virtualenv '{item.folder}/', which {kept} (and could "
+                "not: a restored venv's python has lost its file mode)", _DEPS_REMEDY)
     if item.folder is None:
         target = item.located.install.target
         where_to = f"into '{target}', outside the working directory" if target \

@@ -29,9 +29,13 @@ if TYPE_CHECKING:
 
 CODE = "FL006"
 NAME = "fragile-venv-cache"
-FIX_NAME = "dot-source"
+FIX_NAME = "venv-activation"
 _ACTIVATE = re.compile(r"^(?P<venv>\S+?)/bin/activate$")
 _VENV_PROGRAM = re.compile(r"^(?P<venv>\S+?)/bin/(?:python|pip)[\d.]*$")
+# What to do instead of caching a venv (the install fixes write it: working-dir-cache).
+DEPS = ("install with --target=deps and cache deps/** instead, with deps on PYTHONPATH and, "
+        "when the task runs the packages' programs, deps/bin on PATH and `chmod u+x "
+        "deps/bin/*` after the install (the cache keeps no file modes)")
 PIP_PROGRAM = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
 PYTHON_PROGRAM = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
 # Shells whose `source` works; with /bin/sh it depends on the image (see _sh_has_source).
@@ -90,6 +94,8 @@ def _cached_venvs_called_by_path(source: Source, task: Task) -> Iterator[Activat
     seen: set[str] = set()
     for command in command_texts(task):
         for simple in shell.split_commands(command.node.value):
+            # Made afresh, or made executable again, before any use: what runs is fine.
+            seen |= _recreated(simple) | _made_executable(simple)
             match = _VENV_PROGRAM.match(simple.words[0].text) if simple.words else None
             venv = _relative(match.group("venv")) if match else None
             if venv is None or venv in seen or not patterns_cover(patterns, venv):
@@ -154,10 +160,47 @@ def runs_venv_python(task: Task, activation: Activation) -> bool:
 def cached_venv_in_use(task: Task, activation: Activation) -> bool:
     working_directory = task.working_directory
     venv = _relative(activation.venv)
-    if working_directory is None or venv is None:
+    if working_directory is None or venv is None or venv in _recreated_before(task, activation):
         return False
     return patterns_cover(cache_patterns(working_directory), venv) \
         and runs_venv_python(task, activation)
+
+
+def _recreated(simple: shell.SimpleCommand) -> set[str]:
+    """The venvs a command removes or makes afresh (`rm -rf venv`, `python -m venv --clear
+    venv`): a copy restored from the cache is then never run."""
+    words = [word.text for word in simple.words]
+    if not words:
+        return set()
+    program = words[0].rsplit("/", 1)[-1]
+    options = [word for word in words[1:] if word.startswith("-")]
+    folders = [word for word in words[1:] if not word.startswith("-")]
+    if program == "rm" and any("r" in option.lower() for option in options):
+        return {venv for venv in map(_relative, folders) if venv}
+    if "--clear" in options and (program == "virtualenv" or words[1:3] == ["-m", "venv"]):
+        named = folders if program == "virtualenv" else folders[1:]   # after `-m venv`
+        return {venv for venv in map(_relative, named) if venv}
+    return set()
+
+
+def _made_executable(simple: shell.SimpleCommand) -> set[str]:
+    """The venvs whose bin/ a `chmod +x` makes executable again (`chmod u+x venv/bin/*`)."""
+    words = [word.text for word in simple.words]
+    if not words or words[0].rsplit("/", 1)[-1] != "chmod" \
+            or not any("x" in word and word[:1] in "+augo" for word in words[1:]):
+        return set()
+    return {venv for word in words[1:] if "/bin" in word
+            for venv in [_relative(word.split("/bin", 1)[0])] if venv}
+
+
+def _recreated_before(task: Task, activation: Activation) -> set[str]:
+    found: set[str] = set()
+    for command in command_texts(task):
+        for simple in shell.split_commands(command.node.value):
+            if command == activation.command and simple == activation.simple:
+                return found
+            found |= _recreated(simple)
+    return found
 
 
 def _relative(path: str) -> str | None:
@@ -197,7 +240,7 @@ def _message(task: Task, activation: Activation, fails: bool, cached: bool
     venv = activation.venv if activation.venv.startswith(("/", "./", "~", "$", "{{")) \
         else f"./{activation.venv}"
     quoted = f"'{shorten(activation.text)}' in {where} of '{task.id}'"
-    deps = "install with --target=deps, put deps on PYTHONPATH and cache deps/** instead"
+    deps = DEPS
     if fails and not cached:
         return (f"{quoted} fails under /bin/sh ('source: not found')",
                 "/bin/sh is the shell Kestra runs commands with, so pip and python run "
@@ -227,9 +270,7 @@ def fix(request: FixRequest) -> Fix:
     # (docs/kestra.md §6). What does is another layout, which the install fixes write.
     require(not any(item.cached for item in judged),
             f"the venv of '{task.id}' is restored from a cache that keeps no file modes, so "
-            "its python does not run once restored, activated or called by path; install "
-            "with --target=deps, put deps on PYTHONPATH and cache deps/** (the "
-            "working-dir-cache fix of FL001 and FL005 writes that)")
+            f"its python does not run once restored, activated or called by path; {DEPS}")
     replacements = {_as_located(item.activation.command, item.activation.simple):
                     _dot_source(item.activation) for item in judged}
     edits = rewrite_installs(source, task, replacements, style)
