@@ -3,7 +3,7 @@
 rule files are exactly TEXTS (flowlint.catalogue._compiled_for); else they are
 parsed."""
 
-DIGEST = 'd7018553812253fb3e1dfbca909d38024a7614e6ec161fa16867eeaa432582dd'
+DIGEST = 'a65372e20e90c1204d080363c47344f04127bf2fdb59c73e286b288726186c37'
 
 RULES = {'FL000.yaml': {'code': 'FL000',
                 'name': 'invalid-yaml',
@@ -532,7 +532,13 @@ RULES = {'FL000.yaml': {'code': 'FL000',
                                "`--target`/`-t` (and `--prefix`), from a venv's own pip\n"
                                '(`./venv/bin/pip`, `./venv/bin/python -m pip`) and from an '
                                'activated venv\n'
-                               '(`. venv/bin/activate` earlier in the task).\n'
+                               '(`. venv/bin/activate` earlier in the task). An install into a '
+                               'venv is not\n'
+                               'fixed by caching the venv: Kestra restores a cache without file '
+                               'modes, so\n'
+                               "a restored venv's python does not run (FL006 reports a cached "
+                               'venv); the\n'
+                               'fix installs with `--target=deps` (or `dependencies`) instead.\n'
                                '\n'
                                'How it relates to FL001 and FL004: those rules report '
                                'per-execution installs\n'
@@ -1688,7 +1694,10 @@ TEXTS = {'FL000.yaml': 'code: FL000\n'
                '    installed again at every execution. The folder is found from\n'
                "    `--target`/`-t` (and `--prefix`), from a venv's own pip\n"
                '    (`./venv/bin/pip`, `./venv/bin/python -m pip`) and from an activated venv\n'
-               '    (`. venv/bin/activate` earlier in the task).\n'
+               '    (`. venv/bin/activate` earlier in the task). An install into a venv is not\n'
+               '    fixed by caching the venv: Kestra restores a cache without file modes, so\n'
+               "    a restored venv's python does not run (FL006 reports a cached venv); the\n"
+               '    fix installs with `--target=deps` (or `dependencies`) instead.\n'
                '\n'
                '    How it relates to FL001 and FL004: those rules report per-execution installs\n'
                '    outside any WorkingDirectory. Inside one, FL005 alone reports the install\n'
