@@ -72,13 +72,52 @@ def cache_patterns(working_directory: Task) -> list[str]:
 
 
 def is_cached(located: LocatedInstall, task: Task) -> bool:
+    """Whether the WorkingDirectory's cache keeps what the install writes; a venv the task
+    makes afresh before installing into it keeps nothing of what was restored."""
     working_directory = task.working_directory
     if working_directory is None:
         return False
     location = install_location(located, task)
     if location is None:
         return False
+    if not located.install.target and location in remade_before(task, located.command,
+                                                               located.install.command):
+        return False
     return patterns_cover(cache_patterns(working_directory), location)
+
+
+def remade_folders(simple: shell.SimpleCommand) -> set[str]:
+    """The folders a command removes or makes afresh, when it runs whatever happens before
+    it (`rm -rf venv`, `python -m venv --clear venv`); not one inside `{ }` or after `||`,
+    as in the guarded installs the fixes write."""
+    words = [word.text for word in simple.words]
+    if not words or simple.nested or simple.separator_before == "||":
+        return set()
+    program = words[0].rsplit("/", 1)[-1]
+    options = [word for word in words[1:] if word.startswith("-")]
+    folders = [word for word in words[1:] if not word.startswith("-")]
+    if program == "rm" and any("r" in option.lower() for option in options):
+        named = folders
+    elif "--clear" in options and program == "virtualenv":
+        named = folders
+    elif "--clear" in options and words[1:3] == ["-m", "venv"]:
+        named = folders[1:]   # after the module name
+    else:
+        return set()
+    return {folder for folder in map(_relative, named) if folder}
+
+
+def remade_before(task: Task, command: CommandText, simple: shell.SimpleCommand) -> set[str]:
+    """The folders remade by the task's commands before `simple` (of `command`)."""
+    from flowlint.kestra.task_shell import command_texts
+
+    found: set[str] = set()
+    for text in command_texts(task):
+        for other in shell.split_commands(text.node.value):
+            if text == command and other == simple:
+                return found
+            found |= remade_folders(other)
+    return found
 
 
 def patterns_cover(patterns: list[str], folder: str) -> bool:

@@ -16,7 +16,7 @@ from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts, TaskInstall
 from flowlint.findings import Edit, Finding, Fix, FixRefused, require, shorten
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import LocatedInstall
-from flowlint.kestra.working_directory import cache_patterns
+from flowlint.kestra.working_directory import cache_patterns, patterns_cover
 from flowlint.lang.installs import Install
 
 if TYPE_CHECKING:
@@ -85,10 +85,15 @@ def problem_and_remedy(item: TaskInstall) -> tuple[str, str]:
     if into_virtualenv(item):
         # A cached venv does not run once restored (docs/kestra.md §6): no file modes, and its
         # symlinked python becomes a copy without its execute bit.
-        kept = "the cache does not keep" if cache_patterns(working_directory) \
-            else f"'{wd_id}' has no cache to keep"
-        return (f"it installs into the virtualenv '{item.folder}/', which {kept} (and could "
-                "not: a restored venv's python has lost its file mode)", _DEPS_REMEDY)
+        patterns = cache_patterns(working_directory)
+        venv = f"it installs into the virtualenv '{item.folder}/'"
+        if patterns_cover(patterns, item.folder or ""):   # cached, but made afresh first
+            return (f"{venv}, which the task makes afresh at every execution (and a cached "
+                    "venv would not run: a restored venv's python has lost its file mode)",
+                    _DEPS_REMEDY)
+        kept = "the cache does not keep" if patterns else f"'{wd_id}' has no cache to keep"
+        return (f"{venv}, which {kept} (and could not: a restored venv's python has lost its "
+                "file mode)", _DEPS_REMEDY)
     if item.folder is None:
         target = item.located.install.target
         where_to = f"into '{target}', outside the working directory" if target \

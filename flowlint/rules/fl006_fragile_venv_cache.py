@@ -18,7 +18,12 @@ from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Finding, Fix, Span, require, shorten
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import CommandText, LocatedInstall, command_texts
-from flowlint.kestra.working_directory import cache_patterns, patterns_cover
+from flowlint.kestra.working_directory import (
+    cache_patterns,
+    patterns_cover,
+    remade_before,
+    remade_folders,
+)
 from flowlint.lang import shell
 from flowlint.lang.installs import as_install
 from flowlint.source import Source
@@ -95,7 +100,7 @@ def _cached_venvs_called_by_path(source: Source, task: Task) -> Iterator[Activat
     for command in command_texts(task):
         for simple in shell.split_commands(command.node.value):
             # Made afresh, or made executable again, before any use: what runs is fine.
-            seen |= _recreated(simple) | _made_executable(simple)
+            seen |= remade_folders(simple) | _made_executable(simple)
             match = _VENV_PROGRAM.match(simple.words[0].text) if simple.words else None
             venv = _relative(match.group("venv")) if match else None
             if venv is None or venv in seen or not patterns_cover(patterns, venv):
@@ -160,27 +165,11 @@ def runs_venv_python(task: Task, activation: Activation) -> bool:
 def cached_venv_in_use(task: Task, activation: Activation) -> bool:
     working_directory = task.working_directory
     venv = _relative(activation.venv)
-    if working_directory is None or venv is None or venv in _recreated_before(task, activation):
+    if working_directory is None or venv is None \
+            or venv in remade_before(task, activation.command, activation.simple):
         return False
     return patterns_cover(cache_patterns(working_directory), venv) \
         and runs_venv_python(task, activation)
-
-
-def _recreated(simple: shell.SimpleCommand) -> set[str]:
-    """The venvs a command removes or makes afresh (`rm -rf venv`, `python -m venv --clear
-    venv`): a copy restored from the cache is then never run."""
-    words = [word.text for word in simple.words]
-    if not words:
-        return set()
-    program = words[0].rsplit("/", 1)[-1]
-    options = [word for word in words[1:] if word.startswith("-")]
-    folders = [word for word in words[1:] if not word.startswith("-")]
-    if program == "rm" and any("r" in option.lower() for option in options):
-        return {venv for venv in map(_relative, folders) if venv}
-    if "--clear" in options and (program == "virtualenv" or words[1:3] == ["-m", "venv"]):
-        named = folders if program == "virtualenv" else folders[1:]   # after `-m venv`
-        return {venv for venv in map(_relative, named) if venv}
-    return set()
 
 
 def _made_executable(simple: shell.SimpleCommand) -> set[str]:
@@ -191,16 +180,6 @@ def _made_executable(simple: shell.SimpleCommand) -> set[str]:
         return set()
     return {venv for word in words[1:] if "/bin" in word
             for venv in [_relative(word.split("/bin", 1)[0])] if venv}
-
-
-def _recreated_before(task: Task, activation: Activation) -> set[str]:
-    found: set[str] = set()
-    for command in command_texts(task):
-        for simple in shell.split_commands(command.node.value):
-            if command == activation.command and simple == activation.simple:
-                return found
-            found |= _recreated(simple)
-    return found
 
 
 def _relative(path: str) -> str | None:
