@@ -12,17 +12,19 @@ from flowlint.yamlnodes import get, string_list
 
 _VENV_PROGRAM = re.compile(r"^(?:\./)?(?P<venv>[^\s]+?)/bin/(?:pip[\d.]*|python[\d.]*)$")
 _ACTIVATE = re.compile(r"^(?:\./)?(?P<venv>[^\s]+?)/bin/activate$")
+# The working directory written out: `{{ workingDir }}/venv` and `$PWD/venv` are `venv`.
+_WORKING_DIRECTORY = re.compile(r"^(?:\{\{\s*workingDir\s*\}\}|\$\{?PWD\}?)/")
 
 
 def install_location(located: LocatedInstall, task: Task) -> str | None:
     """The working-directory folder an install writes to, or None for the system Python."""
     install = located.install
     if install.target:
-        return _relative(install.target)
+        return relative_folder(install.target)
     program = install.command.words[0].text if install.command.words else ""
-    match = _VENV_PROGRAM.match(program)
+    match = _VENV_PROGRAM.match(within_working_directory(program))
     if match:
-        return _relative(match.group("venv"))
+        return relative_folder(match.group("venv"))
     return _activated_venv(located, task)
 
 
@@ -51,15 +53,21 @@ def _activations(task: Task) -> tuple[dict[CommandText, str | None], str | None]
             if len(words) >= 2 and words[0] in (".", "source"):
                 match = _ACTIVATE.match(words[1])
                 if match:   # the first one counts, even outside the working directory
-                    venv, found = _relative(match.group("venv")), True
+                    venv, found = relative_folder(match.group("venv")), True
                     break
         so_far.setdefault(command, venv)
     return so_far, venv
 
 
-def _relative(path: str) -> str | None:
-    """A path inside the working directory, without ./ and trailing /; None when absolute."""
-    path = path.strip()
+def within_working_directory(path: str) -> str:
+    """The path with a leading `{{ workingDir }}/` or `$PWD/` taken off (relative to it)."""
+    return _WORKING_DIRECTORY.sub("", path.strip())
+
+
+def relative_folder(path: str) -> str | None:
+    """A path inside the working directory, without ./ and trailing /; None when absolute
+    or outside it."""
+    path = within_working_directory(path)
     if path.startswith(("/", "~", "$", "{{")):
         return None
     while path.startswith("./"):
@@ -104,7 +112,7 @@ def remade_folders(simple: shell.SimpleCommand) -> set[str]:
         named = folders[1:]   # after the module name
     else:
         return set()
-    return {folder for folder in map(_relative, named) if folder}
+    return {folder for folder in map(relative_folder, named) if folder}
 
 
 def remade_before(task: Task, command: CommandText, simple: shell.SimpleCommand) -> set[str]:

@@ -21,8 +21,10 @@ from flowlint.kestra.task_shell import CommandText, LocatedInstall, command_text
 from flowlint.kestra.working_directory import (
     cache_patterns,
     patterns_cover,
+    relative_folder,
     remade_before,
     remade_folders,
+    within_working_directory,
 )
 from flowlint.lang import shell
 from flowlint.lang.installs import as_install
@@ -101,8 +103,9 @@ def _cached_venvs_called_by_path(source: Source, task: Task) -> Iterator[Activat
         for simple in shell.split_commands(command.node.value):
             # Made afresh, or made executable again, before any use: what runs is fine.
             seen |= remade_folders(simple) | _made_executable(simple)
-            match = _VENV_PROGRAM.match(simple.words[0].text) if simple.words else None
-            venv = _relative(match.group("venv")) if match else None
+            match = _VENV_PROGRAM.match(within_working_directory(simple.words[0].text)) \
+                if simple.words else None
+            venv = relative_folder(match.group("venv")) if match else None
             if venv is None or venv in seen or not patterns_cover(patterns, venv):
                 continue
             seen.add(venv)
@@ -164,7 +167,7 @@ def runs_venv_python(task: Task, activation: Activation) -> bool:
 
 def cached_venv_in_use(task: Task, activation: Activation) -> bool:
     working_directory = task.working_directory
-    venv = _relative(activation.venv)
+    venv = relative_folder(activation.venv)
     if working_directory is None or venv is None \
             or venv in remade_before(task, activation.command, activation.simple):
         return False
@@ -179,15 +182,7 @@ def _made_executable(simple: shell.SimpleCommand) -> set[str]:
             or not any("x" in word and word[:1] in "+augo" for word in words[1:]):
         return set()
     return {venv for word in words[1:] if "/bin" in word
-            for venv in [_relative(word.split("/bin", 1)[0])] if venv}
-
-
-def _relative(path: str) -> str | None:
-    if path.startswith(("/", "~", "$", "{{")):
-        return None
-    while path.startswith("./"):
-        path = path[2:]
-    return path.rstrip("/") or None
+            for venv in [relative_folder(word.split("/bin", 1)[0])] if venv}
 
 
 def source_fails(facts: FlowFacts, task: Task) -> bool:
