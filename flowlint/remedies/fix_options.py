@@ -13,5 +13,5 @@ STRATEGIES = ("dependencies", "working-dir-cache", "custom-image", "process-runn
 class FixOptions(NamedTuple):
     strategy: str = "auto"          # 'auto' or one of STRATEGIES
     image: str | None = None        # custom-image: name or template {namespace} {flow} {task}
-    cache_layout: str = "deps"      # working-dir-cache: 'deps' or 'venv'
+    cache_layout: str = "deps"      # working-dir-cache: 'deps' ('venv' is refused: see there)
     ttl: str = "PT24H"
