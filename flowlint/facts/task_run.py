@@ -122,23 +122,15 @@ def _placements(facts: FlowFacts, task: Task, image: str | None,
 
 
 def _virtualenv_placements(task: Task) -> Iterator[Placement]:
-    """`python -m venv DIR` and `virtualenv DIR` put pip in DIR/bin (the working-dir-cache
-    fix's venv layout creates one and installs with ./venv/bin/pip)."""
+    """`python -m venv DIR` and `virtualenv DIR` put pip in DIR/bin (a task that installs
+    with ./venv/bin/pip)."""
     for command in command_texts(task):
         value = command.node.value
         for simple in shell.split_commands(value):
-            words = [word.text for word in simple.words]
-            program = words[0].rsplit("/", 1)[-1] if words else ""
-            if program.startswith("python") and words[1:3] == ["-m", "venv"]:
-                arguments = words[3:]
-            elif program == "virtualenv":
-                arguments = words[1:]
-            else:
-                continue
-            folders = [word for word in arguments if not word.startswith("-")]
-            if folders and "--without-pip" not in arguments and "--no-pip" not in arguments:
+            made = shell.virtualenv_made(simple)
+            if made is not None and not made[1] & {"--without-pip", "--no-pip"}:
                 yield Placement(f"'{shorten(value[simple.start:simple.end])}'",
-                                frozenset({"pip"}), True, False, f"{_relative(folders[-1])}/bin",
+                                frozenset({"pip"}), True, False, f"{_relative(made[0])}/bin",
                                 by_folder_only=True)
 
 

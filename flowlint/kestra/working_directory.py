@@ -22,10 +22,14 @@ def install_location(located: LocatedInstall, task: Task) -> str | None:
     if install.target:
         return relative_folder(install.target)
     program = install.command.words[0].text if install.command.words else ""
+    return venv_of_program(program) or _activated_venv(located, task)
+
+
+def venv_of_program(program: str) -> str | None:
+    """The working-directory venv whose python or pip `program` is (`./venv/bin/pip`,
+    `{{ workingDir }}/venv/bin/python`); None for any other program."""
     match = _VENV_PROGRAM.match(within_working_directory(program))
-    if match:
-        return relative_folder(match.group("venv"))
-    return _activated_venv(located, task)
+    return relative_folder(match.group("venv")) if match else None
 
 
 # The venvs of the task asked about last, per shell string: a task with thousands of
@@ -86,12 +90,10 @@ def is_cached(located: LocatedInstall, task: Task) -> bool:
     if working_directory is None:
         return False
     location = install_location(located, task)
-    if location is None:
+    if location is None or not patterns_cover(cache_patterns(working_directory), location):
         return False
-    if not located.install.target and location in remade_before(task, located.command,
-                                                               located.install.command):
-        return False
-    return patterns_cover(cache_patterns(working_directory), location)
+    return bool(located.install.target) or location not in remade_before(
+        task, located.command, located.install.command)
 
 
 def remade_folders(simple: shell.SimpleCommand) -> set[str]:
@@ -101,31 +103,39 @@ def remade_folders(simple: shell.SimpleCommand) -> set[str]:
     words = [word.text for word in simple.words]
     if not words or simple.nested or simple.separator_before == "||":
         return set()
-    program = words[0].rsplit("/", 1)[-1]
-    options = [word for word in words[1:] if word.startswith("-")]
-    folders = [word for word in words[1:] if not word.startswith("-")]
-    if program == "rm" and any("r" in option.lower() for option in options):
-        named = folders
-    elif "--clear" in options and program == "virtualenv":
-        named = folders
-    elif "--clear" in options and words[1:3] == ["-m", "venv"]:
-        named = folders[1:]   # after the module name
+    if words[0].rsplit("/", 1)[-1] == "rm" \
+            and any("r" in word.lower() for word in words[1:] if word.startswith("-")):
+        named = [word for word in words[1:] if not word.startswith("-")]
     else:
-        return set()
+        made = shell.virtualenv_made(simple)
+        named = [made[0]] if made is not None and "--clear" in made[1] else []
     return {folder for folder in map(relative_folder, named) if folder}
 
 
-def remade_before(task: Task, command: CommandText, simple: shell.SimpleCommand) -> set[str]:
+# The folders remade before each command of the task asked about last: asked once per
+# install, a scan per install would grow with the square of a task's installs.
+_last_remade: tuple[Task, dict[tuple[int, int], frozenset[str]]] | None = None
+
+
+def remade_before(task: Task, command: CommandText,
+                  simple: shell.SimpleCommand) -> frozenset[str]:
     """The folders remade by the task's commands before `simple` (of `command`)."""
+    global _last_remade
+    if _last_remade is None or _last_remade[0] is not task:
+        _last_remade = (task, _remade_index(task))
+    return _last_remade[1].get((id(command.node), simple.start), frozenset())
+
+
+def _remade_index(task: Task) -> dict[tuple[int, int], frozenset[str]]:
     from flowlint.kestra.task_shell import command_texts
 
-    found: set[str] = set()
+    index: dict[tuple[int, int], frozenset[str]] = {}
+    so_far: frozenset[str] = frozenset()
     for text in command_texts(task):
         for other in shell.split_commands(text.node.value):
-            if text == command and other == simple:
-                return found
-            found |= remade_folders(other)
-    return found
+            index.setdefault((id(text.node), other.start), so_far)
+            so_far = so_far | remade_folders(other)
+    return index
 
 
 def patterns_cover(patterns: list[str], folder: str) -> bool:

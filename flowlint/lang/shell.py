@@ -42,6 +42,25 @@ COMMON_TOOLS = frozenset(
     "echo printf cd ls cat cp mv rm mkdir touch test [ true false export set unset exit pwd "
     "head tail grep sed awk sort uniq wc cut tr date sleep chmod find xargs tee curl wget "
     "tar unzip gzip gunzip zip git which du df env mktemp basename dirname".split())
+PIP_PROGRAM = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
+PYTHON_PROGRAM = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
+
+
+def virtualenv_made(simple: SimpleCommand) -> tuple[str, frozenset[str]] | None:
+    """The folder `python -m venv DIR` or `virtualenv DIR` makes, as written, with the
+    command's options; None for any other command."""
+    words = [word.text for word in simple.words]
+    program = words[0].rsplit("/", 1)[-1] if words else ""
+    if PYTHON_PROGRAM.match(program) and words[1:3] == ["-m", "venv"]:
+        arguments = words[3:]
+    elif program == "virtualenv":
+        arguments = words[1:]
+    else:
+        return None
+    folders = [word for word in arguments if not word.startswith("-")]
+    if not folders:
+        return None
+    return folders[-1], frozenset(word for word in arguments if word.startswith("-"))
 
 
 # ----------------------------------------------------------------------------- lexer

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import LocatedInstall, command_texts
 from flowlint.lang import shell
@@ -45,9 +43,6 @@ def runs_programs_of(task: Task, installs: tuple[LocatedInstall, ...], packages:
     return not all(map(knows, names)) and bool(_unexplained_programs(task, installs))
 
 
-_PYTHON_OR_PIP = re.compile(r"^(?:python|pip)[\d.]*$")
-
-
 def _unexplained_programs(task: Task, installs: tuple[LocatedInstall, ...]) -> set[str]:
     """Programs the task runs by name that are neither common tools nor Python, pip or uv."""
     install_commands = {located.install.command for located in installs}
@@ -58,6 +53,7 @@ def _unexplained_programs(task: Task, installs: tuple[LocatedInstall, ...]) -> s
                 continue
             program = simple.words[0].text
             if "/" not in program and program not in shell.COMMON_TOOLS \
-                    and not _PYTHON_OR_PIP.match(program) and program != "uv":
+                    and not shell.PYTHON_PROGRAM.match(program) \
+                    and not shell.PIP_PROGRAM.match(program) and program != "uv":
                 found.add(program)
     return found

@@ -24,7 +24,7 @@ from flowlint.kestra.working_directory import (
     relative_folder,
     remade_before,
     remade_folders,
-    within_working_directory,
+    venv_of_program,
 )
 from flowlint.lang import shell
 from flowlint.lang.installs import as_install
@@ -38,13 +38,10 @@ CODE = "FL006"
 NAME = "fragile-venv-cache"
 FIX_NAME = "venv-activation"
 _ACTIVATE = re.compile(r"^(?P<venv>\S+?)/bin/activate$")
-_VENV_PROGRAM = re.compile(r"^(?P<venv>\S+?)/bin/(?:python|pip)[\d.]*$")
 # What to do instead of caching a venv (the install fixes write it: working-dir-cache).
 DEPS = ("install with --target=deps and cache deps/** instead, with deps on PYTHONPATH and, "
         "when the task runs the packages' programs, deps/bin on PATH and `chmod u+x "
         "deps/bin/*` after the install (the cache keeps no file modes)")
-PIP_PROGRAM = re.compile(r"^pip(?:\d+(?:\.\d+)?)?$")
-PYTHON_PROGRAM = re.compile(r"^python(?:\d+(?:\.\d+)?)?$")
 # Shells whose `source` works; with /bin/sh it depends on the image (see _sh_has_source).
 _SOURCE_SHELLS = frozenset({"bash", "zsh", "ksh", "ash", "busybox"})
 # Images whose /bin/sh is bash or BusyBox ash, where `source` works.
@@ -103,16 +100,13 @@ def _cached_venvs_called_by_path(source: Source, task: Task) -> Iterator[Activat
         for simple in shell.split_commands(command.node.value):
             # Made afresh, or made executable again, before any use: what runs is fine.
             seen |= remade_folders(simple) | _made_executable(simple)
-            match = _VENV_PROGRAM.match(within_working_directory(simple.words[0].text)) \
-                if simple.words else None
-            venv = relative_folder(match.group("venv")) if match else None
+            venv = venv_of_program(simple.words[0].text) if simple.words else None
             if venv is None or venv in seen or not patterns_cover(patterns, venv):
                 continue
             seen.add(venv)
             start = scalar_offset(source, command.node, simple.start)
             end = scalar_offset(source, command.node, max(simple.end - 1, simple.start)) + 1
-            yield Activation(command, simple, "", match.group("venv"),
-                             Span(start, max(start, end)))
+            yield Activation(command, simple, "", venv, Span(start, max(start, end)))
 
 
 class FragileActivation(NamedTuple):
@@ -160,7 +154,7 @@ def runs_venv_python(task: Task, activation: Activation) -> bool:
         return True   # Kestra runs the script with the `python` on PATH, after beforeCommands
     for _, simple in commands_after(task, activation):
         program = simple.words[0].text if simple.words else ""
-        if PIP_PROGRAM.match(program) or PYTHON_PROGRAM.match(program):
+        if shell.PIP_PROGRAM.match(program) or shell.PYTHON_PROGRAM.match(program):
             return True
     return False
 
