@@ -19,7 +19,7 @@ from flowlint.catalogue import CatalogueError, load_catalogue
 from flowlint.config import ConfigError
 from flowlint.files import BY_CONFIG, FileTooLarge, Skipped, files_to_read, read_limited
 from flowlint.lint import FileResult, Settings
-from flowlint.report import TEXT_FORMATS, render
+from flowlint.report import FIX_FORMATS, TEXT_FORMATS, render
 from flowlint.report.rows import reported
 from flowlint.report.style import PLAIN, choose_style
 from flowlint.report.summary import (
@@ -100,15 +100,17 @@ def run_check(paths: tuple[str, ...], options: CheckOptions) -> None:
         files = files_to_read(paths, (*options.exclude, *options.extend_exclude),
                               options.force_exclude, settings.excluded, unlisted,
                               respect_gitignore=not options.no_respect_gitignore,
-                              skipped=skipped)
+                              skipped=skipped, listed=settings.configs.listed)
         if options.show_files or options.show_settings:
             _show(files, unlisted, settings, options)
         cache_root = None
         if not (options.no_cache or mode.fix):
             cache_root = cache_location(options.cache_dir, settings.configs.for_path(".").path)
+        with_fixes = output_format in FIX_FORMATS and not options.statistics
         outcomes, rows = collect(process_files([(path, settings.for_path(path, False))
                                                 for path in files], mode, cache_root,
-                                               options.jobs or os.cpu_count() or 1),
+                                               options.jobs or os.cpu_count() or 1,
+                                               with_fixes),
                                  catalogue, keep_sources=output_format == "sarif")
         outcomes += [FileOutcome(FileResult(folder, error=why)) for folder, why in unlisted]
         if not files and not unlisted:

@@ -35,6 +35,8 @@ def is_excluded(path: str, excludes: Iterable[str]) -> bool:
 
 
 FolderErrors = list[tuple[str, str]]   # (folder, why it could not be listed)
+# Told each walked folder's listing: (folder, its folders, its other entries).
+Listed = Callable[[str, list[str], list[str]], None]
 # What --verbose says a walk left out, and why: (path, one of the reasons below); a folder's
 # path ends with "/".
 Skipped = list[tuple[str, str]]
@@ -47,17 +49,20 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (),
              force_exclude: bool = False,
              errors: FolderErrors | None = None,
              respect_gitignore: bool = True,
-             skipped: Skipped | None = None) -> Iterator[str]:
+             skipped: Skipped | None = None,
+             listed: Listed | None = None) -> Iterator[str]:
     """Files to check, in a stable order; files named explicitly are read unless
     `force_exclude` (pre-commit passes every staged file by name). Folders that cannot be
     listed are added to `errors`: the run reports them instead of passing over them.
     Walks skip what .gitignore and .ignore files ignore, unless not `respect_gitignore`;
-    what was left out, and why, goes to `skipped` (for --verbose)."""
+    what was left out, and why, goes to `skipped` (for --verbose), and each walked folder's
+    listing to `listed`."""
     excludes = list(excludes)
     errors = errors if errors is not None else []
     for given in paths:
         if os.path.isdir(given):
-            yield from sorted(_walk(given, excludes, errors, respect_gitignore, skipped))
+            yield from sorted(_walk(given, excludes, errors, respect_gitignore, skipped,
+                                    listed))
         elif not (force_exclude and is_excluded(given, excludes)):
             yield given
         elif skipped is not None:
@@ -65,9 +70,10 @@ def discover(paths: Iterable[str], excludes: Iterable[str] = (),
 
 
 def _walk(top: str, excludes: list[str], errors: FolderErrors,
-          respect_gitignore: bool, skipped: Skipped | None = None) -> Iterator[str]:
+          respect_gitignore: bool, skipped: Skipped | None = None,
+          listed: Listed | None = None) -> Iterator[str]:
     """The YAML files under `top`; what ignore files and excludes leave out goes to
-    `skipped`."""
+    `skipped`, and every folder's listing to `listed`."""
     def unlisted(error: OSError) -> None:
         errors.append((_display(error.filename or top),
                        f"cannot list the folder: {error.strerror or error}"))
@@ -78,32 +84,34 @@ def _walk(top: str, excludes: list[str], errors: FolderErrors,
         from flowlint.ignore_files import IgnoreFiles
 
         ignore_files = IgnoreFiles(top)
-    # followlinks=False: a symlink loop cannot make the walk endless.
-    for folder, dirs, files in os.walk(top, onerror=unlisted):
+    for folder, dirs, files in _listings(top, unlisted):
         if folder != top and "pyvenv.cfg" in files:
             # A virtualenv under any name: its packages' YAML files are not flows. Known
             # from the listing the walk made anyway, not by a stat of each folder.
             dirs.clear()
             continue
+        if listed is not None:
+            listed(folder, dirs, files)
+        prefix = _prefix(folder)
         chain: Chain = ()
         if ignore_files is not None:
             chain = (ignore_files.top_chain(top) if folder == top
                      else ignore_files.chain_for(folder, chains.pop(folder, ()), files))
         kept = []
         for name in dirs:
-            why = _skipped_dir(folder, name, excludes, chain)
+            why = _skipped_dir(prefix, name, excludes, chain)
             if why is None:
                 kept.append(name)
             elif skipped is not None and why:
-                skipped.append((_display(os.path.join(folder, name)) + "/", why))
+                skipped.append((_display(prefix + name) + "/", why))
         dirs[:] = kept
         if ignore_files is not None:
-            chains.update((os.path.join(folder, name), chain) for name in dirs)
+            chains.update((prefix + name, chain) for name in dirs)
         for name in files:
             if not name.endswith(YAML_SUFFIXES):
                 continue
-            path = os.path.join(folder, name)
-            why = BY_EXCLUDE if is_excluded(_display(path), excludes) else \
+            path = prefix + name
+            why = BY_EXCLUDE if excludes and is_excluded(_display(path), excludes) else \
                 BY_IGNORE_FILE if _ignored(path, False, chain) else None
             if why is None:
                 yield _display(path)
@@ -111,12 +119,51 @@ def _walk(top: str, excludes: list[str], errors: FolderErrors,
                 skipped.append((_display(path), why))
 
 
-def _skipped_dir(folder: str, name: str, excludes: list[str], chain: Chain) -> str | None:
-    """Why a folder is not walked ("" for the folders no one walks: .git, node_modules...),
-    or None when it is."""
+def _listings(top: str, unlisted: Callable[[OSError], None]
+              ) -> Iterator[tuple[str, list[str], list[str]]]:
+    """(folder, its folders, its other entries) from `top` down, parents first; a caller
+    that empties or trims the folders list keeps the walk out of them. As os.walk with
+    followlinks=False (a symlink loop cannot make the walk endless: a symlink to a folder
+    is listed with the folders but not entered), without its stat of every folder: the
+    listing's entry types tell links from folders."""
+    pending = [top]
+    while pending:
+        folder = pending.pop()
+        dirs, files, links = [], [], set()
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        dirs.append(entry.name)
+                        if entry.is_symlink():
+                            links.add(entry.name)
+                    else:
+                        files.append(entry.name)
+        except OSError as error:
+            unlisted(error)
+            continue
+        yield folder, dirs, files
+        prefix = _prefix(folder)
+        # Reversed onto a stack: the folders are walked in their listed order.
+        pending.extend(prefix + name for name in reversed(dirs) if name not in links)
+
+
+def _prefix(folder: str) -> str:
+    """`folder` ready to have a name appended (os.path.join without its checks per call)."""
+    return folder if folder.endswith(os.sep) or (os.altsep and folder.endswith(os.altsep)) \
+        else folder + os.sep
+
+
+def _skipped_dir(prefix: str, name: str, excludes: list[str], chain: Chain) -> str | None:
+    """Why the folder `name` in the folder `prefix` (see _prefix) is not walked ("" for the
+    folders no one walks: .git, node_modules...), or None when it is."""
     if name in SKIPPED_DIRS:
         return ""
-    path = os.path.join(folder, name)
+    path = prefix + name
     if _ignored(path, True, chain):
         return BY_IGNORE_FILE
     if is_excluded(_display(path), excludes):
@@ -141,15 +188,18 @@ def files_to_read(paths: Iterable[str], excludes: Iterable[str], force_exclude: 
                   excluded: Callable[[str], bool],
                   errors: FolderErrors | None = None,
                   respect_gitignore: bool = True,
-                  skipped: Skipped | None = None) -> list[str]:
+                  skipped: Skipped | None = None,
+                  listed: Listed | None = None) -> list[str]:
     """The files a run reads: those under `paths`, minus what `excludes` (the command line) or
     `excluded` (the config file of each file) leave out; a file named on the command line is
     read anyway, unless `force_exclude`. Folders that cannot be listed go to `errors`, and what
-    was left out to `skipped`, with why."""
+    was left out to `skipped`, with why. `listed` is told each walked folder's listing before
+    `excluded` is asked about any file (the config search can use them)."""
     given = tuple(paths) or (".",)
     named = frozenset(given)   # pre-commit names every staged file: a set, not a scan
     files = []
-    for path in discover(given, excludes, force_exclude, errors, respect_gitignore, skipped):
+    for path in discover(given, excludes, force_exclude, errors, respect_gitignore, skipped,
+                         listed):
         if (path in named and not force_exclude) or not excluded(path):
             files.append(path)
         elif skipped is not None:

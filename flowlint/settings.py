@@ -139,6 +139,16 @@ class ConfigResolver:
         self._by_file: dict[str, Config | None] = {}
         self._by_path: dict[Path | str, Config] = {}
         self._by_given_folder: dict[Path | str, Config] = {}
+        # Absolute folder -> the config file names its listing holds (see `listed`).
+        self._listed: dict[str, frozenset[str]] = {}
+
+    def listed(self, folder: str, dirs: list[str], files: list[str]) -> None:
+        """What a walk found in `folder`: the search then looks for config files there only
+        under the names the listing holds, not with three stats a folder."""
+        if self._fixed is None:
+            absolute = os.path.abspath(os.path.join(self.cwd, folder))
+            self._listed[absolute] = _CONFIG_NAMES.intersection(files).union(
+                _CONFIG_NAMES.intersection(dirs))   # a folder of that name is an error
 
     def for_path(self, path: Path | str, is_folder: bool | None = None) -> Config:
         """The config of a file or folder. None for `is_folder` looks: a caller that knows
@@ -185,7 +195,10 @@ class ConfigResolver:
         return config
 
     def _config_in(self, folder: str) -> Config | None:
+        present = self._listed.get(folder)
         for name in CONFIG_FILE_NAMES:
+            if present is not None and name not in present:
+                continue
             candidate = os.path.join(folder, name)
             if candidate in self._by_file:
                 config = self._by_file[candidate]
@@ -196,6 +209,9 @@ class ConfigResolver:
             if config is not None:
                 return config
         return None
+
+
+_CONFIG_NAMES = frozenset(CONFIG_FILE_NAMES)
 
 
 def _exists(path: str) -> bool:

@@ -64,6 +64,11 @@ def test_corrupt_entries_are_ignored_and_rewritten(project, capsys) -> None:
     cold = report(["flows"], capsys)
     for entry in entries(project):
         entry.write_bytes(b"\x80\x04garbage")
+    # The JSON report reads the entries (a concise one is answered by the stat index).
+    cold_json = (main(["check", "--format", "json", "--no-cache", "flows"]),
+                 capsys.readouterr().out)
+    assert (main(["check", "--format", "json", "-j", "1", "flows"]),
+            capsys.readouterr().out) == cold_json
     assert report(["-j", "1", "flows"], capsys) == cold
     for entry in entries(project):
         json.loads(entry.read_bytes())   # rewritten: loads again

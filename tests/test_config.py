@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from flowlint.config import (
+    CONFIG_FILE_NAMES,
     Config,
     ConfigError,
     FixConfig,
@@ -66,6 +67,32 @@ def test_nearest_config_wins_across_nested_folders(tmp_path: Path) -> None:
     assert deep.select == ("FL002",)
     assert deep.root == tmp_path / "a"
     assert resolver.for_path(tmp_path / "a" / "inside.yaml").select == ("FL002",)
+
+
+def test_a_walk_tells_the_search_which_config_files_its_folders_hold(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Folders the walk listed are not asked about config names their listing lacks (three
+    stats a folder, on every run); the config files it listed are found as before, and
+    folders above the walk are searched as before."""
+    from flowlint import settings as settings_module
+    from flowlint.files import files_to_read
+
+    project = tmp_path / "project"
+    flow(project / "a" / "b" / "one.yaml")
+    flow(project / "c" / "two.yaml")
+    middle = write(project / "c" / "flowlint.toml", 'select = ["FL002"]\n')
+    top = write(tmp_path / ".flowlint.toml", 'select = ["FL001"]\n')
+    asked: list[str] = []
+    exists = settings_module._exists
+    monkeypatch.setattr(settings_module, "_exists",
+                        lambda path: asked.append(path) or exists(path))
+    monkeypatch.chdir(project)
+    resolver = ConfigResolver()
+    files = files_to_read(["."], (), False, lambda path: False, listed=resolver.listed)
+    assert sorted(files) == [str(Path("a", "b", "one.yaml")), str(Path("c", "two.yaml"))]
+    assert resolver.for_path(files[1], False).path == middle
+    assert resolver.for_path(files[0], False).path == top
+    assert asked == [str(middle), *(str(tmp_path / name) for name in CONFIG_FILE_NAMES[:1])]
 
 
 def test_pyproject_without_a_flowlint_table_is_skipped(tmp_path: Path) -> None:

@@ -15,8 +15,9 @@ from helpers import BAD_FLOW, GOOD_FLOW
 from flowlint.catalogue import load_catalogue
 from flowlint.cli import main
 from flowlint.lint import check_bytes
+from flowlint.report.rows import reported
 from flowlint.run import result_cache
-from flowlint.run.result_cache import INDEX, ResultCache, _load_index
+from flowlint.run.result_cache import INDEX, JOURNAL_PREFIX, ResultCache, _load_index
 from flowlint.settings import CommandLine, ConfigResolver, SettingsResolver
 
 FLOW = os.path.join("flows", "flow.yaml")
@@ -99,6 +100,82 @@ def test_an_unchanged_file_with_findings_comes_back_whole(project) -> None:
     assert result.source is not None and result.source.text == BAD_FLOW
 
 
+def test_findings_for_a_report_without_fixes_come_from_the_index_alone(project, monkeypatch
+                                                                       ) -> None:
+    """A concise or full report of an unchanged file reads neither the file nor its entry,
+    and shows exactly what a check of the file shows."""
+    write(FLOW, BAD_FLOW + "  # 'ünïcode' after the finding\n", age_s=10)
+    check_and_store(FLOW)
+    settings = settings_for(FLOW)
+    checked = check_bytes(Path(FLOW).read_bytes(), FLOW, settings)
+    expected = reported([checked], load_catalogue())
+
+    def no_reading(*args: object) -> None:
+        raise AssertionError("the file was read")
+
+    def index_only(path: str) -> bytes | None:
+        name = os.path.basename(path)
+        assert name == INDEX or name.startswith(JOURNAL_PREFIX), f"{path} was read"
+        return read_entry(path)
+
+    read_entry = result_cache._read_entry
+    monkeypatch.setattr(result_cache, "_observe", no_reading)
+    monkeypatch.setattr(result_cache, "_read_entry", index_only)
+    result = ResultCache(ROOT, with_fixes=False).lookup(FLOW, settings)
+    assert result is not None and not hasattr(result.source, "text")
+    rows = reported([result], load_catalogue())
+    assert [row._replace(finding=None, fix_edits=(), edits_in=None) for row in rows] == \
+        [row._replace(finding=None, fix_edits=(), edits_in=None) for row in expected]
+    assert [(row.finding.rule, row.finding.span, row.finding.message, row.finding.help,
+             row.finding.task_id, row.finding.yaml_path, row.finding.fix_outcome)
+            for row in rows] == \
+        [(row.finding.rule, row.finding.span, row.finding.message, row.finding.help,
+          row.finding.task_id, row.finding.yaml_path, row.finding.fix_outcome)
+         for row in expected]
+    assert result.findings[0].fix is None   # not recorded: this report shows no edits
+
+
+def _forged_rows(row: list) -> list[tuple[str, list]]:
+    """Rows of the index that must be a miss: each field of a real row made wrong."""
+    def changed(index: int, value: object) -> list:
+        return [*row[:index], value, *row[index + 1:]]
+
+    return [("not a list", "x"), ("short", row[:12]), ("long", [*row, None]),
+            ("rule not a code", changed(0, "X1")), ("rule as a number", changed(0, 1)),
+            ("negative offset", changed(1, -1)), ("end before start", changed(2, row[1] - 1)),
+            ("offset as a bool", changed(1, True)), ("line 0", changed(3, 0)),
+            ("huge column", changed(4, 2 ** 40)), ("end line before line", changed(5, 0)),
+            ("quoted line a number", changed(7, 5)), ("message null", changed(8, None)),
+            ("help a list", changed(9, [])), ("task id a number", changed(10, 3)),
+            ("outcome short", changed(12, ["s", "t", True])),
+            ("outcome wrong types", changed(12, ["s", "t", "yes", True, ""])),
+            ("outcome a dict", changed(12, {"strategy": "s"}))]
+
+
+def test_a_forged_row_in_the_index_is_a_miss(project) -> None:
+    write(FLOW, BAD_FLOW, age_s=10)
+    check_and_store(FLOW)
+    settings = settings_for(FLOW)
+    assert ResultCache(ROOT, with_fixes=False).lookup(FLOW, settings) is not None
+    stored = json.loads((project / ROOT / INDEX).read_bytes())
+    record = stored["files"][os.path.abspath(FLOW)]
+    row = record[9][0]
+
+    def lookup_with(rows: object, counts: object = None) -> object:
+        forged = [*record[:8], record[8] if counts is None else counts, rows]
+        (project / ROOT / INDEX).write_text(json.dumps(
+            {"key": stored["key"], "files": {os.path.abspath(FLOW): forged}}))
+        return ResultCache(ROOT, with_fixes=False).lookup(FLOW, settings)
+
+    # The control: a well-formed forgery is believed (the cache is not a trust boundary).
+    believed = lookup_with([[*row[:8], "forged", *row[9:]]])
+    assert believed is not None and believed.findings[0].message == "forged"
+    for name, forged in _forged_rows(row):
+        assert lookup_with([forged]) is None, name
+    assert lookup_with([]) is None, "findings recorded as an empty list"
+    assert lookup_with([row], [1, 0, 0, "an error"]) is None, "an error with findings"
+
+
 def test_a_same_size_rewrite_in_the_same_tick_is_never_stale(project, monkeypatch) -> None:
     # Checked right after it was written: the record is "racy" (the file's mtime is too close
     # to the moment its stat was taken for a later write to be sure to change it).
@@ -164,7 +241,8 @@ def test_a_broken_or_foreign_index_is_ignored(project, index) -> None:
     (project / ROOT / INDEX).write_bytes(index)
     assert lookup(FLOW) is None
     record = stored["files"][os.path.abspath(FLOW)]   # keyed by absolute path
-    for broken in ([*record[:8], ["1", 0, 0, None]], record[:8], "x", [*record[:8], [1, 0, 0, 5]]):
+    for broken in ([*record[:8], ["1", 0, 0, None], None], record[:9], "x",
+                   [*record[:8], [1, 0, 0, 5], None], [*record[:8], [1, 0, 0, None], "rows"]):
         (project / ROOT / INDEX).write_text(json.dumps({"key": stored["key"],
                                                         "files": {os.path.abspath(FLOW): broken}}))
         assert lookup(FLOW) is None, broken

@@ -9,6 +9,8 @@ from flowlint.report.style import PLAIN, Style
 
 FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
 TEXT_FORMATS = ("full", "concise")   # for people: coloured, followed by a summary
+# The formats that show fixes' edits (Reported.fix_edits); SARIF also reads the file's text.
+FIX_FORMATS = ("json", "json-lines", "sarif")
 
 
 def render(output_format: str, rows: list[Reported], results: list[FileResult],

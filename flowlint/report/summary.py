@@ -22,7 +22,8 @@ def collect(outcomes: Iterable[FileOutcome], catalogue: dict[str, Rule], keep_so
     lines they show (SARIF keeps them: its fixes are positioned from the text)."""
     kept, rows = [], []
     for outcome in outcomes:
-        rows.extend(reported([outcome.result], catalogue, len(rows)))
+        if outcome.result.findings:
+            rows.extend(reported([outcome.result], catalogue, len(rows)))
         if not keep_sources:
             outcome.result.source = None
         kept.append(outcome)
@@ -44,6 +45,8 @@ def skipped_lines(outcomes: list[FileOutcome]) -> list[str]:
 def error_lines(outcomes: list[FileOutcome]) -> list[str]:
     lines = []
     for outcome in outcomes:
+        if not (outcome.result.error or outcome.write_error):
+            continue
         path = visible(outcome.result.path)
         if outcome.result.error:
             lines.append(f"{path}: error: {visible(outcome.result.error)}")

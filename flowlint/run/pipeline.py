@@ -77,8 +77,10 @@ def _check(path: str, data: bytes, settings: Settings, cache_root: str | None) -
 
 
 def process_files(jobs: list[tuple[str, Settings]], mode: Mode, cache_root: str | None,
-                  workers: int) -> Iterator[FileOutcome]:
+                  workers: int, with_fixes: bool = True) -> Iterator[FileOutcome]:
     """Every file's outcome, in the order given, spread over processes when it pays.
+    Without `with_fixes` (a report that shows no fix edits), results from the cache may
+    carry their findings' positions only (see ResultCache).
 
     A generator, so the caller can keep only what its report needs of each file as it
     comes (thousands of files' texts would otherwise stay in memory until the end).
@@ -89,7 +91,7 @@ def process_files(jobs: list[tuple[str, Settings]], mode: Mode, cache_root: str 
         # from one stat per unchanged file (one cache, so its index is read once a run).
         from flowlint.run.result_cache import ResultCache
 
-        cache = ResultCache(cache_root)
+        cache = ResultCache(cache_root, with_fixes)
         hits = [_cached(path, settings, cache) for path, settings in jobs]
     work = [(path, settings, mode, cache_root)
             for (path, settings), hit in zip(jobs, hits) if hit is None]

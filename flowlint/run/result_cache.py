@@ -34,7 +34,7 @@ from flowlint import __version__
 from flowlint.files import CACHE_DIR
 from flowlint.findings import Edit, Finding, Fix, FixOutcome, Span
 from flowlint.lint import FileResult, Settings
-from flowlint.source import SourceError, decode
+from flowlint.source import Source, SourceError, decode
 
 MARKER = ".gitignore"
 SUFFIX = ".json"
@@ -52,7 +52,8 @@ _FINDING_KEYS = frozenset({"rule", "start", "end", "message", "help", "task_id",
                            "fix", "fix_outcome"})
 _FIX_KEYS = frozenset({"title", "safe", "strategy", "scope", "edits"})
 _EDIT_KEYS = frozenset({"start", "end", "text"})
-_OUTCOME_KEYS = frozenset({"strategy", "title", "safe", "applicable", "reason"})
+_OUTCOME_FIELDS = ("strategy", "title", "safe", "applicable", "reason")   # FixOutcome's order
+_OUTCOME_KEYS = frozenset(_OUTCOME_FIELDS)
 
 
 @lru_cache(maxsize=1)
@@ -99,10 +100,16 @@ def _inputs(path: str, data: bytes, settings: Settings,
 
 
 class ResultCache:
-    def __init__(self, root: str = CACHE_DIR) -> None:
+    def __init__(self, root: str = CACHE_DIR, with_fixes: bool = True) -> None:
+        """`with_fixes`: lookups answer findings with their fixes and the file's text (for
+        the reports that position fixes: json, sarif). Without, a file with findings is
+        answered from the stat index alone, which records where each finding is and the
+        line it quotes: neither the file nor its entry is read."""
         self.root = root
+        self.with_fixes = with_fixes
         self._files: dict[str, object] | None = None   # the stat index, read on first lookup
         self._readable: bool | None = None   # _is_flowlint_folder, asked once a run for reads
+        self._cwd = os.getcwd()   # once: os.path.abspath asks the system at every call
 
     def lookup(self, path: str, settings: Settings) -> FileResult | None:
         """The cached result of the file at `path`, from one stat when the file is as it was
@@ -113,29 +120,31 @@ class ResultCache:
             self._files = _load_index(self.root)
         # Keyed by absolute path: the cache sits at the project root and runs start from any
         # folder, where one relative name can be two files.
-        record = _valid_record(self._files.get(os.path.abspath(path)))
+        record = _valid_record(self._files.get(os.path.normpath(os.path.join(self._cwd, path))))
         if record is None or record[0] != _settings_digest(settings.cache_key):
             return None
         try:
             info = _stat(path)
         except OSError:
             return None
-        if _trusted(record, info):
-            if record[8] is not None:   # a clean file: neither read nor decoded
-                return _clean_result(path, record[8])
+        data = None
+        if not _trusted(record, info):
+            # Changed size, times or inode, or stored too soon after the file's last write:
+            # the bytes decide, and the record is renewed when they are the same.
+            seen = _observe(path, settings.max_bytes)
+            if seen is None or hashlib.sha256(seen[2]).hexdigest() != record[7]:
+                return None
+            info, at, data = seen
+            _append_journal(self.root, path, [record[0], *_stat_fields(info), at,
+                                              *record[7:]])
+        counts, rows = record[8], record[9]
+        if rows is None:   # a clean file: neither read nor decoded
+            return _clean_result(path, counts)
+        if not self.with_fixes:
+            return _recorded_result(path, counts, rows)
+        if data is None:
             data = _read_file(path, settings.max_bytes)
-            return None if data is None else self.get(path, data, settings, record[7])
-        # Changed size, times or inode, or stored too soon after the file's last write: the
-        # bytes decide, and the record is renewed when they are the same.
-        seen = _observe(path, settings.max_bytes)
-        if seen is None or hashlib.sha256(seen[2]).hexdigest() != record[7]:
-            return None
-        info, at, data = seen
-        _append_journal(self.root, path, [record[0], *_stat_fields(info), at, record[7],
-                                          record[8]])
-        if record[8] is not None:
-            return _clean_result(path, record[8])
-        return self.get(path, data, settings, record[7])
+        return None if data is None else self.get(path, data, settings, record[7])
 
     def _entry(self, inputs: dict[str, str]) -> str:
         key = "\0".join(inputs.values()).encode("utf-8", "surrogatepass")
@@ -364,10 +373,11 @@ def _is_optional_str(value: object) -> bool:
 #
 # Beside the entries (one per file content), `index.json` maps each checked path to what its
 # file was when its result was stored: [settings digest, st_dev, st_ino, st_size, st_mtime_ns,
-# st_ctime_ns, the time just before that stat (ns), the sha256 of the bytes, and for a file
-# without findings its result as [flows, other documents, suppressed, error], else null].
-# A warm run stats each file and, when every field matches, answers from the index without
-# reading the file (nor, for a clean file, building any object but its FileResult).
+# st_ctime_ns, the time just before that stat (ns), the sha256 of the bytes, the counts
+# [flows, other documents, suppressed, error], and its findings as the reports without fixes
+# show them (see _finding_row), or null for a clean file]. A warm run stats each file and,
+# when every field matches, answers from the index without reading the file or its entry
+# (the entry and the file are read only for reports that position fixes).
 #
 # Like git's "racy" index entries, a record whose file was modified less than _RACY_NS before
 # the record was taken is not trusted: a second write within the same timestamp tick (and the
@@ -404,26 +414,99 @@ def _trusted(record: list, info: os.stat_result) -> bool:
 
 
 _INTS = {n: (int,) * n for n in (3, 6)}
+_MOST = 2 ** 31   # above any count or position a checked file can have
 
 
 def _valid_record(record: object) -> list | None:
-    """The record if every field has exactly its type (checked per lookup, in C where it can
-    be: this runs once for every file of a warm run)."""
-    if not (type(record) is list and len(record) == 9 and type(record[0]) is str
+    """The record if every field but the findings has exactly its type (checked per lookup,
+    in C where it can be: this runs once for every file of a warm run); the findings are
+    checked when they are used (_recorded_result)."""
+    if not (type(record) is list and len(record) == 10 and type(record[0]) is str
             and tuple(map(type, record[1:7])) == _INTS[6] and type(record[7]) is str):
         return None
-    clean = record[8]
-    if clean is not None and not (type(clean) is list and len(clean) == 4
-                                  and tuple(map(type, clean[:3])) == _INTS[3]
-                                  and 0 <= min(clean[:3]) and max(clean[:3]) < 2 ** 31
-                                  and _is_optional_str(clean[3])):
+    counts, rows = record[8], record[9]
+    if not (type(counts) is list and len(counts) == 4
+            and tuple(map(type, counts[:3])) == _INTS[3]
+            and 0 <= min(counts[:3]) and max(counts[:3]) < _MOST
+            and _is_optional_str(counts[3])
+            and (rows is None or (type(rows) is list and rows and counts[3] is None))):
         return None
     return record
 
 
-def _clean_result(path: str, clean: list) -> FileResult:
-    flows, others, suppressed, error = clean
+def _clean_result(path: str, counts: list) -> FileResult:
+    flows, others, suppressed, error = counts
     return FileResult(path, None, [], error, flows, others, suppressed)
+
+
+class RecordedPositions:
+    """What reports ask of a file's Source (flowlint.report.rows.reported) for a result read
+    from the stat index: the position of each offset its findings start or end at, and the
+    line each starts on. The file's text is not read."""
+
+    __slots__ = ("_positions", "_lines")
+
+    def __init__(self) -> None:
+        self._positions: dict[int, tuple[int, int]] = {}
+        self._lines: dict[int, str] = {}
+
+    def add(self, span: Span, start: tuple[int, int], end: tuple[int, int], line: str
+            ) -> None:
+        """A finding's `span`, its start and end (line, column) and the line it starts on."""
+        self._positions[span.start] = start
+        self._positions[span.end] = end
+        self._lines[span.start] = line
+
+    def position(self, offset: int) -> tuple[int, int]:
+        return self._positions[offset]
+
+    def line_at(self, offset: int) -> str:
+        return self._lines[offset]
+
+
+def _finding_row(finding: Finding, source: Source) -> list:
+    """A finding as the stat index records it: what the reports without fixes show."""
+    start, end = finding.span
+    outcome = finding.fix_outcome
+    return [finding.rule, start, end, *source.position(start), *source.position(end),
+            source.line_at(start), finding.message, finding.help, finding.task_id,
+            finding.yaml_path, None if outcome is None else list(outcome)]
+
+
+_ROW_TYPES = (str, int, int, int, int, int, int, str, str)
+
+
+def _recorded_result(path: str, counts: list, rows: list) -> FileResult | None:
+    """The result the index's rows describe (see _finding_row), or None unless every row has
+    exactly its types and sane positions: never a partial result. Its findings carry no
+    fix (the report they are for shows none) and its source only their positions."""
+    positions = RecordedPositions()
+    findings = []
+    for row in rows:
+        if not (type(row) is list and len(row) == 13
+                and tuple(map(type, row[:9])) == _ROW_TYPES and _RULE_CODE.fullmatch(row[0])
+                and 0 <= row[1] <= row[2] < _MOST
+                and 0 < min(row[3:7]) and max(row[3:7]) < _MOST
+                and (row[3], row[4]) <= (row[5], row[6])
+                and _is_optional_str(row[9]) and _is_optional_str(row[10])
+                and _is_optional_str(row[11])):
+            return None
+        outcome = row[12]
+        fix_outcome = None if outcome is None else _outcome_from_list(outcome)
+        if outcome is not None and fix_outcome is None:
+            return None
+        span = Span(row[1], row[2])
+        positions.add(span, (row[3], row[4]), (row[5], row[6]), row[7])
+        findings.append(Finding(row[0], span, row[8], row[10], row[11], None, fix_outcome,
+                                help=row[9]))
+    flows, others, suppressed, _ = counts
+    return FileResult(path, positions, findings, None, flows, others, suppressed)
+
+
+def _outcome_from_list(values: object) -> FixOutcome | None:
+    if not (type(values) is list and len(values) == 5):
+        return None
+    return _fix_outcome(dict(zip(_OUTCOME_FIELDS, values)))
 
 
 def _observe(path: str, limit: int) -> tuple[os.stat_result, int, bytes] | None:
@@ -468,11 +551,14 @@ def _note_file(root: str, path: str, data: bytes, inputs: dict[str, str],
     if seen is None or seen[2] != data:
         return
     info, at, _ = seen
-    clean = None
-    if not result.findings:
-        clean = [result.flows, result.other_documents, result.suppressed, result.error]
+    counts = [result.flows, result.other_documents, result.suppressed, result.error]
+    rows = None
+    if result.findings:
+        if result.source is None:
+            return
+        rows = [_finding_row(finding, result.source) for finding in result.findings]
     _append_journal(root, path, [inputs["settings"], *_stat_fields(info), at,
-                                 inputs["sha256"], clean])
+                                 inputs["sha256"], counts, rows])
 
 
 def _append_journal(root: str, path: str, record: list) -> None:
