@@ -7,14 +7,17 @@ one place; each rule's check and fix live in its module under flowlint/rules/.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from pathlib import Path
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import flowlint
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SCHEMA_FILE = "schema.json"
 TABLE_START = "<!-- rules:start -->"
@@ -43,20 +46,29 @@ class Rule(NamedTuple):
     parameters: Mapping[str, object]
 
 
-def rules_dir() -> Path:
-    """The catalogue folder: the copy inside the wheel, else the repository's rules/."""
-    package = Path(flowlint.__file__).resolve().parent
-    packaged = package / "_rules"
-    if packaged.is_dir():
+def rules_folder() -> str:
+    """The catalogue folder: the copy inside the wheel, else the repository's rules/. (A
+    plain check does not load pathlib: that is a few ms of every start.)"""
+    package = os.path.dirname(os.path.realpath(flowlint.__file__))
+    packaged = os.path.join(package, "_rules")
+    if os.path.isdir(packaged):
         return packaged
-    return package.parent / "rules"
+    return os.path.join(os.path.dirname(package), "rules")
+
+
+def rules_dir() -> Path:
+    from pathlib import Path
+
+    return Path(rules_folder())
 
 
 def load_catalogue(directory: Path | None = None) -> dict[str, Rule]:
-    """All rules in `directory` (default: rules_dir()), keyed by code in code order."""
+    """All rules in `directory` (default: rules_folder()), keyed by code in code order."""
     if directory is None:
         # A copy, so a caller that edits its dict cannot change what the next caller sees.
         return dict(_default_catalogue())
+    from pathlib import Path
+
     return _load_directory(Path(directory))
 
 
@@ -67,30 +79,33 @@ def _default_catalogue() -> dict[str, Rule]:
     # jsonschema alone costs about 90 ms of start-up, over half the budget for one file.
     # Read from the precompiled module when it was made from exactly these rule files (their
     # bytes are compared, which costs far less than parsing them); else from the YAML.
-    directory = rules_dir()
-    compiled = _compiled_for(directory)
+    folder = rules_folder()
+    compiled = _compiled_for(folder)
     if compiled is not None:
         rules = [_rule_from_data(data) for data in compiled.values()]
-        _check_unique_names(rules, [directory / name for name in compiled])
+        _check_unique_names(rules, [os.path.join(folder, name) for name in compiled])
         return {rule.code: rule for rule in sorted(rules, key=lambda rule: rule.code)}
-    return _load_directory(directory, validate=False)
+    return _load_directory(rules_dir(), validate=False)
 
 
-def _compiled_for(directory: Path) -> dict[str, Any] | None:
-    """The precompiled data of the rule files, if `directory` holds exactly the files it was
+def _compiled_for(folder: str) -> dict[str, Any] | None:
+    """The precompiled data of the rule files, if `folder` holds exactly the files it was
     made from (same names, same bytes)."""
-    import os
-
     try:
         from flowlint import _catalogue_data as compiled
-        names = sorted(name for name in os.listdir(directory) if name.endswith(".yaml"))
+        names = sorted(name for name in os.listdir(folder) if name.endswith(".yaml"))
         if names != list(compiled.TEXTS) or not all(
-                (directory / name).read_bytes() == compiled.TEXTS[name].encode("utf-8")
+                _read_bytes(os.path.join(folder, name)) == compiled.TEXTS[name].encode("utf-8")
                 for name in names):
             return None
     except (ImportError, OSError, AttributeError):
         return None
     return compiled.RULES
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def rules_digest(paths: Iterable[Path]) -> str:
@@ -110,6 +125,7 @@ def compiled_module_text(directory: Path | None = None) -> str:
     """The source of flowlint/_catalogue_data.py: the rule files' data, validated against
     the schema, as Python literals (rules/ stays the source of truth; a test compares)."""
     import pprint
+    from pathlib import Path
 
     directory = Path(directory) if directory is not None else rules_dir()
     _load_directory(directory)   # validates every file, and the catalogue as a whole
@@ -207,9 +223,9 @@ def frozen(value: Any) -> Any:
     return value
 
 
-def _check_unique_names(rules: list[Rule], paths: list[Path]) -> None:
+def _check_unique_names(rules: list[Rule], paths: list[Path] | list[str]) -> None:
     # Codes are unique already: each must equal its file name.
-    seen: dict[str, Path] = {}
+    seen: dict[str, Path | str] = {}
     for rule, path in zip(rules, paths):
         if rule.name in seen:
             raise CatalogueError(f"{path}: name {rule.name!r} is already used by {seen[rule.name]}")
@@ -377,6 +393,8 @@ def _expand(patterns: Iterable[str], known: list[str]) -> Iterable[str]:
 
 
 def _main(argv: list[str]) -> int:
+    from pathlib import Path
+
     if argv == ["--write-module"]:
         target = Path(flowlint.__file__).resolve().parent / COMPILED_MODULE
         target.write_text(compiled_module_text(), encoding="utf-8")

@@ -16,18 +16,22 @@ import stat
 import sys
 from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flowlint.catalogue import frozen, select_rules
 from flowlint.records import Record
+from flowlint.schema_subset import surely_valid
+
+if TYPE_CHECKING:
+    from pathlib import Path, PurePosixPath
 
 FLOWLINT_TOML = ".flowlint.toml"
 PYPROJECT = "pyproject.toml"
 # Looked for in this order in each folder, as ruff does with its own files.
 CONFIG_FILE_NAMES = (FLOWLINT_TOML, "flowlint.toml", PYPROJECT)
-SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / "config.schema.json"
+SCHEMA_PATH = os.path.join(os.path.dirname(os.path.realpath(__file__)), "schemas",
+                           "config.schema.json")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
@@ -55,7 +59,7 @@ class Config(Record):
     # Not the rule options: a read-only mapping cannot be hashed, the rest identifies a config.
     _compared = _fields[:-1]
 
-    def __init__(self, path: Path | None, root: Path, select: tuple[str, ...] = (),
+    def __init__(self, path: str | None, root: str, select: tuple[str, ...] = (),
                  ignore: tuple[str, ...] = (), extend_select: tuple[str, ...] = (),
                  per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = (),
                  exclude: tuple[str, ...] = (), target_version: str = DEFAULT_TARGET_VERSION,
@@ -75,6 +79,8 @@ class Config(Record):
 
     def ignored_codes_for(self, path: Path | str) -> frozenset[str]:
         """Codes and prefixes that per-file-ignores turns off for this file."""
+        if not self.per_file_ignores:
+            return frozenset()
         relative = self._relative(path)
         if relative is None:
             return frozenset()
@@ -99,6 +105,9 @@ class Config(Record):
 
     def _relative(self, path: Path | str) -> PurePosixPath | None:
         """The path relative to the root, or None when it lies outside the root."""
+        # Loaded here: a run without exclude or per-file-ignores does not load pathlib.
+        from pathlib import Path, PurePosixPath
+
         relative = os.path.relpath(os.path.abspath(path), self.root)
         posix = PurePosixPath(Path(relative).as_posix())
         return None if posix.parts[:1] == ("..",) else posix
@@ -163,7 +172,8 @@ def rule_parameters(config: Config, defaults: Mapping[str, Mapping[str, object]]
     ConfigError: a typo would otherwise be silently ignored.
     """
     parameters = {code: dict(values) for code, values in defaults.items()}
-    prefix = ["tool", "flowlint"] if config.path and config.path.name == PYPROJECT else []
+    in_pyproject = config.path is not None and os.path.basename(config.path) == PYPROJECT
+    prefix = ["tool", "flowlint"] if in_pyproject else []
     for code, options in config.rule_options.items():
         if code not in defaults:
             shown = _key_path([*prefix, "rules", code])
@@ -204,25 +214,26 @@ def load_config_file(path: Path | str) -> Config:
     A pyproject.toml without [tool.flowlint] is an error here: this is for a file named
     explicitly (--config), where silently using the defaults would hide the mistake.
     """
-    path = Path(path)
+    path = os.fspath(path)
     config = read_config(path)
     if config is None:
         raise ConfigError(f"{path}: no [tool.flowlint] table in this pyproject.toml")
     return config
 
 
-def read_config(path: Path) -> Config | None:
+def read_config(path: str) -> Config | None:
     """The config in `path`, or None for a pyproject.toml that does not configure flowlint."""
     try:
-        mode = path.stat().st_mode
+        mode = os.stat(path).st_mode
         if stat.S_ISDIR(mode):
             raise ConfigError(f"{path}: is a folder, not a config file")
         if not stat.S_ISREG(mode):   # a FIFO would block the run forever
             raise ConfigError(f"{path}: not a regular file (a pipe, socket or device)")
-        data = path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read()
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
-    in_pyproject = path.name == PYPROJECT
+    in_pyproject = os.path.basename(path) == PYPROJECT
     # Most pyproject.toml files are not about flowlint: skip parsing those (faster, and a
     # broken one that is not ours does not stop the run).
     if in_pyproject and b"flowlint" not in data:
@@ -253,12 +264,12 @@ def read_config(path: Path) -> Config | None:
     return _config_from_data(path, document)
 
 
-def _config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
+def _config_from_data(path: str, data: Mapping[str, Any]) -> Config:
     fix = data.get("fix", {})
     return Config(
         path=path,
         # abspath, not resolve: paths checked against it are absolute the same way.
-        root=Path(os.path.abspath(path)).parent,
+        root=os.path.dirname(os.path.abspath(path)),
         select=tuple(data.get("select", ())),
         ignore=tuple(data.get("ignore", ())),
         extend_select=tuple(data.get("extend-select", ())),
@@ -273,14 +284,22 @@ def _config_from_data(path: Path, data: Mapping[str, Any]) -> Config:
 
 
 @lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    with open(SCHEMA_PATH, encoding="utf-8") as schema:
+        return json.load(schema)
+
+
+@lru_cache(maxsize=1)
 def _validator() -> Any:
-    # jsonschema is imported only when a config file exists: a run without one stays fast.
+    # jsonschema (~50 ms to import) is loaded only for a config file that may be invalid.
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8")))
+    return Draft202012Validator(_schema())
 
 
-def _validate(path: Path, prefix: tuple[str, ...], data: Mapping[str, Any]) -> None:
+def _validate(path: str, prefix: tuple[str, ...], data: Mapping[str, Any]) -> None:
+    if surely_valid(data, _schema()):
+        return
     errors = sorted(_validator().iter_errors(data), key=lambda error: [
         str(part) for part in error.absolute_path])
     if not errors:
@@ -289,7 +308,7 @@ def _validate(path: Path, prefix: tuple[str, ...], data: Mapping[str, Any]) -> N
     raise ConfigError("\n".join(lines))
 
 
-def _describe_error(prefix: tuple[str, ...], error: Any, path: Path) -> str:
+def _describe_error(prefix: tuple[str, ...], error: Any, path: str) -> str:
     where = [*prefix, *error.absolute_path]
     schema, value = error.schema, error.instance
     if error.validator == "additionalProperties":
@@ -309,11 +328,12 @@ def _describe_error(prefix: tuple[str, ...], error: Any, path: Path) -> str:
     return f"{_key_path(where)}: expected {expected}, got {_describe(value)}"
 
 
-def _unknown_key(where: list, key: str, schema: Mapping[str, Any], path: Path) -> str:
+def _unknown_key(where: list, key: str, schema: Mapping[str, Any], path: str) -> str:
     allowed = list(schema.get("properties", {}))
     text = _unknown_text("key", _key_path([*where, key]), allowed, key)
-    if key == "tool" and path.name != PYPROJECT:
-        text += f" ({path.name} takes the keys at its top level, without [tool.flowlint])"
+    if key == "tool" and os.path.basename(path) != PYPROJECT:
+        name = os.path.basename(path)
+        text += f" ({name} takes the keys at its top level, without [tool.flowlint])"
     return text
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
-from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from flowlint.catalogue import Rule
 from flowlint.config import (
@@ -20,6 +19,9 @@ from flowlint.config import (
 from flowlint.kestra.plugin_types import parse_version
 from flowlint.lint import Settings
 from flowlint.remedies.fix_options import FixOptions
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class CommandLine(NamedTuple):
@@ -126,13 +128,13 @@ class ConfigResolver:
                  cwd: Path | str | None = None) -> None:
         if explicit is not None and isolated:
             raise ConfigError("--config and --isolated cannot be used together")
-        self.cwd = Path(os.path.abspath(cwd if cwd is not None else os.getcwd()))
+        self.cwd = os.path.abspath(cwd if cwd is not None else os.getcwd())
         self._defaults = Config(path=None, root=self.cwd)
         self._fixed: Config | None = None
         if isolated:
             self._fixed = self._defaults
         elif explicit is not None:
-            self._fixed = load_config_file(self.cwd / explicit)
+            self._fixed = load_config_file(os.path.join(self.cwd, explicit))
         # Folders and config files as absolute path strings: thousands of files in hundreds
         # of folders are answered without building and hashing a Path for each.
         self._by_folder_text: dict[str, Config] = {}
@@ -203,7 +205,7 @@ class ConfigResolver:
             if candidate in self._by_file:
                 config = self._by_file[candidate]
             elif _exists(candidate):   # a folder or a FIFO of that name is an error
-                config = self._by_file[candidate] = read_config(Path(candidate))
+                config = self._by_file[candidate] = read_config(candidate)
             else:
                 continue
             if config is not None:

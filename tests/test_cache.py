@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from helpers import FIXTURES, PANDAS_FLOW
 
+import flowlint
 from flowlint import __version__
 from flowlint.cli import main
 from flowlint.lint import check_bytes
@@ -72,6 +73,17 @@ def test_corrupt_entries_are_ignored_and_rewritten(project, capsys) -> None:
     assert report(["-j", "1", "flows"], capsys) == cold
     for entry in entries(project):
         json.loads(entry.read_bytes())   # rewritten: loads again
+
+
+def test_results_depend_on_every_module_of_flowlint() -> None:
+    """An edited checkout keeps its version number: the results of the code before the
+    edit must not answer, whichever module was edited (the rules' too)."""
+    from flowlint.run.result_cache import _code_files
+
+    package = Path(flowlint.__file__).resolve().parent
+    files = {Path(path) for path in _code_files()}
+    assert files == set(package.rglob("*.py"))
+    assert {package / "lint.py", package / "rules" / "fl001_pip_install_per_execution.py"} <= files
 
 
 def test_no_cache_writes_nothing_and_clean_removes_it(project, capsys) -> None:

@@ -46,7 +46,7 @@ def test_an_edited_rule_file_is_read_from_the_yaml(tmp_path: Path, monkeypatch) 
     edited = copy / "FL001.yaml"
     edited.write_text(edited.read_text(encoding="utf-8").replace(
         "summary: ", "summary: Edited. ", 1), encoding="utf-8")
-    monkeypatch.setattr(catalogue, "rules_dir", lambda: copy)
+    monkeypatch.setattr(catalogue, "rules_folder", lambda: str(copy))
     _default_catalogue.cache_clear()
     try:
         assert load_catalogue()["FL001"].summary.startswith("Edited. ")

@@ -51,8 +51,8 @@ def error_for(tmp_path: Path, text: str, name: str = ".flowlint.toml") -> str:
 def test_no_config_file_gives_the_defaults_rooted_at_cwd(tmp_path: Path) -> None:
     config = ConfigResolver(cwd=tmp_path).for_path(flow(tmp_path / "x.yaml"))
     assert config.path is None
-    assert config.root == tmp_path
-    assert config == Config(path=None, root=tmp_path)
+    assert config.root == str(tmp_path)
+    assert config == Config(path=None, root=str(tmp_path))
 
 
 def test_nearest_config_wins_across_nested_folders(tmp_path: Path) -> None:
@@ -61,11 +61,11 @@ def test_nearest_config_wins_across_nested_folders(tmp_path: Path) -> None:
                    '[project]\nname = "x"\n\n[tool.flowlint]\nselect = ["FL002"]\n')
     resolver = ConfigResolver(cwd=tmp_path)
 
-    assert resolver.for_path(flow(tmp_path / "top.yaml")).path == top
+    assert resolver.for_path(flow(tmp_path / "top.yaml")).path == str(top)
     deep = resolver.for_path(flow(tmp_path / "a" / "b" / "c" / "deep.yaml"))
-    assert deep.path == middle
+    assert deep.path == str(middle)
     assert deep.select == ("FL002",)
-    assert deep.root == tmp_path / "a"
+    assert deep.root == str(tmp_path / "a")
     assert resolver.for_path(tmp_path / "a" / "inside.yaml").select == ("FL002",)
 
 
@@ -90,8 +90,8 @@ def test_a_walk_tells_the_search_which_config_files_its_folders_hold(
     resolver = ConfigResolver()
     files = files_to_read(["."], (), False, lambda path: False, listed=resolver.listed)
     assert sorted(files) == [str(Path("a", "b", "one.yaml")), str(Path("c", "two.yaml"))]
-    assert resolver.for_path(files[1], False).path == middle
-    assert resolver.for_path(files[0], False).path == top
+    assert resolver.for_path(files[1], False).path == str(middle)
+    assert resolver.for_path(files[0], False).path == str(top)
     assert asked == [str(middle), *(str(tmp_path / name) for name in CONFIG_FILE_NAMES[:1])]
 
 
@@ -101,7 +101,7 @@ def test_pyproject_without_a_flowlint_table_is_skipped(tmp_path: Path) -> None:
     write(tmp_path / "a" / "pyproject.toml",
           '[project]\nname = "x"\ndependencies = ["flowlint"]\n[tool.other]\nx = 1\n')
     config = ConfigResolver(cwd=tmp_path).for_path(flow(tmp_path / "a" / "x.yaml"))
-    assert config.path == top
+    assert config.path == str(top)
     assert config.ignore == ("FL004",)
 
 
@@ -122,7 +122,7 @@ def test_flowlint_toml_wins_over_pyproject_in_the_same_folder(tmp_path: Path) ->
     write(tmp_path / "pyproject.toml", '[tool.flowlint]\nselect = ["FL002"]\n')
     own = write(tmp_path / ".flowlint.toml", 'select = ["FL001"]\n')
     config = ConfigResolver(cwd=tmp_path).for_path(flow(tmp_path / "x.yaml"))
-    assert config.path == own
+    assert config.path == str(own)
     assert config.select == ("FL001",)
 
 
@@ -132,9 +132,9 @@ def test_flowlint_toml_without_the_dot_is_read_too(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml", '[tool.flowlint]\nselect = ["FL002"]\n')
     plain = write(tmp_path / "flowlint.toml", 'select = ["FL004"]\n')
     config = ConfigResolver(cwd=tmp_path).for_path(flow(tmp_path / "x.yaml"))
-    assert (config.path, config.select) == (plain, ("FL004",))
+    assert (config.path, config.select) == (str(plain), ("FL004",))
     dotted = write(tmp_path / ".flowlint.toml", 'select = ["FL001"]\n')
-    assert ConfigResolver(cwd=tmp_path).for_path(flow(tmp_path / "x.yaml")).path == dotted
+    assert ConfigResolver(cwd=tmp_path).for_path(flow(tmp_path / "x.yaml")).path == str(dotted)
     assert "select" in error_for(tmp_path, 'select = "FL001"\n', "flowlint.toml")
 
 
@@ -154,9 +154,9 @@ def test_explicit_config_is_used_for_every_file(tmp_path: Path) -> None:
     resolver = ConfigResolver(explicit=Path("configs/strict.toml"), cwd=tmp_path)
     for name in ("x.yaml", "deep/er/y.yaml"):
         config = resolver.for_path(flow(tmp_path / name))
-        assert config.path == chosen
+        assert config.path == str(chosen)
         assert config.select == ("ALL",)
-        assert config.root == tmp_path / "configs"
+        assert config.root == str(tmp_path / "configs")
 
 
 def test_explicit_pyproject_reads_its_table(tmp_path: Path) -> None:
@@ -179,7 +179,7 @@ def test_explicit_missing_file_is_an_error(tmp_path: Path) -> None:
 def test_isolated_ignores_every_config_file(tmp_path: Path) -> None:
     write(tmp_path / ".flowlint.toml", 'select = ["FL001"]\n')
     config = ConfigResolver(isolated=True, cwd=tmp_path).for_path(flow(tmp_path / "x.yaml"))
-    assert config == Config(path=None, root=tmp_path)
+    assert config == Config(path=None, root=str(tmp_path))
 
 
 def test_isolated_with_explicit_config_is_an_error(tmp_path: Path) -> None:
@@ -213,8 +213,8 @@ ttl = "P1DT12H"
 installers = ["pip"]
 """)
     config = load_config_file(path)
-    assert config.path == path
-    assert config.root == tmp_path
+    assert config.path == str(path)
+    assert config.root == str(tmp_path)
     assert config.select == ("FL0",)
     assert config.ignore == ("FL002",)
     assert config.extend_select == ("FL004",)
@@ -232,7 +232,7 @@ installers = ["pip"]
 def test_empty_file_gives_defaults_with_its_path(tmp_path: Path) -> None:
     path = write(tmp_path / ".flowlint.toml", "")
     config = load_config_file(path)
-    assert config == Config(path=path, root=tmp_path)
+    assert config == Config(path=str(path), root=str(tmp_path))
     assert config.fix == FixConfig("auto", None, "deps", "PT24H")
 
 

@@ -124,6 +124,25 @@ def test_a_run_answered_from_the_cache_loads_no_parser_facts_or_rules(folder) ->
     assert loaded(modules, NEVER) == []
 
 
+def test_a_warm_run_loads_neither_pathlib_nor_openssl(folder) -> None:
+    """A few ms each of a run that reads nothing but the cache's index: pathlib (with
+    urllib.parse and ipaddress) and hashlib's OpenSSL; a config file without exclude or
+    per-file-ignores does not bring pathlib back either."""
+    (folder / ".flowlint.toml").write_text('select = ["FL001", "FL004"]\n')
+    (folder / "bad.yaml").write_text(SCRIPT_FLOW.replace(
+        "    script: |\n", "    beforeCommands:\n      - pip install pandas\n    script: |\n"))
+    for path in folder.iterdir():   # older than the racy window: trusted from their stat
+        os.utime(path, (path.stat().st_atime - 10, path.stat().st_mtime - 10))
+    assert modules_after(folder, ".")[0] == 1   # fills the cache
+    code, modules = modules_after(folder, ".")
+    at_start = set(json.loads(subprocess.run(
+        [sys.executable, "-c", "import json, sys; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True, text=True, check=True).stdout))
+    assert code == 1
+    assert loaded(modules - at_start, ("pathlib", "hashlib", "_hashlib", "urllib")) == []
+    assert loaded(modules, CHECKING) == []
+
+
 def test_a_flow_that_installs_plain_packages_does_not_load_packaging(tmp_path) -> None:
     (tmp_path / "flow.yaml").write_text(SCRIPT_FLOW.replace(
         "    script: |\n", "    beforeCommands:\n      - pip install pandas requests==2.32.3\n"

@@ -189,6 +189,17 @@ def test_a_same_size_rewrite_in_the_same_tick_is_never_stale(project, monkeypatc
     assert main(["check", "--format", "concise", "-j", "1", "flows"]) == 1
 
 
+def test_findings_recorded_in_the_index_are_never_stale_either(project, monkeypatch) -> None:
+    """The rewrite the other way: recorded findings, then a same-size clean text within the
+    same tick, asked for by a report that answers from the index's rows."""
+    write(FLOW, BAD_FLOW)
+    check_and_store(FLOW)
+    fake_coarse_timestamps(monkeypatch, FLOW)
+    Path(FLOW).write_text(GOOD_SAME_SIZE)
+    assert ResultCache(ROOT, with_fixes=False).lookup(FLOW, settings_for(FLOW)) is None
+    assert main(["check", "--format", "concise", "-j", "1", "flows"]) == 0
+
+
 def test_control_an_old_record_with_an_identical_stat_is_trusted(project, monkeypatch) -> None:
     """What the racy rule protects against: once a record is old enough, the stat alone
     decides (as in git), so the faked filesystem really hides the rewrite from the stat."""

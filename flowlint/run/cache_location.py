@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from flowlint.files import CACHE_DIR
 
 ENVIRONMENT_VARIABLE = "FLOWLINT_CACHE_DIR"
 
 
-def cache_location(chosen: str | None, config_file: Path | None, cwd: str | None = None,
+def cache_location(chosen: str | None, config_file: str | None, cwd: str | None = None,
                    environ: Mapping[str, str] = os.environ) -> str:
     """`--cache-dir`, else FLOWLINT_CACHE_DIR, else .flowlint_cache beside the config file
     that applies to the current folder, else at the root of its git work tree, else here."""
@@ -21,7 +20,7 @@ def cache_location(chosen: str | None, config_file: Path | None, cwd: str | None
     if environ.get(ENVIRONMENT_VARIABLE):
         return environ[ENVIRONMENT_VARIABLE]
     if config_file is not None:
-        return str(Path(config_file).parent / CACHE_DIR)
+        return os.path.join(os.path.dirname(config_file), CACHE_DIR)
     from flowlint.ignore_files import git_root
 
     here = cwd or os.getcwd()

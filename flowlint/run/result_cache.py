@@ -19,7 +19,6 @@ safe.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
@@ -27,7 +26,6 @@ import stat
 import sys
 import time
 from functools import lru_cache
-from pathlib import Path
 from typing import TypeGuard
 
 from flowlint import __version__
@@ -56,13 +54,35 @@ _OUTCOME_FIELDS = ("strategy", "title", "safe", "applicable", "reason")   # FixO
 _OUTCOME_KEYS = frozenset(_OUTCOME_FIELDS)
 
 
+try:   # CPython's own sha256 (`_sha2` from 3.12 on), which loads without OpenSSL
+    from _sha2 import sha256 as _short_sha256
+except ImportError:
+    try:
+        from _sha256 import sha256 as _short_sha256
+    except ImportError:   # pragma: no cover - another Python
+        from hashlib import sha256 as _short_sha256
+# Every run digests a few short texts (its inputs' names); hashlib would load OpenSSL for
+# them, about 3 ms of a warm run that reads nothing else. The bytes of checked files, long
+# and only hashed when something changed, go through hashlib (_bytes_digest).
+
+
+def _bytes_digest(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
 @lru_cache(maxsize=1)
 def _catalogue_digest() -> str:
-    from flowlint.catalogue import rules_dir
+    from flowlint.catalogue import rules_folder
 
-    digest = hashlib.sha256()
-    for path in sorted(rules_dir().glob("*")):
-        digest.update(path.name.encode() + path.read_bytes())
+    folder = rules_folder()
+    digest = _short_sha256()
+    for name in sorted(os.listdir(folder)):
+        path = os.path.join(folder, name)
+        if os.path.isfile(path):
+            with open(path, "rb") as handle:
+                digest.update(name.encode() + handle.read())
     return digest.hexdigest()
 
 
@@ -70,19 +90,23 @@ def _catalogue_digest() -> str:
 def _code_digest() -> str:
     """Sizes and times of flowlint's own files: an edited checkout (same version number)
     must not be answered from results of the code before the edit."""
-    package = Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for folder, _, files in sorted(os.walk(package)):
-        for name in sorted(files):
-            if name.endswith(".py"):
-                info = os.stat(os.path.join(folder, name))
-                digest.update(f"{folder}/{name}:{info.st_size}:{info.st_mtime_ns}".encode())
+    digest = _short_sha256()
+    for path in _code_files():
+        info = os.stat(path)
+        digest.update(f"{path}:{info.st_size}:{info.st_mtime_ns}".encode())
     return digest.hexdigest()
+
+
+def _code_files() -> list[str]:
+    """Every module of the flowlint package (this file is in flowlint/run/)."""
+    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+    return [os.path.join(folder, name) for folder, _, files in sorted(os.walk(package))
+            for name in sorted(files) if name.endswith(".py")]
 
 
 @lru_cache(maxsize=64)
 def _settings_digest(cache_key: str) -> str:
-    return hashlib.sha256(cache_key.encode("utf-8")).hexdigest()
+    return _short_sha256(cache_key.encode("utf-8")).hexdigest()
 
 
 def _inputs(path: str, data: bytes, settings: Settings,
@@ -95,7 +119,7 @@ def _inputs(path: str, data: bytes, settings: Settings,
         "catalogue": _catalogue_digest(),
         "settings": _settings_digest(settings.cache_key),
         "path": path,
-        "sha256": sha256 or hashlib.sha256(data).hexdigest(),
+        "sha256": sha256 or _bytes_digest(data),
     }
 
 
@@ -132,7 +156,7 @@ class ResultCache:
             # Changed size, times or inode, or stored too soon after the file's last write:
             # the bytes decide, and the record is renewed when they are the same.
             seen = _observe(path, settings.max_bytes)
-            if seen is None or hashlib.sha256(seen[2]).hexdigest() != record[7]:
+            if seen is None or _bytes_digest(seen[2]) != record[7]:
                 return None
             info, at, data = seen
             _append_journal(self.root, path, [record[0], *_stat_fields(info), at,
@@ -148,7 +172,7 @@ class ResultCache:
 
     def _entry(self, inputs: dict[str, str]) -> str:
         key = "\0".join(inputs.values()).encode("utf-8", "surrogatepass")
-        name = hashlib.sha256(key).hexdigest()
+        name = _short_sha256(key).hexdigest()
         return os.path.join(self.root, name[:2], name + SUFFIX)
 
     def get(self, path: str, data: bytes, settings: Settings,
@@ -399,7 +423,7 @@ _stat, _fstat = os.stat, os.fstat   # of the checked files (tests fake a coarse 
 @lru_cache(maxsize=1)
 def _index_key() -> str:
     """The inputs every record depends on besides its file and settings."""
-    return hashlib.sha256(f"{__version__}\0{_code_digest()}\0{_catalogue_digest()}"
+    return _short_sha256(f"{__version__}\0{_code_digest()}\0{_catalogue_digest()}"
                           .encode()).hexdigest()
 
 
