@@ -88,6 +88,7 @@ def _default_catalogue() -> dict[str, Rule]:
     return _load_directory(rules_dir(), validate=False)
 
 
+@lru_cache(maxsize=4)
 def _compiled_for(folder: str) -> dict[str, Any] | None:
     """The precompiled data of the rule files, if `folder` holds exactly the files it was
     made from (same names, same bytes)."""
@@ -108,14 +109,30 @@ def _read_bytes(path: str) -> bytes:
         return handle.read()
 
 
-def rules_digest(paths: Iterable[Path]) -> str:
+def rules_digest(paths: Iterable[Path | str]) -> str:
     """The sha256 of the rule files' names and bytes (in the order given)."""
     import hashlib
 
     digest = hashlib.sha256()
     for path in paths:
-        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
+        name = os.path.basename(path).encode("utf-8")
+        digest.update(name + b"\0" + _read_bytes(os.fspath(path)) + b"\0")
     return digest.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def catalogue_digest() -> str:
+    """The rules_digest of the default catalogue's rule files: the precompiled module's when
+    those files are the ones it was made from (compared byte for byte when the catalogue
+    loaded, so not read again here)."""
+    folder = rules_folder()
+    compiled = _compiled_for(folder)
+    if compiled is not None:
+        from flowlint import _catalogue_data
+
+        return _catalogue_data.DIGEST
+    return rules_digest(sorted(os.path.join(folder, name) for name in os.listdir(folder)
+                               if name.endswith(".yaml")))
 
 
 COMPILED_MODULE = "_catalogue_data.py"

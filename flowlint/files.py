@@ -23,6 +23,8 @@ SKIPPED_DIRS = frozenset({
 
 
 def is_excluded(path: str, excludes: Iterable[str]) -> bool:
+    if not excludes:
+        return False
     normalized = path.replace(os.sep, "/")
     name = normalized.rsplit("/", 1)[-1]
     for pattern in excludes:
@@ -107,9 +109,12 @@ def _walk(top: str, excludes: list[str], errors: FolderErrors,
         dirs[:] = kept
         if ignore_files is not None:
             chains.update((prefix + name, chain) for name in dirs)
-        for name in files:
-            if not name.endswith(YAML_SUFFIXES):
-                continue
+        flows = [name for name in files if name.endswith(YAML_SUFFIXES)]
+        if not (excludes or chain):   # nothing to match each file against
+            shown = _display(prefix)
+            yield from [shown + name for name in flows]
+            continue
+        for name in flows:
             path = prefix + name
             why = BY_EXCLUDE if excludes and is_excluded(_display(path), excludes) else \
                 BY_IGNORE_FILE if _ignored(path, False, chain) else None

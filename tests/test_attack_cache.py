@@ -101,11 +101,12 @@ def write(entry: Path, record: object) -> None:
 
 def old_pickle_entry(path: str, data: bytes) -> Path:
     """Where the pickle cache kept this file's result: name derivation is public."""
-    from flowlint.run.result_cache import _catalogue_digest, _code_digest
+    from flowlint.catalogue import catalogue_digest
+    from flowlint.run.result_cache import _code_digest
 
     settings = SettingsResolver(load_catalogue(), ConfigResolver(), CommandLine()).for_path(path)
     digest = hashlib.sha256()
-    for part in (__version__, _code_digest(), _catalogue_digest(), settings.cache_key, path):
+    for part in (__version__, _code_digest(), catalogue_digest(), settings.cache_key, path):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(data)
     name = digest.hexdigest()

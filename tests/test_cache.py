@@ -81,7 +81,7 @@ def test_results_depend_on_every_module_of_flowlint() -> None:
     from flowlint.run.result_cache import _code_files
 
     package = Path(flowlint.__file__).resolve().parent
-    files = {Path(path) for path in _code_files()}
+    files = {Path(path) for path, _ in _code_files()}
     assert files == set(package.rglob("*.py"))
     assert {package / "lint.py", package / "rules" / "fl001_pip_install_per_execution.py"} <= files
 

@@ -46,12 +46,19 @@ def test_an_edited_rule_file_is_read_from_the_yaml(tmp_path: Path, monkeypatch) 
     edited = copy / "FL001.yaml"
     edited.write_text(edited.read_text(encoding="utf-8").replace(
         "summary: ", "summary: Edited. ", 1), encoding="utf-8")
+    shipped = catalogue.catalogue_digest()
+    assert shipped == catalogue.rules_digest(sorted(RULES.glob("*.yaml")))
     monkeypatch.setattr(catalogue, "rules_folder", lambda: str(copy))
     _default_catalogue.cache_clear()
+    catalogue.catalogue_digest.cache_clear()
     try:
         assert load_catalogue()["FL001"].summary.startswith("Edited. ")
+        # Results cached under the shipped rules are not answers for the edited ones.
+        assert catalogue.catalogue_digest() == catalogue.rules_digest(
+            sorted(copy.glob("*.yaml"))) != shipped
     finally:
         _default_catalogue.cache_clear()
+        catalogue.catalogue_digest.cache_clear()
 
 
 def test_a_plain_load_reads_no_yaml(monkeypatch) -> None:

@@ -159,10 +159,10 @@ def test_a_forged_row_in_the_index_is_a_miss(project) -> None:
     assert ResultCache(ROOT, with_fixes=False).lookup(FLOW, settings) is not None
     stored = json.loads((project / ROOT / INDEX).read_bytes())
     record = stored["files"][os.path.abspath(FLOW)]
-    row = record[9][0]
+    row = record[5][0]
 
     def lookup_with(rows: object, counts: object = None) -> object:
-        forged = [*record[:8], record[8] if counts is None else counts, rows]
+        forged = [*record[:4], record[4] if counts is None else counts, rows]
         (project / ROOT / INDEX).write_text(json.dumps(
             {"key": stored["key"], "files": {os.path.abspath(FLOW): forged}}))
         return ResultCache(ROOT, with_fixes=False).lookup(FLOW, settings)
@@ -218,7 +218,9 @@ def test_a_touched_file_is_hashed_and_its_record_renewed(project, monkeypatch) -
     result = lookup(FLOW)
     assert result is not None and result.findings == []
     renewed = _load_index(ROOT)[os.path.abspath(FLOW)]
-    assert renewed[4] == os.stat(FLOW).st_mtime_ns
+    info = os.stat(FLOW)
+    assert renewed[1] == f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:" \
+                         f"{info.st_ctime_ns}" and renewed[2] is True
 
     def no_reading(*args: object) -> None:
         raise AssertionError("the file was read")
@@ -252,8 +254,14 @@ def test_a_broken_or_foreign_index_is_ignored(project, index) -> None:
     (project / ROOT / INDEX).write_bytes(index)
     assert lookup(FLOW) is None
     record = stored["files"][os.path.abspath(FLOW)]   # keyed by absolute path
-    for broken in ([*record[:8], ["1", 0, 0, None], None], record[:9], "x",
-                   [*record[:8], [1, 0, 0, 5], None], [*record[:8], [1, 0, 0, None], "rows"]):
+    (project / ROOT / INDEX).write_text(json.dumps({"key": stored["key"],
+                                                    "files": {os.path.abspath(FLOW): record}}))
+    assert lookup(FLOW) is not None   # the control: the record as it was is believed
+    for broken in ([*record[:4], ["1", 0, 0, None], None], record[:5], "x",
+                   [*record[:4], [1, 0, 0, 5], None], [*record[:4], [1, 0, 0, None], "rows"],
+                   [record[0], record[1], 1, *record[3:]], [record[0], 5, *record[2:]],
+                   [*record[:4], [1, 0, 0], None], [*record[:4], [1, -1, 0, None], None],
+                   [*record[:4], [True, 0, 0, None], None]):
         (project / ROOT / INDEX).write_text(json.dumps({"key": stored["key"],
                                                         "files": {os.path.abspath(FLOW): broken}}))
         assert lookup(FLOW) is None, broken

@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import TypeGuard
 
 from flowlint import __version__
+from flowlint.catalogue import catalogue_digest
 from flowlint.files import CACHE_DIR
 from flowlint.findings import Edit, Finding, Fix, FixOutcome, Span
 from flowlint.lint import FileResult, Settings
@@ -73,35 +74,28 @@ def _bytes_digest(data: bytes) -> str:
 
 
 @lru_cache(maxsize=1)
-def _catalogue_digest() -> str:
-    from flowlint.catalogue import rules_folder
-
-    folder = rules_folder()
-    digest = _short_sha256()
-    for name in sorted(os.listdir(folder)):
-        path = os.path.join(folder, name)
-        if os.path.isfile(path):
-            with open(path, "rb") as handle:
-                digest.update(name.encode() + handle.read())
-    return digest.hexdigest()
-
-
-@lru_cache(maxsize=1)
 def _code_digest() -> str:
     """Sizes and times of flowlint's own files: an edited checkout (same version number)
     must not be answered from results of the code before the edit."""
     digest = _short_sha256()
-    for path in _code_files():
-        info = os.stat(path)
+    for path, info in _code_files():
         digest.update(f"{path}:{info.st_size}:{info.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 
-def _code_files() -> list[str]:
-    """Every module of the flowlint package (this file is in flowlint/run/)."""
-    package = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-    return [os.path.join(folder, name) for folder, _, files in sorted(os.walk(package))
-            for name in sorted(files) if name.endswith(".py")]
+def _code_files() -> list[tuple[str, os.stat_result]]:
+    """Every module of the flowlint package (this file is in flowlint/run/), with its stat,
+    in a stable order."""
+    found = []
+    pending = [os.path.dirname(os.path.dirname(os.path.realpath(__file__)))]
+    while pending:
+        with os.scandir(pending.pop()) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                elif entry.name.endswith(".py"):
+                    found.append((entry.path, entry.stat()))
+    return sorted(found)
 
 
 @lru_cache(maxsize=64)
@@ -116,7 +110,7 @@ def _inputs(path: str, data: bytes, settings: Settings,
     return {
         "flowlint": __version__,
         "code": _code_digest(),
-        "catalogue": _catalogue_digest(),
+        "catalogue": catalogue_digest(),
         "settings": _settings_digest(settings.cache_key),
         "path": path,
         "sha256": sha256 or _bytes_digest(data),
@@ -145,7 +139,7 @@ class ResultCache:
         # Keyed by absolute path: the cache sits at the project root and runs start from any
         # folder, where one relative name can be two files.
         record = _valid_record(self._files.get(os.path.normpath(os.path.join(self._cwd, path))))
-        if record is None or record[0] != _settings_digest(settings.cache_key):
+        if record is None or record[_SETTINGS] != _settings_digest(settings.cache_key):
             return None
         try:
             info = _stat(path)
@@ -156,19 +150,19 @@ class ResultCache:
             # Changed size, times or inode, or stored too soon after the file's last write:
             # the bytes decide, and the record is renewed when they are the same.
             seen = _observe(path, settings.max_bytes)
-            if seen is None or _bytes_digest(seen[2]) != record[7]:
+            if seen is None or _bytes_digest(seen[2]) != record[_SHA256]:
                 return None
             info, at, data = seen
-            _append_journal(self.root, path, [record[0], *_stat_fields(info), at,
-                                              *record[7:]])
-        counts, rows = record[8], record[9]
+            _append_journal(self.root, path, [record[_SETTINGS], *_stat_state(info, at),
+                                              *record[_SHA256:]])
+        counts, rows = record[_COUNTS], record[_ROWS]
         if rows is None:   # a clean file: neither read nor decoded
             return _clean_result(path, counts)
         if not self.with_fixes:
             return _recorded_result(path, counts, rows)
         if data is None:
             data = _read_file(path, settings.max_bytes)
-        return None if data is None else self.get(path, data, settings, record[7])
+        return None if data is None else self.get(path, data, settings, record[_SHA256])
 
     def _entry(self, inputs: dict[str, str]) -> str:
         key = "\0".join(inputs.values()).encode("utf-8", "surrogatepass")
@@ -396,17 +390,18 @@ def _is_optional_str(value: object) -> bool:
 # ------------------------------------------------------------------------ the stat index
 #
 # Beside the entries (one per file content), `index.json` maps each checked path to what its
-# file was when its result was stored: [settings digest, st_dev, st_ino, st_size, st_mtime_ns,
-# st_ctime_ns, the time just before that stat (ns), the sha256 of the bytes, the counts
+# file was when its result was stored: [settings digest, "st_dev:st_ino:st_size:st_mtime_ns:
+# st_ctime_ns", whether that stat may be trusted (below), the sha256 of the bytes, the counts
 # [flows, other documents, suppressed, error], and its findings as the reports without fixes
 # show them (see _finding_row), or null for a clean file]. A warm run stats each file and,
-# when every field matches, answers from the index without reading the file or its entry
-# (the entry and the file are read only for reports that position fixes).
+# when the stat is the same, answers from the index without reading the file or its entry
+# (the entry and the file are read only for reports that position fixes). The stat is one
+# string: thousands of records load and compare faster so than as five numbers each.
 #
 # Like git's "racy" index entries, a record whose file was modified less than _RACY_NS before
 # the record was taken is not trusted: a second write within the same timestamp tick (and the
-# same size) would leave every stat field as it was. Such a record, and one whose stat fields
-# differ (a `touch`, a fresh clone), is checked against the sha256 of the bytes, then renewed.
+# same size) would leave every stat field as it was. Such a record, and one whose stat
+# differs (a `touch`, a fresh clone), is checked against the sha256 of the bytes, then renewed.
 #
 # Processes append records to journals (`journal-*.jsonl`, one line each, written with one
 # O_APPEND write); the next run merges them into index.json and removes them. Losing a journal
@@ -423,21 +418,31 @@ _stat, _fstat = os.stat, os.fstat   # of the checked files (tests fake a coarse 
 @lru_cache(maxsize=1)
 def _index_key() -> str:
     """The inputs every record depends on besides its file and settings."""
-    return _short_sha256(f"{__version__}\0{_code_digest()}\0{_catalogue_digest()}"
+    return _short_sha256(f"{__version__}\0{_code_digest()}\0{catalogue_digest()}"
                           .encode()).hexdigest()
 
 
-def _stat_fields(info: os.stat_result) -> list[int]:
-    return [info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns]
+_SETTINGS, _STAT, _TRUSTED, _SHA256, _COUNTS, _ROWS = range(6)   # a record's fields
+
+
+def _stat_key(info: os.stat_result) -> str:
+    return f"{info.st_dev}:{info.st_ino}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}"
+
+
+def _stat_state(info: os.stat_result, at: int) -> list:
+    """A record's stat and whether it may be trusted, for a stat taken just after `at`: only
+    if the file's last write was long enough before."""
+    return [_stat_key(info), info.st_mtime_ns + _RACY_NS <= at]
 
 
 def _trusted(record: list, info: os.stat_result) -> bool:
     """The file is as recorded, and the record was taken long enough after its last write."""
-    return (stat.S_ISREG(info.st_mode) and record[1:6] == _stat_fields(info)
-            and record[4] + _RACY_NS <= record[6])
+    return (record[_TRUSTED] and stat.S_ISREG(info.st_mode)
+            and record[_STAT] == _stat_key(info))
 
 
-_INTS = {n: (int,) * n for n in (3, 6)}
+_FIELD_TYPES = (str, str, bool, str, list)
+_INTS = (int, int, int)
 _MOST = 2 ** 31   # above any count or position a checked file can have
 
 
@@ -445,12 +450,11 @@ def _valid_record(record: object) -> list | None:
     """The record if every field but the findings has exactly its type (checked per lookup,
     in C where it can be: this runs once for every file of a warm run); the findings are
     checked when they are used (_recorded_result)."""
-    if not (type(record) is list and len(record) == 10 and type(record[0]) is str
-            and tuple(map(type, record[1:7])) == _INTS[6] and type(record[7]) is str):
+    if not (type(record) is list and len(record) == 6
+            and tuple(map(type, record[:5])) == _FIELD_TYPES):
         return None
-    counts, rows = record[8], record[9]
-    if not (type(counts) is list and len(counts) == 4
-            and tuple(map(type, counts[:3])) == _INTS[3]
+    counts, rows = record[_COUNTS], record[_ROWS]
+    if not (len(counts) == 4 and tuple(map(type, counts[:3])) == _INTS
             and 0 <= min(counts[:3]) and max(counts[:3]) < _MOST
             and _is_optional_str(counts[3])
             and (rows is None or (type(rows) is list and rows and counts[3] is None))):
@@ -581,7 +585,7 @@ def _note_file(root: str, path: str, data: bytes, inputs: dict[str, str],
         if result.source is None:
             return
         rows = [_finding_row(finding, result.source) for finding in result.findings]
-    _append_journal(root, path, [inputs["settings"], *_stat_fields(info), at,
+    _append_journal(root, path, [inputs["settings"], *_stat_state(info, at),
                                  inputs["sha256"], counts, rows])
 
 
