@@ -127,7 +127,10 @@ class ResultCache:
         self.with_fixes = with_fixes
         self._files: dict[str, object] | None = None   # the stat index, read on first lookup
         self._readable: bool | None = None   # _is_flowlint_folder, asked once a run for reads
-        self._cwd = os.getcwd()   # once: os.path.abspath asks the system at every call
+        # Once: os.path.abspath asks the system for the current folder at every call.
+        self._cwd_prefix = os.path.join(os.getcwd(), "")
+        self._digests: dict[int, str] = {}   # id(settings) -> its digest; one or a few a run
+        self._keep_alive: list[Settings] = []   # so that no id in _digests is reused
 
     def lookup(self, path: str, settings: Settings) -> FileResult | None:
         """The cached result of the file at `path`, from one stat when the file is as it was
@@ -138,8 +141,9 @@ class ResultCache:
             self._files = _load_index(self.root)
         # Keyed by absolute path: the cache sits at the project root and runs start from any
         # folder, where one relative name can be two files.
-        record = _valid_record(self._files.get(os.path.normpath(os.path.join(self._cwd, path))))
-        if record is None or record[_SETTINGS] != _settings_digest(settings.cache_key):
+        absolute = os.path.normpath(path if os.path.isabs(path) else self._cwd_prefix + path)
+        record = _valid_record(self._files.get(absolute))
+        if record is None or record[_SETTINGS] != self._digest(settings):
             return None
         try:
             info = _stat(path)
@@ -163,6 +167,14 @@ class ResultCache:
         if data is None:
             data = _read_file(path, settings.max_bytes)
         return None if data is None else self.get(path, data, settings, record[_SHA256])
+
+    def _digest(self, settings: Settings) -> str:
+        digest = self._digests.get(id(settings))
+        if digest is None:
+            # The settings objects of a run live as long as it: an id is not reused here.
+            digest = self._digests[id(settings)] = _settings_digest(settings.cache_key)
+            self._keep_alive.append(settings)
+        return digest
 
     def _entry(self, inputs: dict[str, str]) -> str:
         key = "\0".join(inputs.values()).encode("utf-8", "surrogatepass")
@@ -366,12 +378,7 @@ def _edit(record: object, length: int) -> Edit | None:
 def _fix_outcome(record: object) -> FixOutcome | None:
     if not _has_keys(record, _OUTCOME_KEYS):
         return None
-    strategy, title, reason = record["strategy"], record["title"], record["reason"]
-    safe, applicable = record["safe"], record["applicable"]
-    if not (type(strategy) is str and type(title) is str and type(reason) is str
-            and type(safe) is bool and type(applicable) is bool):
-        return None
-    return FixOutcome(strategy, title, safe, applicable, reason)
+    return _outcome_from_list([record[field] for field in _OUTCOME_FIELDS])
 
 
 def _has_keys(value: object, keys: frozenset[str]) -> TypeGuard[dict[str, object]]:
@@ -441,23 +448,24 @@ def _trusted(record: list, info: os.stat_result) -> bool:
             and record[_STAT] == _stat_key(info))
 
 
-_FIELD_TYPES = (str, str, bool, str, list)
-_INTS = (int, int, int)
 _MOST = 2 ** 31   # above any count or position a checked file can have
 
 
 def _valid_record(record: object) -> list | None:
     """The record if every field but the findings has exactly its type (checked per lookup,
-    in C where it can be: this runs once for every file of a warm run); the findings are
+    as plainly as it can be: this runs once for every file of a warm run); the findings are
     checked when they are used (_recorded_result)."""
-    if not (type(record) is list and len(record) == 6
-            and tuple(map(type, record[:5])) == _FIELD_TYPES):
+    if type(record) is not list or len(record) != 6:
         return None
-    counts, rows = record[_COUNTS], record[_ROWS]
-    if not (len(counts) == 4 and tuple(map(type, counts[:3])) == _INTS
-            and 0 <= min(counts[:3]) and max(counts[:3]) < _MOST
-            and _is_optional_str(counts[3])
-            and (rows is None or (type(rows) is list and rows and counts[3] is None))):
+    settings, stat_key, trusted, sha256, counts, rows = record
+    if not (type(settings) is str and type(stat_key) is str and type(trusted) is bool
+            and type(sha256) is str and type(counts) is list and len(counts) == 4):
+        return None
+    flows, others, suppressed, error = counts
+    if not (type(flows) is int and type(others) is int and type(suppressed) is int
+            and 0 <= flows < _MOST and 0 <= others < _MOST and 0 <= suppressed < _MOST
+            and (error is None or type(error) is str)
+            and (rows is None or (type(rows) is list and rows and error is None))):
         return None
     return record
 
@@ -532,9 +540,14 @@ def _recorded_result(path: str, counts: list, rows: list) -> FileResult | None:
 
 
 def _outcome_from_list(values: object) -> FixOutcome | None:
+    """A FixOutcome from its fields in order, if each has exactly its type."""
     if not (type(values) is list and len(values) == 5):
         return None
-    return _fix_outcome(dict(zip(_OUTCOME_FIELDS, values)))
+    strategy, title, safe, applicable, reason = values
+    if not (type(strategy) is str and type(title) is str and type(safe) is bool
+            and type(applicable) is bool and type(reason) is str):
+        return None
+    return FixOutcome(strategy, title, safe, applicable, reason)
 
 
 def _observe(path: str, limit: int) -> tuple[os.stat_result, int, bytes] | None:
