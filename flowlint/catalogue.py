@@ -12,12 +12,13 @@ import sys
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 import flowlint
+from flowlint.records import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
 SCHEMA_FILE = "schema.json"
 TABLE_START = "<!-- rules:start -->"

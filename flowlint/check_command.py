@@ -13,12 +13,12 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable
-from typing import NamedTuple
 
 from flowlint.catalogue import CatalogueError, load_catalogue
 from flowlint.config import ConfigError
 from flowlint.files import BY_CONFIG, FileTooLarge, Skipped, files_to_read, read_limited
 from flowlint.lint import FileResult, Settings
+from flowlint.records import NamedTuple
 from flowlint.report import FIX_FORMATS, TEXT_FORMATS, render
 from flowlint.report.rows import reported
 from flowlint.report.style import PLAIN, choose_style

@@ -17,14 +17,14 @@ import sys
 from collections.abc import Collection, Iterable, Mapping
 from functools import lru_cache
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flowlint.catalogue import frozen, select_rules
-from flowlint.records import Record
+from flowlint.records import TYPE_CHECKING, NamedTuple, Record
 from flowlint.schema_subset import surely_valid
 
 if TYPE_CHECKING:
     from pathlib import Path, PurePosixPath
+    from typing import Any
 
 FLOWLINT_TOML = ".flowlint.toml"
 PYPROJECT = "pyproject.toml"

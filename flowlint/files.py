@@ -7,11 +7,13 @@ import io
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, BinaryIO
 
+from flowlint.records import TYPE_CHECKING
 from flowlint.source import too_large
 
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from flowlint.ignore_files import Chain
 
 YAML_SUFFIXES = (".yml", ".yaml")

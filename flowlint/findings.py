@@ -4,9 +4,8 @@ refusal a fix raises when it cannot be written safely."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
 
-from flowlint.records import Record
+from flowlint.records import NamedTuple, Record
 
 
 class Span(NamedTuple):

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from functools import cached_property, lru_cache
-from typing import TYPE_CHECKING, NamedTuple
 
-from flowlint.records import MutableRecord, Record
+from flowlint.records import TYPE_CHECKING, MutableRecord, NamedTuple, Record
 from flowlint.source import DEFAULT_MAX_BYTES, Source, SourceError, decode
 
 # The parser, the facts and the rules load on the first file actually checked: a run whose

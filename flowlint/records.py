@@ -14,9 +14,13 @@ it). Those subclass `Record` and write their own `__init__`; `_fields` names the
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, TypeVar
+from collections import namedtuple
 
-_R = TypeVar("_R", bound="Record")
+TYPE_CHECKING = False   # `typing` itself costs a plain check ~3 ms to import: see NamedTuple
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, TypeVar
+
+    _R = TypeVar("_R", bound="Record")
 
 
 class Record:
@@ -55,3 +59,39 @@ class MutableRecord(Record):
 
     __slots__ = ()
     __hash__ = None   # type: ignore[assignment]
+
+
+# `class Span(NamedTuple): start: int ...`, as with typing.NamedTuple, which type checkers see
+# here; at run time the class is made by collections.namedtuple without importing `typing`
+# (3 ms of every start, and each typing.NamedTuple class costs twice a namedtuple). Every
+# NamedTuple in flowlint comes from here (tests/test_imports.py holds to it).
+if TYPE_CHECKING:
+    from typing import NamedTuple as NamedTuple
+else:
+    class _NamedTupleMaker(type):
+        # What the class body may hold besides fields and their defaults.
+        _KEPT = frozenset({"__module__", "__qualname__", "__annotations__", "__doc__",
+                           "__slots__", "__orig_bases__"})
+
+        def __new__(mcs, name: str, bases: tuple, namespace: dict) -> type:
+            if namespace.pop("_base", False):   # NamedTuple itself
+                return super().__new__(mcs, name, bases, namespace)
+            fields = tuple(namespace.get("__annotations__", {}))
+            defaults = [namespace[field] for field in fields if field in namespace]
+            with_default = [field in namespace for field in fields]
+            if with_default != sorted(with_default):   # as typing.NamedTuple refuses it
+                raise TypeError(f"{name}: a field without a default follows one with a "
+                                f"default")
+            made = namedtuple(name, fields, defaults=defaults,
+                              module=namespace.get("__module__"))
+            made.__qualname__ = namespace.get("__qualname__", name)
+            made.__annotations__ = dict(namespace.get("__annotations__", {}))
+            if namespace.get("__doc__"):
+                made.__doc__ = namespace["__doc__"]
+            for key, value in namespace.items():
+                if key not in fields and key not in mcs._KEPT:
+                    setattr(made, key, value)   # methods, properties, class constants
+            return made
+
+    class NamedTuple(metaclass=_NamedTupleMaker):
+        _base = True

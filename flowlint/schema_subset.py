@@ -14,7 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any
+
+from flowlint.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 # Keywords that only describe: they never make data invalid.
 _ANNOTATIONS = frozenset({"$schema", "$id", "$defs", "title", "description", "x-expected"})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-from typing import TYPE_CHECKING, NamedTuple
 
 from flowlint.catalogue import Rule
 from flowlint.config import (
@@ -18,6 +17,7 @@ from flowlint.config import (
 )
 from flowlint.kestra.plugin_types import parse_version
 from flowlint.lint import Settings
+from flowlint.records import TYPE_CHECKING, NamedTuple
 from flowlint.remedies.fix_options import FixOptions
 
 if TYPE_CHECKING:

@@ -13,11 +13,11 @@ import bisect
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from types import MappingProxyType
-from typing import NamedTuple
 
 from ruamel.yaml.nodes import Node, ScalarNode
 
 from flowlint.findings import Finding, Span
+from flowlint.records import NamedTuple
 from flowlint.source import Source
 from flowlint.yamlnodes import node_span, walk_nodes
 

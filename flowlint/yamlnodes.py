@@ -12,11 +12,11 @@ import weakref
 from array import array
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from flowlint.findings import Span
+from flowlint.records import NamedTuple
 from flowlint.source import Source
 
 TRUE_WORDS = frozenset({"true", "True", "TRUE", "yes", "on"})

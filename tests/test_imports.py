@@ -126,21 +126,25 @@ def test_a_run_answered_from_the_cache_loads_no_parser_facts_or_rules(folder) ->
 
 def test_a_warm_run_loads_neither_pathlib_nor_openssl(folder) -> None:
     """A few ms each of a run that reads nothing but the cache's index: pathlib (with
-    urllib.parse and ipaddress) and hashlib's OpenSSL; a config file without exclude or
-    per-file-ignores does not bring pathlib back either."""
-    (folder / ".flowlint.toml").write_text('select = ["FL001", "FL004"]\n')
+    urllib.parse and ipaddress), hashlib's OpenSSL and typing; a config file without exclude
+    or per-file-ignores does not bring pathlib back either."""
     (folder / "bad.yaml").write_text(SCRIPT_FLOW.replace(
         "    script: |\n", "    beforeCommands:\n      - pip install pandas\n    script: |\n"))
-    for path in folder.iterdir():   # older than the racy window: trusted from their stat
-        os.utime(path, (path.stat().st_atime - 10, path.stat().st_mtime - 10))
-    assert modules_after(folder, ".")[0] == 1   # fills the cache
-    code, modules = modules_after(folder, ".")
     at_start = set(json.loads(subprocess.run(
         [sys.executable, "-c", "import json, sys; print(json.dumps(sorted(sys.modules)))"],
         capture_output=True, text=True, check=True).stdout))
-    assert code == 1
-    assert loaded(modules - at_start, ("pathlib", "hashlib", "_hashlib", "urllib")) == []
-    assert loaded(modules, CHECKING) == []
+    slow = ("pathlib", "hashlib", "_hashlib", "urllib", "typing")
+    for config in (None, 'select = ["FL001", "FL004"]\n'):
+        if config is not None:
+            (folder / ".flowlint.toml").write_text(config)
+            slow = slow[:-1]   # the TOML reader (tomllib) imports typing itself
+        for path in folder.iterdir():   # older than the racy window: trusted from their stat
+            os.utime(path, (path.stat().st_atime - 10, path.stat().st_mtime - 10))
+        assert modules_after(folder, ".")[0] == 1   # fills the cache
+        code, modules = modules_after(folder, ".")
+        assert code == 1
+        assert loaded(modules - at_start, slow) == [], config
+        assert loaded(modules, CHECKING) == []
 
 
 def test_a_flow_that_installs_plain_packages_does_not_load_packaging(tmp_path) -> None:
@@ -175,3 +179,15 @@ def test_the_name_without_packaging_is_the_name_packaging_reads(bound) -> None:
         assert written_name(spec) == expected, spec
         if _SIMPLE.fullmatch(spec):   # the fast path never answers what packaging refuses
             assert expected is not None, spec
+
+
+def test_every_named_tuple_comes_from_records() -> None:
+    """flowlint.records.NamedTuple is typing.NamedTuple to type checkers and a plain
+    collections.namedtuple at run time: a module that takes typing's loads `typing` back
+    into every warm run."""
+    package = Path(__file__).resolve().parent.parent / "flowlint"
+    offenders = [str(path.relative_to(package)) for path in sorted(package.rglob("*.py"))
+                 for line in path.read_text(encoding="utf-8").splitlines()
+                 if line.lstrip().startswith("from typing import") and "NamedTuple" in line
+                 and path.name != "records.py"]
+    assert offenders == []

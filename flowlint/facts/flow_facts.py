@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from functools import cached_property
-from typing import TYPE_CHECKING, NamedTuple
 
 from flowlint.findings import Finding
 from flowlint.kestra.flow import Flow, Runner, Task, effective_runner
 from flowlint.kestra.task_shell import LocatedInstall, task_installs
 from flowlint.kestra.working_directory import install_location, is_cached
+from flowlint.records import TYPE_CHECKING, NamedTuple
 from flowlint.source import Source
 
 # The script analysers load with the first flow that has a Python script, the image reader

@@ -10,7 +10,6 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator
 from functools import cached_property
-from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
@@ -19,6 +18,7 @@ from flowlint.kestra.flow import Flow, Task
 from flowlint.lang.installs import Install
 from flowlint.lang.python_code import MAX_SCRIPT_CHARS, analyse_code
 from flowlint.lang.python_shapes import CodeAnalysis, ScriptInstall
+from flowlint.records import NamedTuple
 from flowlint.source import Source
 from flowlint.yamlnodes import align, mapping_items, scalar_offset, scalar_text
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
 
 from ruamel.yaml.nodes import SequenceNode
 
@@ -22,6 +21,7 @@ from flowlint.kestra.task_shell import command_texts
 from flowlint.lang import distributions, shell
 from flowlint.lang.python_code import analyse_code
 from flowlint.lang.requirements import requirement_name
+from flowlint.records import NamedTuple
 from flowlint.yamlnodes import get_text, scalar_text
 
 _VENV_PROGRAM = re.compile(r"^(?:\./)?(?P<venv>[^\s]+?)/bin/(?:pip[\d.]*|python[\d.]*)$")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from flowlint.findings import Span
 from flowlint.kestra import plugin_types
+from flowlint.records import NamedTuple
 from flowlint.source import Source
 from flowlint.yamlnodes import (
     get,

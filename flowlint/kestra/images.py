@@ -7,12 +7,11 @@ script tasks take theirs from `dockerOptions.image`.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from ruamel.yaml.nodes import MappingNode, ScalarNode
 
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
+from flowlint.records import NamedTuple
 from flowlint.yamlnodes import get_text, scalar_text
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import NamedTuple
+
+from flowlint.records import NamedTuple
 
 WORKING_DIRECTORY = "io.kestra.plugin.core.flow.WorkingDirectory"
 DOCKER_RUNNER = "io.kestra.plugin.scripts.runner.docker.Docker"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple
 
 from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
 from flowlint.findings import Span
 from flowlint.kestra.flow import Task
 from flowlint.lang.installs import Install, find_installs
+from flowlint.records import NamedTuple
 from flowlint.source import Source
 from flowlint.yamlnodes import scalar_offset
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import NamedTuple
 
 from flowlint.lang.requirements import requirement_name
 from flowlint.lang.shell import SimpleCommand, split_commands
+from flowlint.records import NamedTuple
 
 
 class Install(NamedTuple):

@@ -12,9 +12,9 @@ import json
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 from flowlint.lang.requirements import canonical_name
+from flowlint.records import NamedTuple
 
 _DATA = Path(__file__).with_name("package_metadata.json")
 

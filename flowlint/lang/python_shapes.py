@@ -6,9 +6,8 @@ file offsets.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from flowlint.lang.installs import Install
+from flowlint.records import NamedTuple
 
 # Stands for a value the code computes at run time (a variable, a `*args`, an f-string field).
 UNKNOWN = "__flowlint_unknown__"

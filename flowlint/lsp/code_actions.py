@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
 
 from flowlint.findings import Edit, Finding
 from flowlint.lint import CheckedSource, Settings, check_flows, check_source
 from flowlint.lsp.positions import lsp_range
+from flowlint.records import NamedTuple
 from flowlint.source import Source
 
 QUICKFIX = "quickfix"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from flowlint.catalogue import Rule
 from flowlint.findings import Finding
 from flowlint.lint import Settings
 from flowlint.lsp.positions import lsp_range
+from flowlint.records import NamedTuple
 from flowlint.run.pipeline import Mode, process_file
 from flowlint.source import Source
 from flowlint.suppressions import UNUSED_SUPPRESSION

@@ -8,7 +8,11 @@ needs a dozen methods, and plain dicts serve them.
 from __future__ import annotations
 
 import json
-from typing import BinaryIO
+
+from flowlint.records import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 PARSE_ERROR = -32700
 INVALID_REQUEST = -32600

@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import unquote, urlparse
 
 from flowlint import __version__
@@ -29,8 +28,11 @@ from flowlint.lsp.workspace_config import (
     is_config_file,
     parse_overrides,
 )
+from flowlint.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import BinaryIO
+
     from flowlint.lsp.code_actions import ActionContext
 
 DEBOUNCE_SECONDS = 0.15

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import NamedTuple
 
 from flowlint.catalogue import Rule, load_catalogue
 from flowlint.config import CONFIG_FILE_NAMES
 from flowlint.lint import Settings
+from flowlint.records import NamedTuple
 from flowlint.settings import CommandLine, ConfigResolver, SettingsResolver
 
 

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 import shlex
-from typing import NamedTuple
 
 from flowlint.lang.installs import Install
 from flowlint.lang.shell import SimpleCommand
+from flowlint.records import NamedTuple
 from flowlint.remedies.command_edits import Guarded
 
 STAMP = ".installed"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import NamedTuple
 
 from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
@@ -13,6 +12,7 @@ from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import CommandText, LocatedInstall
 from flowlint.lang import shell
 from flowlint.lang.installs import find_installs
+from flowlint.records import NamedTuple
 from flowlint.remedies.yaml_text import (
     Style,
     content_end,

@@ -8,13 +8,14 @@ strategies shared by the install rules receive a TaskFixContext, built from thos
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NamedTuple, TypeVar
+from typing import TypeVar
 
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.facts.python_scripts import ScriptInstallSite
 from flowlint.findings import Finding
 from flowlint.kestra.flow import Flow, Runner, Task
 from flowlint.kestra.task_shell import LocatedInstall
+from flowlint.records import NamedTuple
 from flowlint.remedies.fix_options import FixOptions
 from flowlint.remedies.yaml_text import Style
 from flowlint.source import Source

@@ -5,7 +5,7 @@ Kept apart from the fixing code so that reading the settings loads none of it.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from flowlint.records import NamedTuple
 
 STRATEGIES = ("dependencies", "working-dir-cache", "custom-image", "process-runner")
 

@@ -10,10 +10,10 @@ else may have written: each is validated before it may be written into a generat
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from flowlint.lang.installs import Install
 from flowlint.lang.requirements import parse_requirement, requirement_name
+from flowlint.records import NamedTuple
 
 CONDA_TOOLS = frozenset({"conda", "mamba", "micromamba"})
 ECOSYSTEM_LABELS = {"node": "Node.js", "r": "R", "julia": "Julia", "system": "system"}

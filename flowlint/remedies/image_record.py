@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import json
 import re
-from typing import NamedTuple
 
 from flowlint.lang.image_reference import image_reference_problem
+from flowlint.records import NamedTuple
 from flowlint.remedies.image_packages import (
     SYSTEM_MANAGERS,
     ImagePackages,

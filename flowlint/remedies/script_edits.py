@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import NamedTuple
 
 from flowlint.facts.python_scripts import ScriptAnalysis
 from flowlint.findings import Edit, FixRefused, listed, require
@@ -25,6 +24,7 @@ from flowlint.kestra import plugin_types
 from flowlint.lang import shell
 from flowlint.lang.python_code import analyse_code, parse_script
 from flowlint.lang.python_shapes import UNKNOWN, ScriptInstall
+from flowlint.records import NamedTuple
 from flowlint.remedies.fix_context import TaskFixContext
 from flowlint.remedies.yaml_text import node_start
 from flowlint.yamlnodes import block_content_lines

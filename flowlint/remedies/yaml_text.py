@@ -7,11 +7,11 @@ for that place (its indentation, sequence style, quote style and newline).
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from flowlint.findings import Edit, FixRefused
+from flowlint.records import NamedTuple
 from flowlint.source import Source
 
 # Plain scalars that read back as the same string in YAML 1.1 (PyYAML, SnakeYAML under

@@ -10,7 +10,7 @@ index option is validated before it may be written into a generated file.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from flowlint.facts.flow_facts import FlowFacts, TaskInstall
 from flowlint.facts.python_scripts import ScriptCall
@@ -21,6 +21,7 @@ from flowlint.lang.image_reference import image_reference_problem
 from flowlint.lang.installs import Install
 from flowlint.lang.printable import visible
 from flowlint.lint import CheckedSource, Settings, check_flows
+from flowlint.records import NamedTuple
 from flowlint.remedies.fix_options import FixOptions
 from flowlint.remedies.image_packages import (
     ECOSYSTEM_LABELS,

@@ -17,10 +17,10 @@ import shlex
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
 
 from flowlint.findings import FixRefused
 from flowlint.lang.printable import visible
+from flowlint.records import NamedTuple
 from flowlint.remedies.custom_image import image_name_for
 from flowlint.remedies.image_packages import ImagePackages
 from flowlint.remedy_files.gather import (

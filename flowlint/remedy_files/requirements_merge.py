@@ -4,13 +4,13 @@ kept, conflicting pins and index URLs reported (the first one is kept)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from flowlint.lang.printable import visible
 from flowlint.lang.requirements import parse_requirement
+from flowlint.records import NamedTuple
 from flowlint.remedies.image_packages import is_url
 from flowlint.remedy_files.gather import TaskRef, TaskRequest
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Iterable
-from typing import NamedTuple
 
 from flowlint.lang.printable import visible
+from flowlint.records import NamedTuple
 from flowlint.remedy_files.gather import (
     SERVER_RULES,
     FileSettings,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from flowlint.catalogue import Rule
 from flowlint.findings import Finding
 from flowlint.lint import FileResult
+from flowlint.records import NamedTuple
 from flowlint.source import Source
 
 

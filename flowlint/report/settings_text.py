@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from flowlint.config import Config, FixConfig, rule_parameters, toml_key, toml_value
+from flowlint.records import TYPE_CHECKING
 from flowlint.source import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:

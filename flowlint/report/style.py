@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import NamedTuple, TextIO
+
+from flowlint.records import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from typing import TextIO
 
 # Each rule's documentation is its catalogue file (`flowlint rule CODE` prints the same).
 RULE_DOCS = "https://github.com/flowlint/flowlint/blob/main/rules/{code}.yaml"

@@ -7,10 +7,10 @@ on the task, and only those, move to `dependencies`, a cached folder, an image o
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts, TaskInstall
 from flowlint.findings import Finding, Fix, shorten
+from flowlint.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from flowlint.kestra.flow import Task

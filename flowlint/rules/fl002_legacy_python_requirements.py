@@ -7,7 +7,6 @@ The fix migrates the task to python.Commands, its packages moved by the chosen s
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
 
 from ruamel.yaml.nodes import Node
 
@@ -15,6 +14,7 @@ from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Finding, Fix, Span, shorten
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
+from flowlint.records import TYPE_CHECKING
 from flowlint.source import Source
 from flowlint.yamlnodes import node_span, string_list
 

@@ -7,12 +7,12 @@ and their packages move where the strategy puts them.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts
 from flowlint.findings import Finding, Fix, shorten
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
+from flowlint.records import TYPE_CHECKING
 from flowlint.yamlnodes import scalar_text
 
 # The script analysers load with the first Python script (flowlint.facts.flow_facts).

@@ -10,7 +10,6 @@ leave it), on any runner, and says what to cache.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
-from typing import TYPE_CHECKING
 
 from flowlint.facts.flow_facts import PYTHON_INSTALLERS, FlowFacts, TaskInstall
 from flowlint.findings import Edit, Finding, Fix, FixRefused, require, shorten
@@ -18,6 +17,7 @@ from flowlint.kestra.flow import Task
 from flowlint.kestra.task_shell import LocatedInstall
 from flowlint.kestra.working_directory import cache_patterns, patterns_cover
 from flowlint.lang.installs import Install
+from flowlint.records import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from flowlint.remedies.fix_context import FixRequest

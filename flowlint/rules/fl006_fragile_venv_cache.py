@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, NamedTuple
 
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Finding, Fix, Span, require, shorten
@@ -28,6 +27,7 @@ from flowlint.kestra.working_directory import (
 )
 from flowlint.lang import shell
 from flowlint.lang.installs import as_install
+from flowlint.records import TYPE_CHECKING, NamedTuple
 from flowlint.source import Source
 from flowlint.yamlnodes import scalar_offset, scalar_text, string_list
 

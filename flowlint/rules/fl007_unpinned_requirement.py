@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import NamedTuple
 
 from ruamel.yaml.nodes import SequenceNode
 
@@ -19,6 +18,7 @@ from flowlint.findings import Finding, Span, shorten
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Task
 from flowlint.lang.requirements import parse_requirement, requirement_name
+from flowlint.records import NamedTuple
 from flowlint.source import Source
 from flowlint.yamlnodes import get, node_span, scalar_offset, scalar_text
 

@@ -7,7 +7,6 @@ default of the Docker task runner and of the older `docker`/`dockerOptions` sett
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, Node
 
@@ -16,6 +15,7 @@ from flowlint.findings import Edit, Finding, Fix, Span, require
 from flowlint.kestra import plugin_types
 from flowlint.kestra.flow import Flow, Property, Task
 from flowlint.kestra.images import docker_options_key, pinned, task_image
+from flowlint.records import TYPE_CHECKING, NamedTuple
 from flowlint.source import Source
 from flowlint.yamlnodes import get, get_text, node_span, scalar_text
 

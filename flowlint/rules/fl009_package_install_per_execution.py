@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, NamedTuple
 
 from ruamel.yaml.nodes import ScalarNode, SequenceNode
 
@@ -24,6 +23,7 @@ from flowlint.kestra.task_shell import (
 from flowlint.kestra.working_directory import cache_patterns, patterns_cover
 from flowlint.lang import shell
 from flowlint.lang.installs import Install, as_install, refreshes_package_index
+from flowlint.records import TYPE_CHECKING, NamedTuple
 from flowlint.source import Source
 from flowlint.yamlnodes import scalar_offset
 

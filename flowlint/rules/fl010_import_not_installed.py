@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, NamedTuple
 
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
@@ -25,6 +24,7 @@ from flowlint.kestra.task_shell import command_texts
 from flowlint.lang import shell
 from flowlint.lang.installs import Install, find_installs
 from flowlint.lang.requirements import written_name
+from flowlint.records import TYPE_CHECKING, NamedTuple
 from flowlint.source import Source
 from flowlint.yamlnodes import (
     get,

@@ -10,12 +10,12 @@ are already shared and do not count.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import NamedTuple
 
 from flowlint.facts.flow_facts import FlowFacts
 from flowlint.findings import Finding, Span, shorten
 from flowlint.kestra.flow import Flow, Task
 from flowlint.lang.requirements import requirement_name
+from flowlint.records import NamedTuple
 
 CODE = "FL011"
 NAME = "duplicate-install"

@@ -7,9 +7,9 @@ fix removes the comment (its whole line when it stands alone), or only its unuse
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from flowlint.findings import Edit, Finding, Fix, FixOutcome, Span
+from flowlint.records import TYPE_CHECKING
 
 # The suppression parser loads with the first file that has a `flowlint:` comment.
 if TYPE_CHECKING:

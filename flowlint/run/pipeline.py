@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, NamedTuple
 
 from flowlint.files import FileTooLarge, NotARegularFile, read_bytes
 from flowlint.lint import FileResult, Settings, check_bytes, drop_details
-from flowlint.records import MutableRecord
+from flowlint.records import TYPE_CHECKING, MutableRecord, NamedTuple
 from flowlint.source import SourceError, decode
 
 if TYPE_CHECKING:

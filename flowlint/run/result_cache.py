@@ -26,14 +26,17 @@ import stat
 import sys
 import time
 from functools import lru_cache
-from typing import TypeGuard
 
 from flowlint import __version__
 from flowlint.catalogue import catalogue_digest
 from flowlint.files import CACHE_DIR
 from flowlint.findings import Edit, Finding, Fix, FixOutcome, Span
 from flowlint.lint import FileResult, Settings
+from flowlint.records import TYPE_CHECKING
 from flowlint.source import Source, SourceError, decode
+
+if TYPE_CHECKING:
+    from typing import TypeGuard
 
 MARKER = ".gitignore"
 SUFFIX = ".json"
