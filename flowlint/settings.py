@@ -147,10 +147,12 @@ class ConfigResolver:
     def listed(self, folder: str, dirs: list[str], files: list[str]) -> None:
         """What a walk found in `folder`: the search then looks for config files there only
         under the names the listing holds, not with three stats a folder."""
-        if self._fixed is None:
-            absolute = os.path.abspath(os.path.join(self.cwd, folder))
-            self._listed[absolute] = _CONFIG_NAMES.intersection(files).union(
-                _CONFIG_NAMES.intersection(dirs))   # a folder of that name is an error
+        if self._fixed is not None:
+            return
+        # A folder of a config file's name counts too: reading it is an error.
+        present = [name for name in CONFIG_FILE_NAMES if name in files or name in dirs]
+        absolute = os.path.normpath(os.path.join(self.cwd, folder))
+        self._listed[absolute] = frozenset(present) if present else _NONE
 
     def for_path(self, path: Path | str, is_folder: bool | None = None) -> Config:
         """The config of a file or folder. None for `is_folder` looks: a caller that knows
@@ -213,7 +215,7 @@ class ConfigResolver:
         return None
 
 
-_CONFIG_NAMES = frozenset(CONFIG_FILE_NAMES)
+_NONE: frozenset[str] = frozenset()
 
 
 def _exists(path: str) -> bool:
