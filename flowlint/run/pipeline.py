@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from collections.abc import Iterator
@@ -84,6 +85,7 @@ def process_files(jobs: list[tuple[str, Settings]], mode: Mode, cache_root: str 
     A generator, so the caller can keep only what its report needs of each file as it
     comes (thousands of files' texts would otherwise stay in memory until the end).
     """
+    _settle()
     hits: list[FileOutcome | None] = [None] * len(jobs)
     if cache_root is not None and not mode.fix:
         # Cache hits are cheaper than handing files to another process: answer them here,
@@ -103,19 +105,30 @@ def process_files(jobs: list[tuple[str, Settings]], mode: Mode, cache_root: str 
 
 def _run(work: list[tuple[str, Settings, Mode, str | None]], workers: int
          ) -> Iterator[FileOutcome]:
+    if not work:
+        return
+    # The first file is checked here, before any worker forks: the modules it loads (the
+    # rules, the script analysers) are then loaded once, not once in every worker.
+    yield _process_job(work[0])
+    _settle()
     # Starting processes costs more than checking a few files.
     if workers <= 1 or len(work) < 32:
-        yield from map(_process_job, work)
+        yield from map(_process_job, work[1:])
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    # The first file is checked here, before the workers fork: the modules it loads (the
-    # rules, the script analysers) are then loaded once, not once in every worker.
-    yield _process_job(work[0])
     chunk = max(1, len(work) // (workers * 8))
     with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
                              initargs=(os.getpid(),)) as pool:
         yield from pool.map(_process_job, work[1:], chunksize=chunk)
+
+
+def _settle() -> None:
+    """Take what is alive now (the modules, the rule catalogue, the settings: all kept until
+    the run ends) out of the cycle collector's sight. Each full collection scanned them all
+    again, 8% of a cold run; forked workers inherit the frozen objects (and keep sharing
+    their memory pages). Objects made later are collected as before."""
+    gc.freeze()
 
 
 # In a worker process: the pids of its parent and of the flowlint run that started it (the
