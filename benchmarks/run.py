@@ -471,7 +471,7 @@ def print_goals(floor: Measure, cold: Measure, warm: Measure, yamllint: Measure,
         return a.median / b.median if a.ok and b.ok else None
 
     r = ratio(cold, floor)
-    goal_line("cold / floor", r, f"{r:.2f}" if r else "", "<= 2.0", r is not None and r <= 2.0)
+    goal_line("cold / floor", r, f"{r:.2f}" if r else "", "< 1.0", r is not None and r < 1.0)
     r = ratio(yamllint, cold)
     goal_line("yamllint / cold", r, f"{r:.1f}" if r else "", ">= 10", r is not None and r >= 10)
     r = ratio(warm, cold)
