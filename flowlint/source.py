@@ -58,9 +58,10 @@ class Source(Record):
 
     def offset(self, line0: int, column0: int) -> int:
         """Offset of a 0-based line and column, clamped to the text."""
-        if line0 >= len(self.line_starts):
-            return len(self.text)
-        return min(self.line_starts[line0] + column0, len(self.text))
+        starts, length = self.line_starts, len(self.text)
+        if line0 >= len(starts):
+            return length
+        return min(starts[line0] + column0, length)
 
     def position(self, offset: int) -> tuple[int, int]:
         """1-based line and column of an offset."""

@@ -147,6 +147,20 @@ def mapping_items(node: Node) -> Iterator[tuple[str, Node, Node]]:
 
 
 def get(node: Node | None, key: str) -> Node | None:
+    """The value of `key` in a mapping, as mapping_items orders keys (own keys first, then
+    merged ones). The own keys are scanned here without a generator: this is read for every
+    mapping of every flow, most of them without merges."""
+    if not isinstance(node, MappingNode):
+        return None
+    merged = False
+    for key_node, value in node.value:
+        text = key_node.value
+        if text == "<<" and key_node.tag == MERGE_TAG:
+            merged = True
+        elif text == key and isinstance(key_node, ScalarNode):
+            return value
+    if not merged:
+        return None
     for name, _, value in mapping_items(node):
         if name == key:
             return value

@@ -148,7 +148,7 @@ def _plugin_defaults(root: MappingNode) -> Iterator[PluginDefault]:
 def default_applies(default: PluginDefault, task_type: str, raw_type: str) -> bool:
     """Kestra's rule: the default's type equals the task's or is a prefix of it."""
     key = default.type_key
-    return any(name == key or name.startswith(key) for name in (task_type, raw_type))
+    return task_type.startswith(key) or raw_type.startswith(key)   # equal is a prefix too
 
 
 def effective_properties(node: MappingNode, task_type: str,
@@ -194,19 +194,20 @@ def _walk_tasks(source: Source, root: MappingNode) -> Iterator[Task]:
                         node_span(source, node), parents, in_trigger)
             yield task
             parents = parents + (task,)
-        stack.extend(reversed(list(_children(node, path, parents, in_trigger))))
+        children = _children(node, path, parents, in_trigger)
+        children.reverse()   # popped in document order
+        stack.extend(children)
 
 
 def _children(node: Node, path: str, parents: tuple[Task, ...],
-              in_trigger: bool) -> Iterator[tuple[Node, str, tuple[Task, ...], bool]]:
+              in_trigger: bool) -> list[tuple[Node, str, tuple[Task, ...], bool]]:
     if isinstance(node, MappingNode):
-        for key, _, value in mapping_items(node):
-            if not isinstance(value, ScalarNode):
-                yield value, f"{path}.{key}", parents, in_trigger
-    elif isinstance(node, SequenceNode):
-        for index, item in enumerate(node.value):
-            if not isinstance(item, ScalarNode):
-                yield item, f"{path}[{index}]", parents, in_trigger
+        return [(value, f"{path}.{key}", parents, in_trigger)
+                for key, _, value in mapping_items(node) if not isinstance(value, ScalarNode)]
+    if isinstance(node, SequenceNode):
+        return [(item, f"{path}[{index}]", parents, in_trigger)
+                for index, item in enumerate(node.value) if not isinstance(item, ScalarNode)]
+    return []
 
 
 def effective_runner(task: Task, target_version: tuple[int, int] = (1, 0)) -> Runner:

@@ -133,6 +133,7 @@ def modules_of(distribution: str) -> tuple[str, ...]:
     return (name.replace("-", "_"),)
 
 
+@lru_cache(maxsize=4096)   # a scan of the known distributions, for the same few modules
 def distribution_of(module: str) -> str:
     """The distribution usually installed for a top-level module: 'yaml' -> 'pyyaml'."""
     for name, modules in _MODULES.items():

@@ -14,6 +14,7 @@ _BOUND = r"(?:===?|!=|<=?|>=?)[0-9]+(?:\.[0-9]+)*"
 _SIMPLE = re.compile(rf"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)(?:{_BOUND}(?:,{_BOUND})*)?")
 
 
+@lru_cache(maxsize=4096)   # asked about the same few names thousands of times a run
 def canonical_name(name: str) -> str:
     """A distribution name normalised as PEP 503 says (`Foo_Bar` -> `foo-bar`)."""
     return _SEPARATORS.sub("-", name).lower()
