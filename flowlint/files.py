@@ -187,8 +187,9 @@ def _ignored(path: str, is_folder: bool, chain: Chain) -> bool:
 
 
 def _display(path: str) -> str:
-    """A path as users wrote it: './x' for 'x' under '.', kept relative."""
-    return path[2:] if path.startswith("./") else path
+    """A path as users wrote it, without the walk's leading './' ('x' for './x'), kept
+    relative: './/x' is 'x' too, never '/x'."""
+    return path[2:].lstrip("/") if path.startswith("./") else path
 
 
 def files_to_read(paths: Iterable[str], excludes: Iterable[str], force_exclude: bool,

@@ -128,7 +128,7 @@ class ConfigResolver:
                  cwd: Path | str | None = None) -> None:
         if explicit is not None and isolated:
             raise ConfigError("--config and --isolated cannot be used together")
-        self.cwd = os.path.abspath(cwd if cwd is not None else os.getcwd())
+        self.cwd = os.path.abspath(cwd if cwd is not None else _current_folder())
         self._defaults = Config(path=None, root=self.cwd)
         self._fixed: Config | None = None
         if isolated:
@@ -147,7 +147,9 @@ class ConfigResolver:
     def listed(self, folder: str, dirs: list[str], files: list[str]) -> None:
         """What a walk found in `folder`: the search then looks for config files there only
         under the names the listing holds, not with three stats a folder."""
-        if self._fixed is not None:
+        if self._fixed is not None or ".." in folder.split(os.sep):
+            # Below `..` the search's folder (the path as written, `lnk/../x`) and the
+            # listed one (`lnk`'s target's parent's `x`) may differ: it looks for itself.
             return
         # A folder of a config file's name counts too: reading it is an error.
         present = [name for name in CONFIG_FILE_NAMES if name in files or name in dirs]
@@ -218,14 +220,24 @@ class ConfigResolver:
 _NONE: frozenset[str] = frozenset()
 
 
+def _current_folder() -> str:
+    try:
+        return os.getcwd()
+    except OSError as error:   # removed while the shell stood in it, or unreadable
+        raise ConfigError(f"the current folder cannot be read (was it removed?): "
+                          f"{error.strerror or error}") from None
+
+
 def _exists(path: str) -> bool:
-    """Path(path).exists() without building a Path: an unreadable folder still raises."""
+    """Whether there is a file (of any kind) at `path`; a ConfigError when that cannot be
+    told (a folder on the way that cannot be searched): its settings would be a guess."""
     try:
         os.stat(path)
     except OSError as error:
         if error.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
             return False
-        raise
+        raise ConfigError(f"{path}: cannot tell whether this config file exists: "
+                          f"{error.strerror or error}") from None
     except ValueError:   # an embedded NUL
         return False
     return True

@@ -82,8 +82,10 @@ def test_results_depend_on_every_module_of_flowlint() -> None:
 
     package = Path(flowlint.__file__).resolve().parent
     files = {Path(path) for path, _ in _code_files()}
-    assert files == set(package.rglob("*.py"))
-    assert {package / "lint.py", package / "rules" / "fl001_pip_install_per_execution.py"} <= files
+    assert set(package.rglob("*.py")) <= files
+    assert {package / "lint.py", package / "rules" / "fl001_pip_install_per_execution.py",
+            package / "lang" / "package_metadata.json"} <= files   # data the rules read too
+    assert not [path for path in files if "__pycache__" in path.parts]
 
 
 def test_no_cache_writes_nothing_and_clean_removes_it(project, capsys) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -93,6 +94,39 @@ def test_a_walk_tells_the_search_which_config_files_its_folders_hold(
     assert resolver.for_path(files[1], False).path == str(middle)
     assert resolver.for_path(files[0], False).path == str(top)
     assert asked == [str(middle), *(str(tmp_path / name) for name in CONFIG_FILE_NAMES[:1])]
+
+
+def test_a_folder_reached_through_a_link_and_dotdot_keeps_its_config(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`lnk/../x` is the folder x beside the link as written (the config search reads the
+    path so), though the walk lists the link target's sibling: its listing must not
+    answer for `x`."""
+    from flowlint.files import files_to_read
+
+    (tmp_path / "other" / "deep").mkdir(parents=True)
+    flow(tmp_path / "other" / "x" / "f.yaml")
+    config = write(tmp_path / "proj" / "x" / ".flowlint.toml", 'select = ["FL004"]\n')
+    (tmp_path / "proj" / "lnk").symlink_to(tmp_path / "other" / "deep")
+    monkeypatch.chdir(tmp_path / "proj")
+    resolver = ConfigResolver()
+    top = os.path.join("lnk", "..", "x")
+    files = files_to_read([top], (), False, lambda path: False, listed=resolver.listed)
+    assert files == [os.path.join(top, "f.yaml")]
+    assert resolver.for_path(files[0], False).path == str(config)
+
+
+def test_an_unsearchable_folder_is_an_error_not_a_guess(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from flowlint import settings as settings_module
+
+    def denied(path: str) -> None:
+        raise PermissionError(13, "Permission denied", path)
+
+    flow(tmp_path / "x.yaml")
+    monkeypatch.setattr(settings_module.os, "stat", denied)
+    with pytest.raises(ConfigError, match="cannot tell whether this config file exists: "
+                                          "Permission denied"):
+        ConfigResolver(cwd=tmp_path).for_path(tmp_path / "x.yaml", False)
 
 
 def test_pyproject_without_a_flowlint_table_is_skipped(tmp_path: Path) -> None:

@@ -135,8 +135,9 @@ def test_findings_for_a_report_without_fixes_come_from_the_index_alone(project, 
     assert result.findings[0].fix is None   # not recorded: this report shows no edits
 
 
-def _forged_rows(row: list) -> list[tuple[str, list]]:
-    """Rows of the index that must be a miss: each field of a real row made wrong."""
+def _forged_rows(row: list, size: int) -> list[tuple[str, list]]:
+    """Rows of the index that must be a miss: each field of a real row made wrong (`size`:
+    the file's, which no position can pass)."""
     def changed(index: int, value: object) -> list:
         return [*row[:index], value, *row[index + 1:]]
 
@@ -145,7 +146,11 @@ def _forged_rows(row: list) -> list[tuple[str, list]]:
             ("negative offset", changed(1, -1)), ("end before start", changed(2, row[1] - 1)),
             ("offset as a bool", changed(1, True)), ("line 0", changed(3, 0)),
             ("huge column", changed(4, 2 ** 40)), ("end line before line", changed(5, 0)),
-            ("quoted line a number", changed(7, 5)), ("message null", changed(8, None)),
+            ("end past the file", changed(2, size + 1)),
+            ("column past the file", changed(6, size + 2)),
+            ("line past the file", changed(5, size + 2)),
+            ("quoted line a text", changed(7, "x")), ("no such line", changed(7, 1)),
+            ("line index negative", changed(7, -1)), ("message null", changed(8, None)),
             ("help a list", changed(9, [])), ("task id a number", changed(10, 3)),
             ("outcome short", changed(12, ["s", "t", True])),
             ("outcome wrong types", changed(12, ["s", "t", "yes", True, ""])),
@@ -159,21 +164,42 @@ def test_a_forged_row_in_the_index_is_a_miss(project) -> None:
     assert ResultCache(ROOT, with_fixes=False).lookup(FLOW, settings) is not None
     stored = json.loads((project / ROOT / INDEX).read_bytes())
     record = stored["files"][os.path.abspath(FLOW)]
-    row = record[5][0]
+    lines, rows = record[5]
+    row = rows[0]
+    size = os.path.getsize(FLOW)
 
-    def lookup_with(rows: object, counts: object = None) -> object:
-        forged = [*record[:4], record[4] if counts is None else counts, rows]
+    def lookup_with(recorded: object, counts: object = None) -> object:
+        forged = [*record[:4], record[4] if counts is None else counts, recorded]
         (project / ROOT / INDEX).write_text(json.dumps(
             {"key": stored["key"], "files": {os.path.abspath(FLOW): forged}}))
         return ResultCache(ROOT, with_fixes=False).lookup(FLOW, settings)
 
-    # The control: a well-formed forgery is believed (the cache is not a trust boundary).
-    believed = lookup_with([[*row[:8], "forged", *row[9:]]])
+    # The control: a well-formed forgery is believed (the cache is not a trust boundary),
+    # a caret to the end of the file included.
+    believed = lookup_with([lines, [[*row[:6], size + 1, *row[7:8], "forged", *row[9:]]]])
     assert believed is not None and believed.findings[0].message == "forged"
-    for name, forged in _forged_rows(row):
-        assert lookup_with([forged]) is None, name
-    assert lookup_with([]) is None, "findings recorded as an empty list"
-    assert lookup_with([row], [1, 0, 0, "an error"]) is None, "an error with findings"
+    for name, forged in _forged_rows(row, size):
+        assert lookup_with([lines, [forged]]) is None, name
+    assert lookup_with([lines, []]) is None, "findings recorded as an empty list"
+    assert lookup_with([lines, [row]], [1, 0, 0, "an error"]) is None, "an error with findings"
+    for name, recorded in (("no lines", [[], [row]]), ("a line not a text", [[1], [row]]),
+                           ("a line longer than the file", [["x" * (size + 1)], [row]]),
+                           ("rows alone", [row]), ("three parts", [lines, [row], []])):
+        assert lookup_with(recorded) is None, name
+
+
+def test_a_line_with_many_findings_is_recorded_once(project) -> None:
+    """A one-line flow with a finding per task: the index holds its line once, so it grows
+    with the file, not with the square of it."""
+    tasks = ", ".join(f"{{id: t{index}, type: io.kestra.plugin.scripts.python.Script, "
+                      f"beforeCommands: [pip install pandas], script: 'import pandas'}}"
+                      for index in range(200))
+    write(FLOW, f"{{id: one, namespace: n, tasks: [{tasks}]}}\n", age_s=10)
+    check_and_store(FLOW)
+    size = os.path.getsize(FLOW)
+    result = ResultCache(ROOT, with_fixes=False).lookup(FLOW, settings_for(FLOW))
+    assert result is not None and len(result.findings) >= 200
+    assert (project / ROOT / INDEX).stat().st_size < 3 * size + 200 * 1000
 
 
 def test_a_same_size_rewrite_in_the_same_tick_is_never_stale(project, monkeypatch) -> None:

@@ -312,6 +312,40 @@ def assert_parses(text: str) -> None:
 # --- unreadable files and directory walks -------------------------------------------------
 
 
+def test_a_folder_written_with_a_double_slash_is_the_folder(tmp_path, capsys) -> None:
+    """`.//flows` names ./flows: its files are flows/x.yaml, never /flows/x.yaml (which
+    would read, and with --fix write, another file)."""
+    (tmp_path / "flows").mkdir()
+    (tmp_path / "flows" / "x.yaml").write_text(BAD_FLOW)
+    code, out, _ = run(["check", "--no-cache", "--format", "concise", ".//flows"], capsys)
+    assert code == 1 and out.startswith(os.path.join("flows", "x.yaml") + ":")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="file names that are not UTF-8 are POSIX")
+def test_sarif_of_a_file_whose_name_is_not_utf8(tmp_path, capsys) -> None:
+    import json
+
+    (tmp_path / os.fsdecode(b"bad\xff.yaml")).write_text(BAD_FLOW)
+    code, out, _ = run(["check", "--no-cache", "--output-format", "sarif", "."], capsys)
+    location = json.loads(out)["runs"][0]["results"][0]["locations"][0]
+    assert code == 1 and location["physicalLocation"]["artifactLocation"]["uri"] == \
+        "bad%FF.yaml"
+
+
+def test_a_removed_current_folder_is_a_clear_error(tmp_path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    (tmp_path / "f.yaml").write_text(GOOD_FLOW)
+    script = (f"import os, sys; os.chdir({str(gone)!r}); os.rmdir({str(gone)!r}); "
+              f"sys.argv = ['flowlint', 'check', '--no-cache', {str(tmp_path)!r}]; "
+              "import runpy; runpy.run_module('flowlint')")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "the current folder cannot be read" in done.stderr
+    assert "cannot write the output" not in done.stderr
+
+
 def test_dangling_symlink_and_directory_named_yaml(tmp_path, capsys) -> None:
     (tmp_path / "dangling.yaml").symlink_to(tmp_path / "missing.yaml")
     (tmp_path / "loop.yaml").symlink_to(tmp_path / "loop.yaml")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
@@ -70,7 +71,9 @@ def artifact_location(path: str) -> dict[str, str]:
     pure = PurePath(path)
     if pure.is_absolute():
         return {"uri": Path(path).as_uri()}
-    return {"uri": quote(pure.as_posix()), "uriBaseId": SOURCE_ROOT}
+    # The name's bytes, as the file system holds them: a name that is not UTF-8 is read
+    # (and shown) with escapes, which quote() cannot encode as text.
+    return {"uri": quote(os.fsencode(pure.as_posix())), "uriBaseId": SOURCE_ROOT}
 
 
 def region(line: int, column: int, end_line: int, end_column: int) -> dict[str, int]:
@@ -105,7 +108,7 @@ def fingerprint(row: Reported) -> str:
     """Stable across runs and unrelated edits: no line numbers, only what identifies the finding."""
     finding = row.finding
     parts = (finding.rule, PurePath(row.path).as_posix(), finding.task_id or "", finding.message)
-    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def fix_object(fix: Fix, location: dict[str, str], source: Source) -> dict[str, object]:

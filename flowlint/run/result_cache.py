@@ -89,16 +89,18 @@ def _code_digest() -> str:
 
 
 def _code_files() -> list[tuple[str, os.stat_result]]:
-    """Every module of the flowlint package (this file is in flowlint/run/), with its stat,
-    in a stable order."""
+    """Every file of the flowlint package (this file is in flowlint/run/) with its stat, in a
+    stable order: its modules and the data they read (package metadata, schemas), not the
+    compiled bytecode."""
     found = []
     pending = [os.path.dirname(os.path.dirname(os.path.realpath(__file__)))]
     while pending:
         with os.scandir(pending.pop()) as entries:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
-                    pending.append(entry.path)
-                elif entry.name.endswith(".py"):
+                    if entry.name != "__pycache__":
+                        pending.append(entry.path)
+                elif not entry.name.endswith((".pyc", ".pyo")):
                     found.append((entry.path, entry.stat()))
     return sorted(found)
 
@@ -168,7 +170,7 @@ class ResultCache:
         if rows is None:   # a clean file: neither read nor decoded
             return _clean_result(path, counts)
         if not self.with_fixes:
-            return _recorded_result(path, counts, rows)
+            return _recorded_result(path, counts, rows, info.st_size)
         if data is None:
             data = _read_file(path, settings.max_bytes)
         return None if data is None else self.get(path, data, settings, record[_SHA256])
@@ -405,7 +407,7 @@ def _is_optional_str(value: object) -> bool:
 # file was when its result was stored: [settings digest, "st_dev:st_ino:st_size:st_mtime_ns:
 # st_ctime_ns", whether that stat may be trusted (below), the sha256 of the bytes, the counts
 # [flows, other documents, suppressed, error], and its findings as the reports without fixes
-# show them (see _finding_row), or null for a clean file]. A warm run stats each file and,
+# show them (see _findings_record), or null for a clean file]. A warm run stats each file and,
 # when the stat is the same, answers from the index without reading the file or its entry
 # (the entry and the file are read only for reports that position fixes). The stat is one
 # string: thousands of records load and compare faster so than as five numbers each.
@@ -470,7 +472,7 @@ def _valid_record(record: object) -> list | None:
     if not (type(flows) is int and type(others) is int and type(suppressed) is int
             and 0 <= flows < _MOST and 0 <= others < _MOST and 0 <= suppressed < _MOST
             and (error is None or type(error) is str)
-            and (rows is None or (type(rows) is list and rows and error is None))):
+            and (rows is None or (type(rows) is list and error is None))):
         return None
     return record
 
@@ -505,30 +507,52 @@ class RecordedPositions:
         return self._lines[offset]
 
 
-def _finding_row(finding: Finding, source: Source) -> list:
-    """A finding as the stat index records it: what the reports without fixes show."""
+def _findings_record(findings: list[Finding], source: Source) -> list:
+    """A file's findings as the stat index records them: [the distinct lines they start on,
+    a row per finding (_finding_row)]. A line is kept once however many findings it holds:
+    a one-line flow with a finding per task would otherwise cost the square of its size."""
+    lines: dict[str, int] = {}
+    rows = [_finding_row(finding, source, lines) for finding in findings]
+    return [list(lines), rows]
+
+
+def _finding_row(finding: Finding, source: Source, lines: dict[str, int]) -> list:
+    """What the reports without fixes show of a finding; its quoted line as an index into
+    `lines` (added to it)."""
     start, end = finding.span
     outcome = finding.fix_outcome
-    return [finding.rule, start, end, *source.position(start), *source.position(end),
-            source.line_at(start), finding.message, finding.help, finding.task_id,
-            finding.yaml_path, None if outcome is None else list(outcome)]
+    line = lines.setdefault(source.line_at(start), len(lines))
+    return [finding.rule, start, end, *source.position(start), *source.position(end), line,
+            finding.message, finding.help, finding.task_id, finding.yaml_path,
+            None if outcome is None else list(outcome)]
 
 
-_ROW_TYPES = (str, int, int, int, int, int, int, str, str)
+_ROW_TYPES = (str, int, int, int, int, int, int, int, str)
 
 
-def _recorded_result(path: str, counts: list, rows: list) -> FileResult | None:
-    """The result the index's rows describe (see _finding_row), or None unless every row has
-    exactly its types and sane positions: never a partial result. Its findings carry no
-    fix (the report they are for shows none) and its source only their positions."""
+def _recorded_result(path: str, counts: list, recorded: object, size: int
+                     ) -> FileResult | None:
+    """The result the index's findings record describes (see _findings_record) for a file
+    of `size` bytes, or None unless every field has exactly its type and every position
+    lies in such a file: never a partial result, and no forged position that a report would
+    spend memory on (a caret as wide as the column). Its findings carry no fix (the report
+    they are for shows none) and its source only their positions and lines."""
+    if not (type(recorded) is list and len(recorded) == 2):
+        return None
+    lines, rows = recorded
+    # The decoded text has at most one character a byte: so do its lines and positions.
+    if not (type(lines) is list and type(rows) is list and rows
+            and all(type(line) is str and len(line) <= size for line in lines)):
+        return None
+    most = size + 1
     positions = RecordedPositions()
     findings = []
     for row in rows:
         if not (type(row) is list and len(row) == 13
                 and tuple(map(type, row[:9])) == _ROW_TYPES and _RULE_CODE.fullmatch(row[0])
-                and 0 <= row[1] <= row[2] < _MOST
-                and 0 < min(row[3:7]) and max(row[3:7]) < _MOST
-                and (row[3], row[4]) <= (row[5], row[6])
+                and 0 <= row[1] <= row[2] <= size
+                and 0 < min(row[3:7]) and max(row[3:7]) <= most
+                and (row[3], row[4]) <= (row[5], row[6]) and 0 <= row[7] < len(lines)
                 and _is_optional_str(row[9]) and _is_optional_str(row[10])
                 and _is_optional_str(row[11])):
             return None
@@ -537,7 +561,7 @@ def _recorded_result(path: str, counts: list, rows: list) -> FileResult | None:
         if outcome is not None and fix_outcome is None:
             return None
         span = Span(row[1], row[2])
-        positions.add(span, (row[3], row[4]), (row[5], row[6]), row[7])
+        positions.add(span, (row[3], row[4]), (row[5], row[6]), lines[row[7]])
         findings.append(Finding(row[0], span, row[8], row[10], row[11], None, fix_outcome,
                                 help=row[9]))
     flows, others, suppressed, _ = counts
@@ -602,7 +626,7 @@ def _note_file(root: str, path: str, data: bytes, inputs: dict[str, str],
     if result.findings:
         if result.source is None:
             return
-        rows = [_finding_row(finding, result.source) for finding in result.findings]
+        rows = _findings_record(result.findings, result.source)
     _append_journal(root, path, [inputs["settings"], *_stat_state(info, at),
                                  inputs["sha256"], counts, rows])
 
