@@ -8,6 +8,12 @@ is decoded again from the bytes being checked. Each entry names its inputs insid
 of its bytes), so an entry copied to another entry's name, or made for another version, is a
 miss too.
 
+Beside the entries, the stat index (below) answers an unchanged file from one stat. For the
+reports that show no fix edits it also answers a file with findings, from each finding's
+positions and the lines they start on, which it keeps (each line once): neither the file nor
+its entry is read then. Its records are checked as strictly as the entries, and no position
+they hold may lie past the file's size.
+
 The cache is not a trust boundary: whoever can write into the folder can make an entry that
 hides a file's findings (the file name and the hashes are public), but no more. The folder is
 used only when flowlint made it (see `_is_flowlint_folder`).
