@@ -28,7 +28,6 @@ import contextlib
 import gc
 import json
 import os
-import re
 import stat
 import sys
 import time
@@ -41,7 +40,15 @@ from flowlint.files import CACHE_DIR
 from flowlint.findings import Edit, Finding, Fix, FixOutcome, Span
 from flowlint.lint import FileResult, Settings
 from flowlint.records import TYPE_CHECKING
-from flowlint.source import Source, SourceError, decode
+from flowlint.run.index_findings import (
+    OUTCOME_FIELDS,
+    RULE_CODE,
+    findings_record,
+    is_optional_str,
+    outcome_from_list,
+    recorded_result,
+)
+from flowlint.source import SourceError, decode
 
 if TYPE_CHECKING:
     from typing import TypeGuard
@@ -53,7 +60,6 @@ _MAX_ENTRY_BYTES = 64 * 1024 * 1024
 # A FIFO at an entry's path must not block the open; a symlink there is not ours to follow.
 _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
                | getattr(os, "O_BINARY", 0))
-_RULE_CODE = re.compile(r"FL[0-9]{3}")
 
 _ENTRY_KEYS = frozenset({"inputs", "result"})
 _RESULT_KEYS = frozenset({"flows", "other_documents", "suppressed", "error", "fixes",
@@ -62,8 +68,7 @@ _FINDING_KEYS = frozenset({"rule", "start", "end", "message", "help", "task_id",
                            "fix", "fix_outcome"})
 _FIX_KEYS = frozenset({"title", "safe", "strategy", "scope", "edits"})
 _EDIT_KEYS = frozenset({"start", "end", "text"})
-_OUTCOME_FIELDS = ("strategy", "title", "safe", "applicable", "reason")   # FixOutcome's order
-_OUTCOME_KEYS = frozenset(_OUTCOME_FIELDS)
+_OUTCOME_KEYS = frozenset(OUTCOME_FIELDS)
 
 
 try:   # CPython's own sha256 (`_sha2` from 3.12 on), which loads without OpenSSL
@@ -176,7 +181,7 @@ class ResultCache:
         if rows is None:   # a clean file: neither read nor decoded
             return _clean_result(path, counts)
         if not self.with_fixes:
-            return _recorded_result(path, counts, rows, info.st_size)
+            return recorded_result(path, counts, rows, info.st_size)
         if data is None:
             data = _read_file(path, settings.max_bytes)
         return None if data is None else self.get(path, data, settings, record[_SHA256])
@@ -323,7 +328,7 @@ def _from_record(record: object, data: bytes, path: str, settings: Settings
             and _is_int(suppressed, 0, most)):
         return None
     error, found, fix_records = record["error"], record["findings"], record["fixes"]
-    if not (_is_optional_str(error) and type(found) is list and type(fix_records) is list):
+    if not (is_optional_str(error) and type(found) is list and type(fix_records) is list):
         return None
     if not found:
         if fix_records:
@@ -348,11 +353,11 @@ def _finding(record: object, length: int, fixes: list[Fix | None]) -> Finding | 
     if not _has_keys(record, _FINDING_KEYS):
         return None
     rule, start, end, fix = record["rule"], record["start"], record["end"], record["fix"]
-    if not (type(rule) is str and _RULE_CODE.fullmatch(rule)
+    if not (type(rule) is str and RULE_CODE.fullmatch(rule)
             and _is_int(start, 0, length) and _is_int(end, start, length)
-            and type(record["message"]) is str and _is_optional_str(record["help"])
-            and _is_optional_str(record["task_id"])
-            and _is_optional_str(record["yaml_path"])
+            and type(record["message"]) is str and is_optional_str(record["help"])
+            and is_optional_str(record["task_id"])
+            and is_optional_str(record["yaml_path"])
             and (fix is None or _is_int(fix, 0, len(fixes) - 1))):
         return None
     outcome = record["fix_outcome"]
@@ -391,7 +396,7 @@ def _edit(record: object, length: int) -> Edit | None:
 def _fix_outcome(record: object) -> FixOutcome | None:
     if not _has_keys(record, _OUTCOME_KEYS):
         return None
-    return _outcome_from_list([record[field] for field in _OUTCOME_FIELDS])
+    return outcome_from_list([record[field] for field in OUTCOME_FIELDS])
 
 
 def _has_keys(value: object, keys: frozenset[str]) -> TypeGuard[dict[str, object]]:
@@ -403,20 +408,16 @@ def _is_int(value: object, low: int, high: int) -> bool:
     return type(value) is int and low <= value <= high
 
 
-def _is_optional_str(value: object) -> bool:
-    return value is None or type(value) is str
-
-
 # ------------------------------------------------------------------------ the stat index
 #
 # Beside the entries (one per file content), `index.json` maps each checked path to what its
 # file was when its result was stored: [settings digest, "st_dev:st_ino:st_size:st_mtime_ns:
 # st_ctime_ns", whether that stat may be trusted (below), the sha256 of the bytes, the counts
 # [flows, other documents, suppressed, error], and its findings as the reports without fixes
-# show them (see _findings_record), or null for a clean file]. A warm run stats each file and,
-# when the stat is the same, answers from the index without reading the file or its entry
-# (the entry and the file are read only for reports that position fixes). The stat is one
-# string: thousands of records load and compare faster so than as five numbers each.
+# show them (flowlint.run.index_findings), or null for a clean file]. A warm run stats each
+# file and, when the stat is the same, answers from the index without reading the file or its
+# entry (those are read only for the reports that show fix edits). The stat is one string:
+# thousands of records load and compare faster so than as five numbers each.
 #
 # Like git's "racy" index entries, a record whose file was modified less than _RACY_NS before
 # the record was taken is not trusted: a second write within the same timestamp tick (and the
@@ -488,103 +489,6 @@ def _clean_result(path: str, counts: list) -> FileResult:
     return FileResult(path, None, [], error, flows, others, suppressed)
 
 
-class RecordedPositions:
-    """What reports ask of a file's Source (flowlint.report.rows.reported) for a result read
-    from the stat index: the position of each offset its findings start or end at, and the
-    line each starts on. The file's text is not read."""
-
-    __slots__ = ("_positions", "_lines")
-
-    def __init__(self) -> None:
-        self._positions: dict[int, tuple[int, int]] = {}
-        self._lines: dict[int, str] = {}
-
-    def add(self, span: Span, start: tuple[int, int], end: tuple[int, int], line: str
-            ) -> None:
-        """A finding's `span`, its start and end (line, column) and the line it starts on."""
-        self._positions[span.start] = start
-        self._positions[span.end] = end
-        self._lines[span.start] = line
-
-    def position(self, offset: int) -> tuple[int, int]:
-        return self._positions[offset]
-
-    def line_at(self, offset: int) -> str:
-        return self._lines[offset]
-
-
-def _findings_record(findings: list[Finding], source: Source) -> list:
-    """A file's findings as the stat index records them: [the distinct lines they start on,
-    a row per finding (_finding_row)]. A line is kept once however many findings it holds:
-    a one-line flow with a finding per task would otherwise cost the square of its size."""
-    lines: dict[str, int] = {}
-    rows = [_finding_row(finding, source, lines) for finding in findings]
-    return [list(lines), rows]
-
-
-def _finding_row(finding: Finding, source: Source, lines: dict[str, int]) -> list:
-    """What the reports without fixes show of a finding; its quoted line as an index into
-    `lines` (added to it)."""
-    start, end = finding.span
-    outcome = finding.fix_outcome
-    line = lines.setdefault(source.line_at(start), len(lines))
-    return [finding.rule, start, end, *source.position(start), *source.position(end), line,
-            finding.message, finding.help, finding.task_id, finding.yaml_path,
-            None if outcome is None else list(outcome)]
-
-
-_ROW_TYPES = (str, int, int, int, int, int, int, int, str)
-
-
-def _recorded_result(path: str, counts: list, recorded: object, size: int
-                     ) -> FileResult | None:
-    """The result the index's findings record describes (see _findings_record) for a file
-    of `size` bytes, or None unless every field has exactly its type and every position
-    lies in such a file: never a partial result, and no forged position that a report would
-    spend memory on (a caret as wide as the column). Its findings carry no fix (the report
-    they are for shows none) and its source only their positions and lines."""
-    if not (type(recorded) is list and len(recorded) == 2):
-        return None
-    lines, rows = recorded
-    # The decoded text has at most one character a byte: so do its lines and positions.
-    if not (type(lines) is list and type(rows) is list and rows
-            and all(type(line) is str and len(line) <= size for line in lines)):
-        return None
-    most = size + 1
-    positions = RecordedPositions()
-    findings = []
-    for row in rows:
-        if not (type(row) is list and len(row) == 13
-                and tuple(map(type, row[:9])) == _ROW_TYPES and _RULE_CODE.fullmatch(row[0])
-                and 0 <= row[1] <= row[2] <= size
-                and 0 < min(row[3:7]) and max(row[3:7]) <= most
-                and (row[3], row[4]) <= (row[5], row[6]) and 0 <= row[7] < len(lines)
-                and _is_optional_str(row[9]) and _is_optional_str(row[10])
-                and _is_optional_str(row[11])):
-            return None
-        outcome = row[12]
-        fix_outcome = None if outcome is None else _outcome_from_list(outcome)
-        if outcome is not None and fix_outcome is None:
-            return None
-        span = Span(row[1], row[2])
-        positions.add(span, (row[3], row[4]), (row[5], row[6]), lines[row[7]])
-        findings.append(Finding(row[0], span, row[8], row[10], row[11], None, fix_outcome,
-                                help=row[9]))
-    flows, others, suppressed, _ = counts
-    return FileResult(path, positions, findings, None, flows, others, suppressed)
-
-
-def _outcome_from_list(values: object) -> FixOutcome | None:
-    """A FixOutcome from its fields in order, if each has exactly its type."""
-    if not (type(values) is list and len(values) == 5):
-        return None
-    strategy, title, safe, applicable, reason = values
-    if not (type(strategy) is str and type(title) is str and type(safe) is bool
-            and type(applicable) is bool and type(reason) is str):
-        return None
-    return FixOutcome(strategy, title, safe, applicable, reason)
-
-
 def _observe(path: str, limit: int) -> tuple[os.stat_result, int, bytes] | None:
     """The file's stat, the time just before it, and its bytes (None: not a regular file,
     over `limit`, or unreadable). The stat is of the open file, taken before reading it."""
@@ -632,7 +536,7 @@ def _note_file(root: str, path: str, data: bytes, inputs: dict[str, str],
     if result.findings:
         if result.source is None:
             return
-        rows = _findings_record(result.findings, result.source)
+        rows = findings_record(result.findings, result.source)
     _append_journal(root, path, [inputs["settings"], *_stat_state(info, at),
                                  inputs["sha256"], counts, rows])
 
