@@ -201,8 +201,9 @@ def files_to_read(paths: Iterable[str], excludes: Iterable[str], force_exclude: 
     """The files a run reads: those under `paths`, minus what `excludes` (the command line) or
     `excluded` (the config file of each file) leave out; a file named on the command line is
     read anyway, unless `force_exclude`. Folders that cannot be listed go to `errors`, and what
-    was left out to `skipped`, with why. `listed` is told each walked folder's listing before
-    `excluded` is asked about any file (the config search can use them)."""
+    was left out to `skipped`, with why. `listed` is told each walked folder's listing, before
+    `excluded` is asked about the files of that walk (the config search then skips its stats
+    in those folders)."""
     given = tuple(paths) or (".",)
     named = frozenset(given)   # pre-commit names every staged file: a set, not a scan
     files = []
