@@ -42,15 +42,16 @@ def entry() -> None:
     """The `flowlint` command (and `python -m flowlint`): main(), then the exit.
 
     The interpreter's own exit frees every object the run made, module by module: several ms
-    of a warm run, which made nothing it needs to tear down. When the run started no worker
-    processes (whose clean-up the normal exit does), the output is flushed and the process
-    ends at once."""
+    of a warm run and tens of a cold one, which leave nothing to tear down. So the output is
+    flushed and the process ends at once, unless worker processes may need the normal exit's
+    clean-up (one still running, or a start method other than fork, whose helper processes
+    and semaphores the normal exit releases)."""
     # A collection of the young objects every 5,000 allocations, not 700: a check makes
     # hundreds of thousands of short-lived nodes, and the collector's passes over them were
     # 5-8% of a run. Cycles are still collected (a few MB later).
     gc.set_threshold(5000, 10, 10)
     code = main()
-    if "multiprocessing" in sys.modules:
+    if not _nothing_to_tear_down():
         raise SystemExit(code)
     try:
         for stream in (sys.stdout, sys.stderr):
@@ -59,6 +60,16 @@ def entry() -> None:
     except (OSError, ValueError):   # a closed pipe: exit 2, as everywhere (README)
         code = 2
     os._exit(code)
+
+
+def _nothing_to_tear_down() -> bool:
+    if "multiprocessing" not in sys.modules:
+        return True
+    import multiprocessing
+
+    # The workers of a check are joined when its pool closes; forked, they leave nothing.
+    return (multiprocessing.get_start_method(allow_none=True) == "fork"
+            and not multiprocessing.active_children())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -166,6 +166,24 @@ def test_a_reader_that_leaves_is_exit_2(tmp_path: Path, extra: list[str]) -> Non
     assert process.wait(timeout=120) == 2 and b"Traceback" not in error
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_command_ends_without_teardown_and_with_its_whole_output(
+        tmp_path: Path, jobs: str) -> None:
+    """The command skips the interpreter's teardown (atexit handlers do not run), after one
+    process or after a pool of forked workers, and what it wrote is all there."""
+    for index in range(40):   # enough files for the pool
+        (tmp_path / f"f{index}.yaml").write_text(FLAGGED, encoding="utf-8")
+    script = ("import atexit, sys; atexit.register(lambda: print('TEARDOWN', file=sys.stderr)); "
+              "sys.argv = ['flowlint', *sys.argv[1:]]; "
+              "from flowlint.cli import entry; entry()")
+    done = subprocess.run([sys.executable, "-c", script, "check", "--no-cache", "--jobs", jobs,
+                           "--format", "concise", "."], cwd=tmp_path, capture_output=True,
+                          timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert b"TEARDOWN" not in done.stderr and b"Traceback" not in done.stderr
+    assert done.stdout.count(b"FL001") == 40 and b"40 file(s) checked" in done.stderr
+
+
 def test_ctrl_c_is_exit_2_without_a_traceback(capsys) -> None:
     def interrupted() -> None:
         raise KeyboardInterrupt
