@@ -9,6 +9,7 @@ import os
 import random
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -182,6 +183,41 @@ def test_the_command_ends_without_teardown_and_with_its_whole_output(
     assert done.returncode == 1, done.stderr
     assert b"TEARDOWN" not in done.stderr and b"Traceback" not in done.stderr
     assert done.stdout.count(b"FL001") == 40 and b"40 file(s) checked" in done.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads /proc (Linux)")
+@pytest.mark.parametrize("workers_seen", [1, 3])
+def test_ctrl_c_while_the_workers_start_stops_the_run(tmp_path: Path, workers_seen: int
+                                                      ) -> None:
+    """Ctrl-C sent to the run (not its workers) while its pool starts: exit 2, no traceback,
+    no worker left; before, a pool half started could hang the exit for good."""
+    import signal
+
+    for index in range(200):
+        (tmp_path / f"f{index}.yaml").write_text(FLAGGED, encoding="utf-8")
+    run = subprocess.Popen([sys.executable, "-m", "flowlint", "check", "--no-cache",
+                            "--jobs", "4", "."], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE)
+    children_file = f"/proc/{run.pid}/task/{run.pid}/children"
+
+    def children() -> list[str]:
+        try:
+            with open(children_file, encoding="ascii") as listing:
+                return listing.read().split()
+        except OSError:
+            return []
+
+    while len(children()) < workers_seen and run.poll() is None:
+        time.sleep(0.0005)
+    workers = children()
+    run.send_signal(signal.SIGINT)
+    error = run.communicate(timeout=60)[1]
+    assert run.returncode in (1, 2) and b"Traceback" not in error   # 1: it had finished
+    deadline = time.monotonic() + 10
+    while any(os.path.exists(f"/proc/{pid}") for pid in workers) and \
+            time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")]
 
 
 def test_ctrl_c_is_exit_2_without_a_traceback(capsys) -> None:

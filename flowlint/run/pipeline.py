@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
@@ -120,7 +121,43 @@ def _run(work: list[tuple[str, Settings, Mode, str | None]], workers: int
     chunk = max(1, len(work) // (workers * 8))
     with ProcessPoolExecutor(max_workers=workers, initializer=_start_worker,
                              initargs=(os.getpid(),)) as pool:
-        yield from pool.map(_process_job, work[1:], chunksize=chunk)
+        try:
+            with _ctrl_c_held():
+                # Submits every chunk, forks the workers and starts the pool's manager
+                # thread: a Ctrl-C in between left a pool that could neither work nor shut
+                # down (a hang at exit). It is delivered as soon as the pool stands.
+                results = pool.map(_process_job, work[1:], chunksize=chunk)
+            yield from results
+        except BaseException:   # Ctrl-C, or the report stopped reading (a closed pipe)
+            _stop(pool)
+            raise
+
+
+@contextlib.contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """SIGINT held back (not lost) while the block runs, where signals can be held."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _stop(pool: object) -> None:
+    """No file is checked or written after the run stops: queued work is dropped and the
+    workers are ended (a Ctrl-C sent to the run alone does not reach them)."""
+    import multiprocessing
+
+    pool.shutdown(wait=False, cancel_futures=True)   # type: ignore[attr-defined]
+    for worker in multiprocessing.active_children():
+        worker.terminate()
+    for worker in multiprocessing.active_children():
+        worker.join(timeout=5)
 
 
 def _settle() -> None:
@@ -142,6 +179,10 @@ def _start_worker(main: int) -> None:
     no worker going on fixing files, and a worker whose run is gone writes nothing."""
     global _parent, _main
     _parent, _main = os.getppid(), main
+    import signal
+
+    if hasattr(signal, "pthread_sigmask"):   # forked while the run held Ctrl-C back
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if not _die_with_parent():
         import threading
 
