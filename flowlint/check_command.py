@@ -166,6 +166,14 @@ def guarded(command: Callable[[], None]) -> int:
             echo(f"flowlint: error: cannot write the output: {error.strerror or error}",
                  err=True)
         return EXIT_ERROR
+    except Exception as error:  # noqa: BLE001 - a bug: exit 2 as documented, not 1 (findings)
+        import traceback
+
+        with contextlib.suppress(OSError, ValueError):
+            traceback.print_exc()
+            echo(f"flowlint: internal error ({type(error).__name__}: {error}); please report "
+                 "it with the command and the files it read", err=True)
+        return EXIT_ERROR
     return EXIT_CLEAN
 
 
@@ -182,9 +190,11 @@ def echo(text: str, err: bool = False, nl: bool = True) -> None:
 
 def _write_utf8(stream: object) -> None:
     """Flows are UTF-8, and so is what flowlint prints (a fixed flow in editor mode
-    included): an ASCII or Latin-1 locale must not turn a report into a traceback."""
+    included): an ASCII or Latin-1 locale must not turn a report into a traceback, nor a
+    file name that is not UTF-8 (read with escapes, written back as `\\udcff`)."""
     encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
-    if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+    if (encoding not in ("utf-8", "utf8") or getattr(stream, "errors", None) == "strict") \
+            and hasattr(stream, "reconfigure"):
         stream.reconfigure(encoding="utf-8", errors="backslashreplace")
 
 
@@ -277,6 +287,10 @@ def _emit(text: str, output_file: str | None, to_stderr: bool = False) -> None:
         echo(text, err=to_stderr, nl=False)
 
 
+# A file name that is not UTF-8 (read with escapes) is written as `\udcff`, as on the screen.
+REPORT_ERRORS = "backslashreplace"
+
+
 def _write_report(path: str, text: str) -> None:
     """Write the report whole or not at all: a regular file (or a new one) through a
     temporary file renamed over it, anything else (/dev/stdout, a pipe) directly. A full disk
@@ -287,14 +301,14 @@ def _write_report(path: str, text: str) -> None:
     temporary = None
     try:
         if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
-            with open(path, "w", encoding="utf-8") as handle:
+            with open(path, "w", encoding="utf-8", errors=REPORT_ERRORS) as handle:
                 handle.write(text)
             return
         # Beside the file a link points to: a rename cannot cross file systems.
         folder = os.path.dirname(os.path.realpath(path))
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".flowlint-report-",
                                                  suffix=".tmp")
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        with os.fdopen(descriptor, "w", encoding="utf-8", errors=REPORT_ERRORS) as handle:
             handle.write(text)
         os.chmod(temporary, _report_mode(path))
         os.replace(temporary, os.path.realpath(path))   # through a link, as `>` would

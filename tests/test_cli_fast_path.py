@@ -228,6 +228,16 @@ def test_ctrl_c_is_exit_2_without_a_traceback(capsys) -> None:
     assert "Traceback" not in capsys.readouterr().err
 
 
+def test_an_internal_error_is_exit_2_and_asks_for_a_report(capsys) -> None:
+    """A bug is not a finding: exit 2, as the README's exit codes say, with what to report."""
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    assert check_command.guarded(broken) == 2
+    err = capsys.readouterr().err
+    assert "flowlint: internal error (RuntimeError: a bug); please report it" in err
+
+
 def test_unreadable_paths_are_reported_by_the_check_on_both_readings() -> None:
     """click does not refuse an unreadable path as a usage error: the check reports it per
     file (exit 2, the other files checked), as the reading without click does."""

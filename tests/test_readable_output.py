@@ -93,6 +93,29 @@ def test_piped_output_has_no_colour_and_always_colours_the_text_formats_only(
     assert ESCAPE not in (tmp_path / "report.txt").read_text()   # a file is never coloured
 
 
+def test_a_long_line_is_quoted_as_a_window_around_each_finding(tmp_path, capsys) -> None:
+    """A one-line flow with a finding per task: each block quotes 200 characters around its
+    finding (cut ends marked …) with the caret under it, not the whole line each time."""
+    from flowlint.report.text import LONGEST_QUOTE
+
+    tasks = ", ".join(f"{{id: t{index}, type: io.kestra.plugin.scripts.python.Script, "
+                      f"beforeCommands: [pip install pandas], script: 'import pandas'}}"
+                      for index in range(60))
+    folder = flows(tmp_path, one=f"{{id: one, namespace: n, tasks: [{tasks}]}}\n")
+    _, out, _ = run(["--select", "FL001", folder], capsys)
+    blocks = out.split("\n\n")
+    assert len(blocks) == 60
+    for block in blocks:
+        lines = block.splitlines()
+        column = int(lines[0].split(":")[2])
+        gutter, quoted = lines[1].split(" | ", 1)
+        assert len(quoted) <= LONGEST_QUOTE + 2
+        caret = lines[2][len(gutter) + 3:]
+        at = len(caret) - len(caret.lstrip(" "))
+        assert quoted[at:].startswith("pip install pandas"), (column, quoted, caret)
+        assert caret.strip() == "^" * len("pip install pandas")
+
+
 def test_full_format_marks_safe_and_unsafe_fixes(tmp_path, capsys) -> None:
     # FL005's fix moves the install into a cached folder: unsafe; FL001's is safe.
     working_directory = """id: wd

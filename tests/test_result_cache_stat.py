@@ -184,7 +184,9 @@ def test_a_forged_row_in_the_index_is_a_miss(project) -> None:
     assert lookup_with([lines, [row]], [1, 0, 0, "an error"]) is None, "an error with findings"
     for name, recorded in (("no lines", [[], [row]]), ("a line not a text", [[1], [row]]),
                            ("a line longer than the file", [["x" * (size + 1)], [row]]),
-                           ("rows alone", [row]), ("three parts", [lines, [row], []])):
+                           ("rows alone", [row]), ("three parts", [lines, [row], []]),
+                           ("more rows than bytes", [lines, [row] * (size + 1)]),
+                           ("more lines than rows", [[*lines, "x"], [row]])):
         assert lookup_with(recorded) is None, name
 
 

@@ -332,6 +332,22 @@ def test_sarif_of_a_file_whose_name_is_not_utf8(tmp_path, capsys) -> None:
         "bad%FF.yaml"
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="file names that are not UTF-8 are POSIX")
+@pytest.mark.parametrize("output_format", ["github", "json", "json-lines", "junit", "full"])
+def test_every_format_writes_a_name_that_is_not_utf8(tmp_path, output_format) -> None:
+    """Written as `\\udcff` (not a traceback), to a strict UTF-8 stdout and to `-o`."""
+    (tmp_path / os.fsdecode(b"bad\xff.yaml")).write_text(BAD_FLOW)
+    for extra in ([], ["-o", "report.txt"]):
+        done = subprocess.run([sys.executable, "-m", "flowlint", "check", "--no-cache",
+                               "--output-format", output_format, *extra, "."], cwd=tmp_path,
+                              capture_output=True, timeout=120,
+                              env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+        written = (tmp_path / "report.txt").read_bytes() if extra else done.stdout
+        assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
+        assert b"bad\\udcff.yaml" in written, written[:300]
+        written.decode("utf-8")   # the report itself is UTF-8
+
+
 def test_a_removed_current_folder_is_a_clear_error(tmp_path) -> None:
     gone = tmp_path / "gone"
     gone.mkdir()

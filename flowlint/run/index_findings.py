@@ -77,8 +77,10 @@ def recorded_result(path: str, counts: list, recorded: object, size: int
     if not (type(recorded) is list and len(recorded) == 2):
         return None
     lines, rows = recorded
-    # The decoded text has at most one character a byte: so do its lines and positions.
-    if not (type(lines) is list and type(rows) is list and rows
+    # The decoded text has at most one character a byte: so do its lines and positions, and
+    # no file holds more findings than bytes (a forged count would only cost memory).
+    if not (type(lines) is list and type(rows) is list and 0 < len(rows) <= size
+            and len(lines) <= len(rows)
             and all(type(line) is str and len(line) <= size for line in lines)):
         return None
     most = size + 1
