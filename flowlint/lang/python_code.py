@@ -71,6 +71,8 @@ def pebble_regions(text: str) -> list[tuple[int, int]]:
 
 
 def _blank(text: str, regions: list[tuple[int, int]]) -> str:
+    if not regions:   # nearly every script: no copy a character at a time
+        return text
     chars = list(text)
     for start, end in regions:
         for k in range(start, end):
