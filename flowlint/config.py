@@ -331,8 +331,8 @@ def _describe_error(prefix: tuple[str, ...], error: Any, path: str) -> str:
 def _unknown_key(where: list, key: str, schema: Mapping[str, Any], path: str) -> str:
     allowed = list(schema.get("properties", {}))
     text = _unknown_text("key", _key_path([*where, key]), allowed, key)
-    if key == "tool" and os.path.basename(path) != PYPROJECT:
-        name = os.path.basename(path)
+    name = os.path.basename(path)
+    if key == "tool" and name != PYPROJECT:
         text += f" ({name} takes the keys at its top level, without [tool.flowlint])"
     return text
 

@@ -87,21 +87,26 @@ def process_files(jobs: list[tuple[str, Settings]], mode: Mode, cache_root: str 
     comes (thousands of files' texts would otherwise stay in memory until the end).
     """
     _settle()
-    hits: list[FileOutcome | None] = [None] * len(jobs)
-    if cache_root is not None and not mode.fix:
-        # Cache hits are cheaper than handing files to another process: answer them here,
-        # from one stat per unchanged file (one cache, so its index is read once a run).
-        from flowlint.run.result_cache import ResultCache
+    try:
+        hits: list[FileOutcome | None] = [None] * len(jobs)
+        if cache_root is not None and not mode.fix:
+            # Cache hits are cheaper than handing files to another process: answer them
+            # here, from one stat per unchanged file (one cache: its index is read once).
+            from flowlint.run.result_cache import ResultCache
 
-        cache = ResultCache(cache_root, with_fixes)
-        hits = [_cached(path, settings, cache) for path, settings in jobs]
-    work = [(path, settings, mode, cache_root)
-            for (path, settings), hit in zip(jobs, hits) if hit is None]
-    if mode.fix and mode.write and not mode.diff:
-        _remove_stale_temporaries(path for path, _ in jobs)
-    done = _run(work, workers)
-    for hit in hits:
-        yield hit if hit is not None else next(done)
+            cache = ResultCache(cache_root, with_fixes)
+            hits = [_cached(path, settings, cache) for path, settings in jobs]
+        work = [(path, settings, mode, cache_root)
+                for (path, settings), hit in zip(jobs, hits) if hit is None]
+        if mode.fix and mode.write and not mode.diff:
+            _remove_stale_temporaries(path for path, _ in jobs)
+        done = _run(work, workers)
+        for hit in hits:
+            yield hit if hit is not None else next(done)
+    finally:
+        # What the run froze is the caller's again: a process that runs many checks (the
+        # tests, a library user) does not keep each run's leftovers out of reach for good.
+        gc.unfreeze()
 
 
 def _run(work: list[tuple[str, Settings, Mode, str | None]], workers: int

@@ -147,8 +147,6 @@ class ResultCache:
         self._readable: bool | None = None   # _is_flowlint_folder, asked once a run for reads
         # Once: os.path.abspath asks the system for the current folder at every call.
         self._cwd_prefix = os.path.join(os.getcwd(), "")
-        self._digests: dict[int, str] = {}   # id(settings) -> its digest; one or a few a run
-        self._keep_alive: list[Settings] = []   # so that no id in _digests is reused
 
     def lookup(self, path: str, settings: Settings) -> FileResult | None:
         """The cached result of the file at `path`, from one stat when the file is as it was
@@ -161,7 +159,7 @@ class ResultCache:
         # folder, where one relative name can be two files.
         absolute = os.path.normpath(path if os.path.isabs(path) else self._cwd_prefix + path)
         record = _valid_record(self._files.get(absolute))
-        if record is None or record[_SETTINGS] != self._digest(settings):
+        if record is None or record[_SETTINGS] != _settings_digest(settings.cache_key):
             return None
         try:
             info = _stat(path)
@@ -185,14 +183,6 @@ class ResultCache:
         if data is None:
             data = _read_file(path, settings.max_bytes)
         return None if data is None else self.get(path, data, settings, record[_SHA256])
-
-    def _digest(self, settings: Settings) -> str:
-        digest = self._digests.get(id(settings))
-        if digest is None:
-            # The settings objects of a run live as long as it: an id is not reused here.
-            digest = self._digests[id(settings)] = _settings_digest(settings.cache_key)
-            self._keep_alive.append(settings)
-        return digest
 
     def _entry(self, inputs: dict[str, str]) -> str:
         key = "\0".join(inputs.values()).encode("utf-8", "surrogatepass")
@@ -468,7 +458,7 @@ _MOST = 2 ** 31   # above any count or position a checked file can have
 def _valid_record(record: object) -> list | None:
     """The record if every field but the findings has exactly its type (checked per lookup,
     as plainly as it can be: this runs once for every file of a warm run); the findings are
-    checked when they are used (_recorded_result)."""
+    checked when they are used (index_findings.recorded_result)."""
     if type(record) is not list or len(record) != 6:
         return None
     settings, stat_key, trusted, sha256, counts, rows = record
