@@ -57,6 +57,39 @@ def test_fast_path_equals_libcst(text: str, monkeypatch: pytest.MonkeyPatch) -> 
     assert fast == slow
 
 
+RUNS_NOTHING_SCRIPTS = [
+    # `ast` refuses these (a `match` on a soft keyword is fine; `print 1` is not): libcst
+    # decides, and must find nothing to install or run either.
+    "import pandas\nprint 1\n",
+    "import requests\nif True:\nx = 1\n",
+    "{{ inputs.code }}\nimport httpx\n",
+    "",
+    "   \n",
+]
+
+
+@pytest.mark.parametrize("text", [
+    text for text in fixture_scripts() + EXTRA_SCRIPTS + RUNS_NOTHING_SCRIPTS
+    if not python_code.may_run_programs(text)])
+def test_a_script_that_may_run_nothing_installs_and_runs_nothing(
+        text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The promise that lets rules skip parsing: may_run_programs False means no installs,
+    programs or run modules, on the fast path and on libcst's."""
+    python_code.analyse_code.cache_clear()
+    for analysis in (python_code.analyse_code(text), _libcst_analysis(text, monkeypatch)):
+        assert not (analysis.installs or analysis.programs or analysis.run_modules)
+
+
+def test_what_may_run_programs() -> None:
+    assert python_code.may_run_programs("import subprocess\nsubprocess.run(['ls'])\n")
+    assert python_code.may_run_programs("!pip install pandas\nimport pandas\n")
+    assert python_code.may_run_programs("import os\nos.system('{{ inputs.cmd }}')\n")
+    assert not python_code.may_run_programs("import pandas\nprint(pandas.__version__)\n")
+    # Pebble is masked first: a word inside `{{ }}` is not code.
+    assert not python_code.may_run_programs("x = '{{ inputs.pip }}'\n")
+    assert not python_code.may_run_programs("x" * (python_code.MAX_SCRIPT_CHARS + 1))
+
+
 def test_scripts_that_may_run_programs_take_the_libcst_path() -> None:
     assert MAY_RUN_PROGRAMS.search("import subprocess\nsubprocess.run(['ls'])\n")
     assert MAY_RUN_PROGRAMS.search("os.system('x')")

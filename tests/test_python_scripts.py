@@ -69,6 +69,30 @@ def test_libcst_is_imported_only_for_python_scripts(tmp_path, flow: str, loads: 
     assert out.strip() == str(loads)
 
 
+def test_scripts_of_a_task_that_installs_nothing_are_not_parsed(monkeypatch) -> None:
+    """Parsing was a sixth of a cold check, and most scripts belong to tasks that install
+    nothing: FL010 has nothing to say of those, and no rule parses them."""
+    from flowlint.catalogue import load_catalogue
+    from flowlint.facts import python_scripts as scripts_module
+
+    parsed: list[str] = []
+
+    def counting(text: str) -> object:
+        parsed.append(text)
+        return analyse_code(text)
+
+    monkeypatch.setattr(scripts_module, "analyse_code", counting)
+    every_rule = Settings(frozenset(load_catalogue()))
+    check_source(Source.from_text("f.yaml", script_flow("import pandas\n")), every_rule)
+    assert parsed == []
+    installs = script_flow("import pandas\n", "    beforeCommands: [pip install polars]\n")
+    result = check_source(Source.from_text("f.yaml", installs), every_rule)
+    assert parsed == ["import pandas\n"]
+    assert {finding.message for finding in result.findings if finding.rule == "FL010"} == {
+        "'pandas' is imported by 't' but not installed",
+        "'polars' is installed by 't' but never imported (beforeCommands)"}
+
+
 # ----------------------------------------------------------------------------- finding scripts
 
 def test_scripts_of_python_tasks_only() -> None:

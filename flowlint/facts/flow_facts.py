@@ -128,8 +128,10 @@ class FlowFacts:
             return ()
         from flowlint.facts.python_scripts import ScriptCall
 
+        # A script that may not run anything is not parsed for this.
         return tuple(ScriptCall(analysis, found) for analysis in self.script_analyses
-                     if analysis.parses for found in analysis.code.installs)
+                     if analysis.may_run_programs and analysis.parses
+                     for found in analysis.code.installs)
 
     def programs_run_by_scripts(self, task: Task) -> set[str]:
         """Programs the task's Python scripts run (subprocess, os.system)."""

@@ -16,7 +16,7 @@ from ruamel.yaml.nodes import MappingNode, ScalarNode
 from flowlint.findings import Span
 from flowlint.kestra.flow import Flow, Task
 from flowlint.lang.installs import Install
-from flowlint.lang.python_code import MAX_SCRIPT_CHARS, analyse_code
+from flowlint.lang.python_code import MAX_SCRIPT_CHARS, analyse_code, may_run_programs
 from flowlint.lang.python_shapes import CodeAnalysis, ScriptInstall
 from flowlint.records import NamedTuple
 from flowlint.source import Source
@@ -65,12 +65,24 @@ def _has_code(node: object) -> bool:
 
 class ScriptAnalysis:
     """A Python script of a task and what its code imports and installs, with the way back
-    from a character of the script to its place in the file."""
+    from a character of the script to its place in the file.
 
-    def __init__(self, source: Source, script: PythonScript, code: CodeAnalysis) -> None:
+    The code is parsed when first asked for: most scripts belong to tasks that install
+    nothing, and no rule needs their imports (parsing was a sixth of a cold check)."""
+
+    def __init__(self, source: Source, script: PythonScript) -> None:
         self.source = source
         self.script = script
-        self.code = code
+
+    @cached_property
+    def code(self) -> CodeAnalysis:
+        return analyse_code(self.script.text)
+
+    @property
+    def may_run_programs(self) -> bool:
+        """False when the script surely installs nothing and runs no program, told from its
+        text without parsing it (then `code` has no installs, programs or run modules)."""
+        return may_run_programs(self.script.text)
 
     @property
     def parses(self) -> bool:
@@ -111,9 +123,9 @@ class ScriptAnalysis:
 
 
 def analyse_scripts(flow: Flow) -> list[ScriptAnalysis]:
-    """The analyses of every Python script of the flow, in flow order."""
-    return [ScriptAnalysis(flow.source, script, analyse_code(script.text))
-            for script in python_scripts(flow)]
+    """The analyses of every Python script of the flow, in flow order (each parsed when
+    its code is first asked for)."""
+    return [ScriptAnalysis(flow.source, script) for script in python_scripts(flow)]
 
 
 class ScriptInstallSite(NamedTuple):

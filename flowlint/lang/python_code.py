@@ -101,7 +101,7 @@ def analyse_code(text: str) -> CodeAnalysis:
     pebble = pebble_regions(text)
     masked = _blank(text, pebble)
     notebook = _notebook_regions(masked)
-    if not notebook and not MAY_RUN_PROGRAMS.search(masked):
+    if _runs_nothing(masked, notebook):
         quick = _imports_only(masked, pebble)
         if quick is not None:
             return quick
@@ -117,6 +117,23 @@ def analyse_code(text: str) -> CodeAnalysis:
         return Analyser(text, masked, module, pebble, notebook).run()
     except RecursionError:
         return CodeAnalysis(error="too deeply nested to analyse", error_index=0)
+
+
+@lru_cache(maxsize=256)
+def may_run_programs(text: str) -> bool:
+    """False when the script surely installs nothing and runs no program: then its analysis
+    (analyse_code) has no installs, programs or run modules, whatever its parse finds. Told
+    from the text alone, without parsing it."""
+    if not text.strip() or len(text) > MAX_SCRIPT_CHARS:
+        return False   # analysed as nothing, or not at all
+    masked = _blank(text, pebble_regions(text))
+    return not _runs_nothing(masked, _notebook_regions(masked))
+
+
+def _runs_nothing(masked: str, notebook: list[tuple[int, int]]) -> bool:
+    """No notebook line and none of the words a call that runs something needs: `ast` can
+    read the imports (the libcst analysis would find nothing more)."""
+    return not notebook and not MAY_RUN_PROGRAMS.search(masked)
 
 
 def parse_script(text: str) -> object | None:

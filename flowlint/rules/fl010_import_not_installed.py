@@ -70,15 +70,18 @@ def check(facts: FlowFacts, parameters: Mapping[str, object]) -> Iterator[Findin
     for analysis in facts.script_analyses:
         by_task.setdefault(id(analysis.script.task), []).append(analysis)
     for analyses in by_task.values():
-        if all(analysis.parses for analysis in analyses):
-            yield from _check_task(facts, analyses[0].script.task, analyses)
+        task = analyses[0].script.task
+        environment = _environment(facts, task, analyses)
+        # A task that installs nothing has no finding here (none missing among no packages,
+        # none unused): its scripts are not even parsed.
+        if environment.installed and all(analysis.parses for analysis in analyses):
+            yield from _check_task(task, analyses, environment)
 
 
-def _check_task(facts: FlowFacts, task: Task,
-                analyses: list[ScriptAnalysis]) -> Iterator[Finding]:
+def _check_task(task: Task, analyses: list[ScriptAnalysis],
+                environment: Environment) -> Iterator[Finding]:
     from flowlint.lang import distributions
 
-    environment = _environment(facts, task, analyses)
     local = _local_modules(task)
     named = [item for item in environment.installed if item.canonical not in distributions.TOOLING]
     if named and local is not None and environment.base is not None \
@@ -225,7 +228,8 @@ def _environment(facts: FlowFacts, task: Task, analyses: list[ScriptAnalysis]) -
     else:
         _from_list(facts.source, task, "dependencies", environment)
     for analysis in analyses:
-        _from_script(analysis, environment)
+        if analysis.may_run_programs:   # the others install nothing: not parsed for this
+            _from_script(analysis, environment)
     return environment
 
 
