@@ -6,7 +6,6 @@ one place; each rule's check and fix live in its module under flowlint/rules/.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -170,6 +169,9 @@ def _load_directory(directory: Path, validate: bool = True) -> dict[str, Rule]:
 
 
 def _schema_validator(directory: Path) -> Any:
+    # The rules folder only: a run reads the compiled catalogue.
+    import json
+
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
@@ -281,6 +283,8 @@ def _render_parameters(parameters: Mapping[str, object]) -> str:
 
 def _plain(value: object) -> str:
     # JSON reads like YAML flow style and turns the frozen tuples and proxies back into plain text.
+    import json
+
     return json.dumps(value, default=_thaw)
 
 

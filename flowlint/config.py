@@ -9,9 +9,7 @@ what the key accepts.
 from __future__ import annotations
 
 import fnmatch
-import json
 import os
-import re
 import stat
 import sys
 from collections.abc import Collection, Iterable, Mapping
@@ -32,7 +30,9 @@ PYPROJECT = "pyproject.toml"
 CONFIG_FILE_NAMES = (FLOWLINT_TOML, "flowlint.toml", PYPROJECT)
 SCHEMA_PATH = os.path.join(os.path.dirname(os.path.realpath(__file__)), "schemas",
                            "config.schema.json")
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+# What a TOML bare key may hold (a set, not a regular expression: this module loads at
+# every start, and a key is only quoted in messages).
+_BARE_KEY_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 
 
 DEFAULT_TARGET_VERSION = "1.0"
@@ -285,8 +285,10 @@ def _config_from_data(path: str, data: Mapping[str, Any]) -> Config:
 
 @lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
+    from flowlint.json_read import loads  # not the json package: ~2 ms of every start
+
     with open(SCHEMA_PATH, encoding="utf-8") as schema:
-        return json.load(schema)
+        return loads(schema.read())
 
 
 @lru_cache(maxsize=1)
@@ -358,7 +360,7 @@ def _key_path(parts: Iterable[object]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            key = part if _BARE_KEY.match(str(part)) else json.dumps(str(part))
+            key = toml_key(str(part))
             text += f".{key}" if text else key
     return text or "(top level)"
 
@@ -382,7 +384,7 @@ def _describe(value: object) -> str:
 
 def toml_key(key: str) -> str:
     """A TOML key: bare when it can be, else quoted."""
-    return key if _BARE_KEY.match(key) else json.dumps(key)
+    return key if key and _BARE_KEY_CHARS.issuperset(key) else _json_string(key)
 
 
 def toml_value(value: object) -> str:
@@ -392,11 +394,17 @@ def toml_value(value: object) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):
-        # JSON string escapes are valid TOML basic-string escapes.
-        return json.dumps(value, ensure_ascii=False)
+        return _json_string(value, ascii_only=False)
     if isinstance(value, Mapping):
         inner = ", ".join(f"{toml_key(key)} = {toml_value(item)}" for key, item in value.items())
         return f"{{ {inner} }}" if inner else "{}"
     if isinstance(value, Collection):
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
-    return json.dumps(str(value))
+    return _json_string(str(value))
+
+
+def _json_string(text: str, ascii_only: bool = True) -> str:
+    """`text` quoted as JSON does, which TOML reads as a basic string (the same escapes)."""
+    import json  # to quote in messages and generated text only
+
+    return json.dumps(text, ensure_ascii=ascii_only)

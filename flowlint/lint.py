@@ -40,12 +40,24 @@ class Settings(Record):
 
     @cached_property
     def cache_key(self) -> str:
-        """A text that is equal for equal settings in every process (sets sorted)."""
-        import json
+        """A text that is equal for equal settings in every process: mappings and sets
+        sorted, lists and tuples alike (a config's list and a default tuple of the same
+        values are the same setting)."""
+        return repr(_canonical([sorted(self.rules), self.target_version, self.parameters,
+                                self.max_bytes, repr(self.fix), self.use_suppressions]))
 
-        return json.dumps([sorted(self.rules), self.target_version, self.parameters,
-                           self.max_bytes, repr(self.fix), self.use_suppressions],
-                          sort_keys=True, default=list)
+
+def _canonical(value: object) -> object:
+    """`value` with its containers as tuples in an order of their own, so its repr is the
+    same in every process (a set's order changes with the process's hash seed)."""
+    if isinstance(value, Mapping):
+        return ("mapping", tuple(sorted(((_canonical(key), _canonical(item))
+                                         for key, item in value.items()), key=repr)))
+    if isinstance(value, (list, tuple)):
+        return tuple(_canonical(item) for item in value)
+    if isinstance(value, (set, frozenset)):
+        return ("set", tuple(sorted((_canonical(item) for item in value), key=repr)))
+    return value
 
 
 class FileResult(MutableRecord):

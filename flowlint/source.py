@@ -11,7 +11,8 @@ from itertools import accumulate
 from flowlint.records import Record
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-_LINE_BREAK = re.compile(r"\r\n?|\n")
+# Compiled on first use (re keeps it): only a file with a carriage return needs it.
+_LINE_BREAK = r"\r\n?|\n"
 # Positions a source answers by counting line breaks before it builds its line index.
 _COUNTED = 24
 
@@ -103,7 +104,7 @@ class Source(Record):
 def _line_index(text: str, plain: bool) -> array:
     starts = array("q", [0])
     if not plain:
-        starts.extend(match.end() for match in _LINE_BREAK.finditer(text))
+        starts.extend(match.end() for match in re.finditer(_LINE_BREAK, text))
         return starts
     # A line starts after each line break: one split and a running sum, a third faster
     # than a find() loop.

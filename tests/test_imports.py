@@ -9,7 +9,7 @@ reads `sys.modules` after `flowlint check`.
 
 from __future__ import annotations
 
-import json
+import ast
 import os
 import subprocess
 import sys
@@ -58,12 +58,13 @@ SCRIPT_ANALYSERS = (
 CHECKING = ("ruamel", "flowlint.yamlnodes", "flowlint.kestra.flow", "flowlint.facts",
             "flowlint.rules.", "flowlint.suppressions")
 
+# Without `json`: whether a run imports it is one of the questions.
 PROBE = """\
-import json, sys
+import sys
 from flowlint.cli import main
 code = main(sys.argv[1:])
 sys.stdout.flush()
-sys.stderr.write("\\nMODULES " + json.dumps(sorted(sys.modules)) + "\\n")
+sys.stderr.write("\\nMODULES " + repr(sorted(sys.modules)) + "\\n")
 sys.exit(code)
 """
 
@@ -73,7 +74,7 @@ def modules_after(folder: Path, *args: str) -> tuple[int, set[str]]:
     done = subprocess.run([sys.executable, "-c", PROBE, "check", *args], cwd=folder,
                           capture_output=True, text=True, env=env, timeout=120)
     line = done.stderr.rsplit("MODULES ", 1)[1]
-    return done.returncode, set(json.loads(line))
+    return done.returncode, set(ast.literal_eval(line))
 
 
 def loaded(modules: set[str], prefixes: tuple[str, ...]) -> list[str]:
@@ -126,14 +127,15 @@ def test_a_run_answered_from_the_cache_loads_no_parser_facts_or_rules(folder) ->
 
 def test_a_warm_run_loads_neither_pathlib_nor_openssl(folder) -> None:
     """A few ms each of a run that reads nothing but the cache's index: pathlib (with
-    urllib.parse and ipaddress), hashlib's OpenSSL and typing; a config file without exclude
-    or per-file-ignores does not bring pathlib back either."""
+    urllib.parse and ipaddress), hashlib's OpenSSL, typing and the json package (the index is
+    read with json_read); a config file without exclude or per-file-ignores does not bring
+    pathlib back either."""
     (folder / "bad.yaml").write_text(SCRIPT_FLOW.replace(
         "    script: |\n", "    beforeCommands:\n      - pip install pandas\n    script: |\n"))
-    at_start = set(json.loads(subprocess.run(
-        [sys.executable, "-c", "import json, sys; print(json.dumps(sorted(sys.modules)))"],
+    at_start = set(ast.literal_eval(subprocess.run(
+        [sys.executable, "-c", "import sys; print(repr(sorted(sys.modules)))"],
         capture_output=True, text=True, check=True).stdout))
-    slow = ("pathlib", "hashlib", "_hashlib", "urllib", "typing")
+    slow = ("pathlib", "hashlib", "_hashlib", "urllib", "json", "typing")
     for config in (None, 'select = ["FL001", "FL004"]\n'):
         if config is not None:
             (folder / ".flowlint.toml").write_text(config)
@@ -141,6 +143,7 @@ def test_a_warm_run_loads_neither_pathlib_nor_openssl(folder) -> None:
         for path in folder.iterdir():   # older than the racy window: trusted from their stat
             os.utime(path, (path.stat().st_atime - 10, path.stat().st_mtime - 10))
         assert modules_after(folder, ".")[0] == 1   # fills the cache
+        assert modules_after(folder, ".")[0] == 1   # merges its journal into the index
         code, modules = modules_after(folder, ".")
         assert code == 1
         assert loaded(modules - at_start, slow) == [], config

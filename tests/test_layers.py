@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "flowlint"
 LAYERS: list[tuple[str, ...]] = [
     ("flowlint", "flowlint.records", "flowlint.source", "flowlint.findings", "flowlint.yamlnodes",
      "flowlint.catalogue", "flowlint._catalogue_data", "flowlint.files", "flowlint.ignore_files",
-     "flowlint.suppressions", "flowlint.schema_subset", "flowlint.config"),
+     "flowlint.suppressions", "flowlint.schema_subset", "flowlint.json_read", "flowlint.config"),
     ("flowlint.lang",),             # pure text analysers: shell, Python code, requirements
     ("flowlint.kestra",),           # the flow model: tasks, types, runners, images, caches
     ("flowlint.facts",),            # what a flow's tasks run, computed once per flow

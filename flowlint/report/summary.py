@@ -3,7 +3,6 @@ exit status. Each function returns text; flowlint.cli decides where it goes."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Iterable
 
@@ -67,6 +66,8 @@ def statistics_report(rows: list[Reported], as_json: bool) -> str:
         unsafe[key] += row.fix_kind == "unsafe"
     keys = sorted(counts)
     if as_json:
+        import json
+
         return json.dumps([{"code": code, "name": name, "count": counts[(code, name)],
                             "fixable": fixable[(code, name)],
                             "unsafe_fixable": unsafe[(code, name)]} for code, name in keys],

@@ -9,13 +9,10 @@ and no position past the file's size; anything else is a miss.
 
 from __future__ import annotations
 
-import re
-
 from flowlint.findings import Finding, FixOutcome, Span
 from flowlint.lint import FileResult
 from flowlint.source import Source
 
-RULE_CODE = re.compile(r"FL[0-9]{3}")
 OUTCOME_FIELDS = ("strategy", "title", "safe", "applicable", "reason")   # FixOutcome's order
 
 
@@ -88,7 +85,7 @@ def recorded_result(path: str, counts: list, recorded: object, size: int
     findings = []
     for row in rows:
         if not (type(row) is list and len(row) == 13
-                and tuple(map(type, row[:9])) == _ROW_TYPES and RULE_CODE.fullmatch(row[0])
+                and tuple(map(type, row[:9])) == _ROW_TYPES and is_rule_code(row[0])
                 and 0 <= row[1] <= row[2] <= size
                 and 0 < min(row[3:7]) and max(row[3:7]) <= most
                 and (row[3], row[4]) <= (row[5], row[6]) and 0 <= row[7] < len(lines)
@@ -116,6 +113,12 @@ def outcome_from_list(values: object) -> FixOutcome | None:
             and type(applicable) is bool and type(reason) is str):
         return None
     return FixOutcome(strategy, title, safe, applicable, reason)
+
+
+def is_rule_code(text: str) -> bool:
+    """FL and three ASCII digits (a test, not a regular expression: compiling one costs
+    every start more than all the tests of a warm run)."""
+    return len(text) == 5 and text.startswith("FL") and text[2:].isdigit() and text.isascii()
 
 
 def is_optional_str(value: object) -> bool:

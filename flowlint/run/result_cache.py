@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import os
 import stat
 import sys
@@ -38,13 +37,14 @@ from flowlint import __version__
 from flowlint.catalogue import catalogue_digest
 from flowlint.files import CACHE_DIR
 from flowlint.findings import Edit, Finding, Fix, FixOutcome, Span
+from flowlint.json_read import loads
 from flowlint.lint import FileResult, Settings
 from flowlint.records import TYPE_CHECKING
 from flowlint.run.index_findings import (
     OUTCOME_FIELDS,
-    RULE_CODE,
     findings_record,
     is_optional_str,
+    is_rule_code,
     outcome_from_list,
     recorded_result,
 )
@@ -200,7 +200,7 @@ class ResultCache:
         if raw is None:
             return None
         try:
-            entry = json.loads(raw.decode("utf-8"))
+            entry = loads(raw.decode("utf-8"))
         except (ValueError, RecursionError):   # not UTF-8, not JSON, huge numbers, deep nesting
             return None
         if not _has_keys(entry, _ENTRY_KEYS) or entry["inputs"] != inputs:
@@ -216,6 +216,8 @@ class ResultCache:
             _note_file(self.root, path, data, inputs, result)
 
     def _put_entry(self, inputs: dict[str, str], result: FileResult) -> None:
+        import json  # writing only: a warm run reads with json_read
+
         entry = self._entry(inputs)
         text = json.dumps({"inputs": inputs, "result": _to_record(result)},
                           separators=(",", ":"))
@@ -343,7 +345,7 @@ def _finding(record: object, length: int, fixes: list[Fix | None]) -> Finding | 
     if not _has_keys(record, _FINDING_KEYS):
         return None
     rule, start, end, fix = record["rule"], record["start"], record["end"], record["fix"]
-    if not (type(rule) is str and RULE_CODE.fullmatch(rule)
+    if not (type(rule) is str and is_rule_code(rule)
             and _is_int(start, 0, length) and _is_int(end, start, length)
             and type(record["message"]) is str and is_optional_str(record["help"])
             and is_optional_str(record["task_id"])
@@ -532,6 +534,8 @@ def _note_file(root: str, path: str, data: bytes, inputs: dict[str, str],
 
 
 def _append_journal(root: str, path: str, record: list) -> None:
+    import json
+
     line = json.dumps([_index_key(), os.path.abspath(path), record],
                       separators=(",", ":")) + "\n"
     where = os.path.abspath(root)
@@ -561,7 +565,7 @@ def _load_index(root: str) -> dict[str, object]:
     files: dict[str, object] = {}
     raw = _read_entry(os.path.join(root, INDEX))
     try:
-        stored = _without_gc(json.loads, raw.decode("utf-8", "surrogatepass")) if raw else None
+        stored = _without_gc(loads, raw.decode("utf-8", "surrogatepass")) if raw else None
     except (ValueError, RecursionError):
         stored = None
     if type(stored) is dict and stored.get("key") == key and type(stored.get("files")) is dict:
@@ -575,7 +579,7 @@ def _load_index(root: str) -> dict[str, object]:
         raw = _read_entry(os.path.join(root, name))
         for line in (raw or b"").splitlines():
             try:
-                item = json.loads(line.decode("utf-8", "surrogatepass"))
+                item = loads(line.decode("utf-8", "surrogatepass"))
             except (ValueError, RecursionError):
                 continue
             if type(item) is list and len(item) == 3 and item[0] == key \
@@ -605,6 +609,8 @@ def _without_gc(function: Callable[[str], object], text: str) -> object:
 
 
 def _write_index(root: str, index: dict[str, object]) -> None:
+    import json
+
     text = json.dumps(index, separators=(",", ":"), ensure_ascii=False)
     try:
         descriptor, temporary = _temporary_file(root)
