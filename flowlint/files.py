@@ -101,15 +101,18 @@ def _walk(top: str, excludes: list[str], errors: FolderErrors,
         if ignore_files is not None:
             chain = (ignore_files.top_chain(top) if folder == top
                      else ignore_files.chain_for(folder, chains.pop(folder, ()), files))
-        kept = []
-        for name in dirs:
-            why = _skipped_dir(prefix, name, excludes, chain)
-            if why is None:
-                kept.append(name)
-            elif skipped is not None and why:
-                skipped.append((_display(prefix + name) + "/", why))
-        dirs[:] = kept
-        if ignore_files is not None:
+        if excludes or chain:
+            kept = []
+            for name in dirs:
+                why = _skipped_dir(prefix, name, excludes, chain)
+                if why is None:
+                    kept.append(name)
+                elif skipped is not None and why:
+                    skipped.append((_display(prefix + name) + "/", why))
+            dirs[:] = kept
+        else:   # nearly every folder: nothing but the folders no one walks to leave out
+            dirs[:] = [name for name in dirs if name not in SKIPPED_DIRS]
+        if chain:   # a folder without rules hands none down (chains.pop's default)
             chains.update((prefix + name, chain) for name in dirs)
         flows = [name for name in files if name.endswith(YAML_SUFFIXES)]
         if not (excludes or chain):   # nothing to match each file against

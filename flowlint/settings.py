@@ -166,7 +166,11 @@ class ConfigResolver:
         known = self._by_path.get(path)
         if known is None:
             if is_folder is False:
-                folder = os.path.dirname(path)
+                # The folder as given, with its separator (not os.path.dirname's few µs a
+                # file): "a/b/" for "a/b/c.yml", "/" for "/c.yml", "" for "c.yml".
+                text = os.fspath(path)
+                folder = text[:text.rfind(os.sep) + 1] if os.altsep is None \
+                    else os.path.dirname(text)
                 known = self._by_given_folder.get(folder)
                 if known is None:
                     known = self._by_given_folder[folder] = self.for_path(folder or ".", True)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from helpers import BAD_FLOW, GOOD_FLOW
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flowlint.catalogue import load_catalogue
 from flowlint.cli import main
@@ -308,3 +310,19 @@ def test_journals_are_merged_once_and_removed(project) -> None:
                             for n in range(3)]
     assert not [path for path in journals if path.exists() and path.stat().st_size]
     assert main(["check", "--format", "concise", "-j", "1", "flows"]) == 0
+
+
+_PATH_PARTS = st.sampled_from(["a", "b", ".", "..", "", "x.yml", "c d", "é", "-"])
+_SEPARATORS = st.sampled_from(["/", "//", ""])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.tuples(_PATH_PARTS, _SEPARATORS), min_size=1, max_size=6),
+       st.booleans())
+def test_the_index_key_of_a_path_is_its_normalised_absolute_path(parts, absolute) -> None:
+    """Each folder is normalised once a run: the key must still be exactly normpath's."""
+    path = ("/" if absolute else "") + "".join(part + separator for part, separator in parts)
+    cache = ResultCache("unused")
+    expected = os.path.normpath(path if os.path.isabs(path) else cache._cwd_prefix + path)
+    assert cache._absolute(path) == expected
+    assert cache._absolute(path) == expected   # from the folder's memo

@@ -147,6 +147,7 @@ class ResultCache:
         self._readable: bool | None = None   # _is_flowlint_folder, asked once a run for reads
         # Once: os.path.abspath asks the system for the current folder at every call.
         self._cwd_prefix = os.path.join(os.getcwd(), "")
+        self._folders: dict[str, str] = {}   # a folder as given -> absolute, with a "/"
 
     def lookup(self, path: str, settings: Settings) -> FileResult | None:
         """The cached result of the file at `path`, from one stat when the file is as it was
@@ -157,7 +158,7 @@ class ResultCache:
             self._files = _load_index(self.root)
         # Keyed by absolute path: the cache sits at the project root and runs start from any
         # folder, where one relative name can be two files.
-        absolute = os.path.normpath(path if os.path.isabs(path) else self._cwd_prefix + path)
+        absolute = self._absolute(path)
         record = _valid_record(self._files.get(absolute))
         if record is None or record[_SETTINGS] != _settings_digest(settings.cache_key):
             return None
@@ -183,6 +184,20 @@ class ResultCache:
         if data is None:
             data = _read_file(path, settings.max_bytes)
         return None if data is None else self.get(path, data, settings, record[_SHA256])
+
+    def _absolute(self, path: str) -> str:
+        """os.path.normpath of `path` from the current folder, each folder normalised once
+        (thousands of files in hundreds of folders)."""
+        cut = path.rfind(os.sep) + 1
+        name = path[cut:]
+        if os.altsep is not None or name in ("", ".", ".."):   # Windows, or not a file name
+            return os.path.normpath(os.path.join(self._cwd_prefix, path))
+        folder = self._folders.get(path[:cut])
+        if folder is None:
+            given = path[:cut]
+            folder = self._folders[given] = os.path.join(
+                os.path.normpath(os.path.join(self._cwd_prefix, given)), "")
+        return folder + name
 
     def _entry(self, inputs: dict[str, str]) -> str:
         key = "\0".join(inputs.values()).encode("utf-8", "surrogatepass")
