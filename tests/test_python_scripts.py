@@ -259,6 +259,28 @@ def test_crlf_and_tabs() -> None:
     assert (line, column) == (9, 8)
 
 
+@pytest.mark.parametrize("code", [
+    "import os\rimport httpx\rimport subprocess\rsubprocess.run(['pip', 'install', 'a'])\r",
+    "import os\r\nimport httpx\rimport subprocess\n\rsubprocess.run(['pip', 'install', 'a'])",
+    # Python 3.12 syntax: on 3.11 `ast` refuses it and libcst reads the script.
+    "type R = int\rimport httpx\rimport subprocess\rsubprocess.run(['pip', 'install', 'a'])\r",
+])
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_lone_carriage_return_ends_a_line(code: str, fast: bool) -> None:
+    """`ast` and libcst count a lone \\r as a line break (a YAML "a\\rb" holds one): every
+    position must still name the characters it stands for, and nothing may raise."""
+    # Without the install call, `ast` reads the imports (may_run_programs is False).
+    text = code.split("import subprocess")[0] if fast else code
+    analyse_code.cache_clear()
+    analysis = analyse_code(text)
+    assert analysis.error is None
+    assert [text[module.start:module.end] for module in analysis.imports] == \
+        [module.name for module in analysis.imports]
+    assert "httpx" in [module.name for module in analysis.imports]
+    for found in analysis.installs:
+        assert text[found.start:found.end].startswith("subprocess.run(")
+
+
 def test_parse_failure_is_exposed_not_reported() -> None:
     text = script_flow("import os\nx = = 1\nos.system('pip install a')\n")
     (analysis,) = analyse_scripts(flow_of(text))

@@ -69,7 +69,8 @@ class Analyser:
 
     # -- positions
     def index(self, position: object) -> int:
-        return self.starts[position.line - 1] + position.column  # type: ignore[attr-defined]
+        line = min(position.line, len(self.starts))  # type: ignore[attr-defined]
+        return self.starts[line - 1] + position.column  # type: ignore[attr-defined]
 
     def range_of(self, node: object) -> tuple[int, int]:
         code_range = self.positions[node]

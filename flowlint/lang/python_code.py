@@ -205,7 +205,8 @@ def _too_deep(code: str) -> tuple[str, int] | None:
     import io
     import tokenize
 
-    starts = line_starts(code)
+    # tokenize reads io.StringIO's lines, which end at \n alone.
+    starts = [0] + [i + 1 for i, char in enumerate(code) if char == "\n"]
     depth = chain = 0
     previous = ""
     try:

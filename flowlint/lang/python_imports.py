@@ -14,6 +14,8 @@ import bisect
 import re
 import warnings
 
+from flowlint.lang.python_shapes import line_starts
+
 # Any of these and the script may install or run something: libcst must look at it.
 MAY_RUN_PROGRAMS = re.compile(
     r"pip|subprocess|system|popen|spawn|exec|import_module|__import__|getoutput|"
@@ -123,11 +125,7 @@ class _IndexMap:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.starts = [0]
-        index = text.find("\n")
-        while index >= 0:
-            self.starts.append(index + 1)
-            index = text.find("\n", index + 1)
+        self.starts = line_starts(text)
 
     def __call__(self, line: int, byte_column: int) -> int:
         start = self.starts[min(line, len(self.starts)) - 1]

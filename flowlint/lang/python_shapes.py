@@ -6,6 +6,8 @@ file offsets.
 
 from __future__ import annotations
 
+import re
+
 from flowlint.lang.installs import Install
 from flowlint.records import NamedTuple
 
@@ -61,5 +63,9 @@ def has_unknown_packages(install: ScriptInstall) -> bool:
 
 
 def line_starts(code: str) -> list[int]:
-    """The index where each line of the code starts."""
-    return [0] + [i + 1 for i, char in enumerate(code) if char == "\n"]
+    """The index where each line of the code starts. A line ends at \\n, \\r\\n or a lone
+    \\r, as `ast` and libcst count the lines their positions name (a YAML double-quoted
+    "a\\rb" holds a lone one)."""
+    if "\r" not in code:
+        return [0] + [i + 1 for i, char in enumerate(code) if char == "\n"]
+    return [0] + [match.end() for match in re.finditer(r"\r\n?|\n", code)]
