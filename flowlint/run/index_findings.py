@@ -61,9 +61,6 @@ def _finding_row(finding: Finding, source: Source, lines: dict[str, int]) -> lis
             None if outcome is None else list(outcome)]
 
 
-_ROW_TYPES = (str, int, int, int, int, int, int, int, str)
-
-
 def recorded_result(path: str, counts: list, recorded: object, size: int
                      ) -> FileResult | None:
     """The result the index's findings record describes (see findings_record) for a file
@@ -80,28 +77,46 @@ def recorded_result(path: str, counts: list, recorded: object, size: int
             and len(lines) <= len(rows)
             and all(type(line) is str and len(line) <= size for line in lines)):
         return None
-    most = size + 1
     positions = RecordedPositions()
     findings = []
     for row in rows:
-        if not (type(row) is list and len(row) == 13
-                and tuple(map(type, row[:9])) == _ROW_TYPES and is_rule_code(row[0])
-                and 0 <= row[1] <= row[2] <= size
-                and 0 < min(row[3:7]) and max(row[3:7]) <= most
-                and (row[3], row[4]) <= (row[5], row[6]) and 0 <= row[7] < len(lines)
-                and is_optional_str(row[9]) and is_optional_str(row[10])
-                and is_optional_str(row[11])):
+        finding = _finding(row, size, lines, positions)
+        if finding is None:
             return None
-        outcome = row[12]
-        fix_outcome = None if outcome is None else outcome_from_list(outcome)
-        if outcome is not None and fix_outcome is None:
-            return None
-        span = Span(row[1], row[2])
-        positions.add(span, (row[3], row[4]), (row[5], row[6]), lines[row[7]])
-        findings.append(Finding(row[0], span, row[8], row[10], row[11], None, fix_outcome,
-                                help=row[9]))
+        findings.append(finding)
     flows, others, suppressed, _ = counts
     return FileResult(path, positions, findings, None, flows, others, suppressed)
+
+
+def _finding(row: object, size: int, lines: list[str], positions: RecordedPositions
+             ) -> Finding | None:
+    """The finding of one row (see _finding_row), its positions added to `positions`; None
+    unless each field has exactly its type (a bool is not an int) and lies in the file.
+    Checked field by field, plainly: this runs for every finding of a warm run."""
+    if type(row) is not list or len(row) != 13:
+        return None
+    (rule, start, end, line, column, end_line, end_column, line_index, message, help_text,
+     task_id, yaml_path, outcome) = row
+    most = size + 1
+    if not (type(rule) is str and type(start) is int and type(end) is int
+            and type(line) is int and type(column) is int and type(end_line) is int
+            and type(end_column) is int and type(line_index) is int and type(message) is str
+            and (help_text is None or type(help_text) is str)
+            and (task_id is None or type(task_id) is str)
+            and (yaml_path is None or type(yaml_path) is str)
+            and 0 <= start <= end <= size and 0 < line <= most and 0 < column <= most
+            and 0 < end_line <= most and 0 < end_column <= most
+            and (line, column) <= (end_line, end_column) and 0 <= line_index < len(lines)
+            and is_rule_code(rule)):
+        return None
+    fix_outcome = None
+    if outcome is not None:
+        fix_outcome = outcome_from_list(outcome)
+        if fix_outcome is None:
+            return None
+    span = Span(start, end)
+    positions.add(span, (line, column), (end_line, end_column), lines[line_index])
+    return Finding(rule, span, message, task_id, yaml_path, None, fix_outcome, help=help_text)
 
 
 def outcome_from_list(values: object) -> FixOutcome | None:
