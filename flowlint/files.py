@@ -206,12 +206,24 @@ def files_to_read(paths: Iterable[str], excludes: Iterable[str], force_exclude: 
     read anyway, unless `force_exclude`. Folders that cannot be listed go to `errors`, and what
     was left out to `skipped`, with why. `listed` is told each walked folder's listing, before
     `excluded` is asked about the files of that walk (the config search then skips its stats
-    in those folders)."""
+    in those folders). A file reached twice (`d d`, `d d/x.yml`, `d ./d/`) is read once, as
+    first reached."""
     given = tuple(paths) or (".",)
     named = frozenset(given)   # pre-commit names every staged file: a set, not a scan
     files = []
+    # One path given (the usual `flowlint check .`) cannot reach a file twice: no key a file.
+    seen: set[str] | None = set() if len(given) > 1 else None
+    try:
+        here = os.getcwd() if seen is not None else ""
+    except OSError:   # a removed current folder: relative names are compared as they are
+        here = ""
     for path in discover(given, excludes, force_exclude, errors, respect_gitignore, skipped,
                          listed):
+        if seen is not None:
+            key = os.path.normpath(os.path.join(here, path))
+            if key in seen:
+                continue
+            seen.add(key)
         if (path in named and not force_exclude) or not excluded(path):
             files.append(path)
         elif skipped is not None:

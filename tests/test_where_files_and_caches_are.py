@@ -89,6 +89,25 @@ def test_show_files_lists_what_would_be_checked(tmp_path, capsys, monkeypatch) -
     assert not (root / CACHE_DIR).exists()   # nothing was checked
 
 
+@pytest.mark.parametrize("paths", [
+    ["flows", "flows"], ["flows", "flows/b.yaml", "./flows/"], ["flows/c.yml", "flows"],
+    ["flows//", "ABSOLUTE/flows"], [".", "flows"],
+])
+def test_a_file_reached_twice_is_checked_once(tmp_path, capsys, monkeypatch, paths) -> None:
+    root = project(tmp_path / "repo", {"flows/b.yaml": FLOW, "flows/c.yml": GOOD_FLOW})
+    monkeypatch.chdir(root)
+    paths = [path.replace("ABSOLUTE", str(root)) for path in paths]
+    assert main(["check", "--show-files", *paths]) == 0
+    shown = capsys.readouterr().out.splitlines()
+    assert len(shown) == 2 and {os.path.basename(path) for path in shown} == {"b.yaml", "c.yml"}
+    assert main(["check", "--no-cache", "--output-format", "concise", "flows"]) == 1
+    once = capsys.readouterr().out.splitlines()
+    assert main(["check", "--no-cache", "--output-format", "concise", *paths]) == 1
+    out, err = capsys.readouterr()
+    assert "(2 file(s) checked)" in err
+    assert len(out.splitlines()) == len(once) == 1   # b.yaml's one finding, reported once
+
+
 def test_show_settings_gives_the_resolved_rules_and_the_config_file(tmp_path, capsys,
                                                                     monkeypatch) -> None:
     root = project(tmp_path / "repo", {".flowlint.toml": 'target-version = "0.20"\n',
