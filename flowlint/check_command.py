@@ -191,9 +191,12 @@ def echo(text: str, err: bool = False, nl: bool = True) -> None:
 def _write_utf8(stream: object) -> None:
     """Flows are UTF-8, and so is what flowlint prints (a fixed flow in editor mode
     included): an ASCII or Latin-1 locale must not turn a report into a traceback, nor a
-    file name that is not UTF-8 (read with escapes, written back as `\\udcff`)."""
+    file name that is not UTF-8 (read with escapes, written back as `\\udcff`, as under a
+    UTF-8 locale: the C locale's surrogateescape would write its raw byte, and a JSON or
+    SARIF report would no longer be UTF-8)."""
     encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
-    if (encoding not in ("utf-8", "utf8") or getattr(stream, "errors", None) == "strict") \
+    if (encoding not in ("utf-8", "utf8")
+            or getattr(stream, "errors", None) in ("strict", "surrogateescape")) \
             and hasattr(stream, "reconfigure"):
         stream.reconfigure(encoding="utf-8", errors="backslashreplace")
 

@@ -334,14 +334,18 @@ def test_sarif_of_a_file_whose_name_is_not_utf8(tmp_path, capsys) -> None:
 
 @pytest.mark.skipif(sys.platform == "win32", reason="file names that are not UTF-8 are POSIX")
 @pytest.mark.parametrize("output_format", ["github", "json", "json-lines", "junit", "full"])
-def test_every_format_writes_a_name_that_is_not_utf8(tmp_path, output_format) -> None:
-    """Written as `\\udcff` (not a traceback), to a strict UTF-8 stdout and to `-o`."""
+@pytest.mark.parametrize("locale", [{"PYTHONIOENCODING": "utf-8"}, {"LC_ALL": "C"}],
+                         ids=["strict-utf-8", "C-locale"])
+def test_every_format_writes_a_name_that_is_not_utf8(tmp_path, output_format, locale) -> None:
+    """Written as `\\udcff` (not a traceback, not the raw byte), to a strict UTF-8 stdout, to
+    a C locale's (surrogateescape) and to `-o`."""
     (tmp_path / os.fsdecode(b"bad\xff.yaml")).write_text(BAD_FLOW)
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("PYTHONIOENCODING", "PYTHONUTF8", "LC_ALL", "LC_CTYPE", "LANG")}
     for extra in ([], ["-o", "report.txt"]):
         done = subprocess.run([sys.executable, "-m", "flowlint", "check", "--no-cache",
                                "--output-format", output_format, *extra, "."], cwd=tmp_path,
-                              capture_output=True, timeout=120,
-                              env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+                              capture_output=True, timeout=120, env={**environment, **locale})
         written = (tmp_path / "report.txt").read_bytes() if extra else done.stdout
         assert done.returncode == 1 and b"Traceback" not in done.stderr, done.stderr
         assert b"bad\\udcff.yaml" in written, written[:300]
