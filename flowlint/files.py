@@ -206,8 +206,8 @@ def files_to_read(paths: Iterable[str], excludes: Iterable[str], force_exclude: 
     read anyway, unless `force_exclude`. Folders that cannot be listed go to `errors`, and what
     was left out to `skipped`, with why. `listed` is told each walked folder's listing, before
     `excluded` is asked about the files of that walk (the config search then skips its stats
-    in those folders). A file reached twice (`d d`, `d d/x.yml`, `d ./d/`) is read once, as
-    first reached."""
+    in those folders). A file reached twice (`d d`, `d d/x.yml`, `d ./d/`) is read once, where
+    first kept."""
     given = tuple(paths) or (".",)
     named = frozenset(given)   # pre-commit names every staged file: a set, not a scan
     files = []
@@ -219,16 +219,26 @@ def files_to_read(paths: Iterable[str], excludes: Iterable[str], force_exclude: 
         here = ""
     for path in discover(given, excludes, force_exclude, errors, respect_gitignore, skipped,
                          listed):
-        if seen is not None:
-            key = os.path.normpath(os.path.join(here, path))
-            if key in seen:
-                continue
-            seen.add(key)
+        key = _file_key(here, path) if seen is not None else ""
+        if seen is not None and key in seen:
+            continue
         if (path in named and not force_exclude) or not excluded(path):
             files.append(path)
+            if seen is not None:
+                seen.add(key)
         elif skipped is not None:
             skipped.append((path, BY_CONFIG))
     return files
+
+
+def _file_key(here: str, path: str) -> str:
+    """A name that is the same for the spellings of one file on a command line (`d/x.yml`,
+    `./d//x.yml`, `/abs/d/x.yml`) and never for two files: `..` is resolved on the disk
+    (after a symlink `lnk/..` is not `.`), the rest as written."""
+    joined = os.path.join(here, path)
+    if ".." in joined.replace(os.altsep or os.sep, os.sep).split(os.sep):
+        return os.path.realpath(joined)
+    return os.path.normpath(joined)
 
 
 class NotARegularFile(OSError):

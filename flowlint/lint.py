@@ -48,13 +48,14 @@ class Settings(Record):
 
 
 def _canonical(value: object) -> object:
-    """`value` with its containers as tuples in an order of their own, so its repr is the
-    same in every process (a set's order changes with the process's hash seed)."""
+    """`value` with its containers as tuples tagged with their kind, in an order of their
+    own, so its repr is the same in every process (a set's order changes with the process's
+    hash seed) and no list reads as a table (`[{}]` and `[["mapping", []]]` differ)."""
     if isinstance(value, Mapping):
         return ("mapping", tuple(sorted(((_canonical(key), _canonical(item))
                                          for key, item in value.items()), key=repr)))
     if isinstance(value, (list, tuple)):
-        return tuple(_canonical(item) for item in value)
+        return ("list", tuple(_canonical(item) for item in value))
     if isinstance(value, (set, frozenset)):
         return ("set", tuple(sorted((_canonical(item) for item in value), key=repr)))
     return value

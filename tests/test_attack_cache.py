@@ -339,3 +339,39 @@ def test_a_cache_folder_without_its_marker_is_not_used(project, capsys) -> None:
     (project / ".flowlint_cache" / ".gitignore").unlink()
     assert check(capsys) == expected
     assert check(capsys) == expected   # and not made trusted by the run
+
+
+def _flowlint(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "flowlint", "check", "-j", "1", *args,
+                           "flows"], cwd=project, capture_output=True, text=True, timeout=120,
+                          env=os.environ.copy())
+
+
+def _cut_last_bytes(paths: list[Path]) -> None:
+    assert paths
+    for path in paths:
+        path.write_bytes(path.read_bytes()[:-2])
+
+
+@pytest.mark.parametrize(("what", "output_format", "runs"), [
+    ("index", "concise", 2),       # the second run merges the journal into index.json
+    ("journal", "concise", 1),
+    ("entries", "json", 2),
+])
+def test_a_cut_cache_file_is_a_miss_in_a_process_without_the_json_package(
+        project, what, output_format, runs) -> None:
+    """A warm run does not import the json package (flowlint.json_read reads the cache): a
+    broken file deep in a list or an object must still be a miss, not an internal error."""
+    expected = _flowlint(project, "--no-cache", "--format", output_format)
+    for _ in range(runs):
+        _flowlint(project, "--format", output_format)
+    cache = project / ".flowlint_cache"
+    _cut_last_bytes({"index": [cache / "index.json"],
+                     "journal": list(cache.glob("journal-*.jsonl")),
+                     "entries": list(cache.glob("*/*.json"))}[what])
+    if what == "entries":
+        forget_stat_index(project)
+    for _ in range(2):   # the broken file is replaced, not a lasting fault
+        done = _flowlint(project, "--format", output_format)
+        assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+        assert (done.returncode, done.stdout) == (expected.returncode, expected.stdout)

@@ -184,3 +184,21 @@ def test_a_cache_folder_flowlint_did_not_make_is_neither_read_nor_written(projec
     report(["-j", "1", "flows"], capsys)
     assert (project / ".flowlint_cache" / ".gitignore").exists()
     assert len(entries(project)) == 40
+
+
+def test_the_settings_key_tells_lists_tables_and_values_apart() -> None:
+    """The key of cached results: equal for equal settings (a config's list and a default
+    tuple of the same values), different whenever a value differs, at any depth."""
+    from flowlint.lint import Settings
+
+    def key(value: object) -> str:
+        return Settings(frozenset({"FL001"}), parameters={"FL001": {"installers": value}}
+                        ).cache_key
+
+    assert key(("pip", "uv")) == key(["pip", "uv"])
+    assert key([[]]) == key([()])
+    values = [[{}], [["mapping", []]], [[]], [], ["1"], [1], [1.0], [True], [None],
+              [{"a": 1}], [{"a": "1"}], [["a", 1]], {"pip"}, ["pip"], "pip", [["pip"]]]
+    keys = [key(value) for value in values]
+    assert len(set(keys)) == len(keys)
+    assert key({"b", "a", "c"}) == key({"c", "a", "b"})

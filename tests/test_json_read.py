@@ -61,3 +61,23 @@ def test_the_json_package_is_not_imported() -> None:
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
                          text=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_broken_document_is_a_value_error_without_the_json_package() -> None:
+    """The C scanner names json.decoder's error only when that module is imported: a warm
+    run never imports it, and an error deep in a document was then a SystemError."""
+    code = ("import sys; from flowlint import json_read\n"
+            "for text in ['[1', '{\"a\": [1, 2', '[\"x\\tb\"]', '[\"\\\\x\"]', '{\"a\":1,}',"
+            " '[01]', \"{'a': 1}\"]:\n"
+            "    assert 'json.decoder' not in sys.modules\n"
+            "    try:\n"
+            "        json_read.loads(text)\n"
+            "    except ValueError:\n"
+            "        pass\n"
+            "    else:\n"
+            "        raise AssertionError(text)\n"
+            "    sys.modules.pop('json.decoder', None); sys.modules.pop('json', None)\n"
+            "print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout
+    assert out.strip() == "ok"

@@ -108,6 +108,29 @@ def test_a_file_reached_twice_is_checked_once(tmp_path, capsys, monkeypatch, pat
     assert len(out.splitlines()) == len(once) == 1   # b.yaml's one finding, reported once
 
 
+def test_a_named_file_is_read_though_a_walk_reached_it_first_and_left_it_out(
+        tmp_path, capsys, monkeypatch) -> None:
+    root = project(tmp_path / "repo", {"d/sub/b.yaml": FLOW, "d/.flowlint.toml":
+                                       'exclude = ["sub"]\n'})
+    monkeypatch.chdir(root)
+    for paths in (["d", "./d/sub/b.yaml"], ["d", str(root / "d/sub/b.yaml")]):
+        assert main(["check", "--show-files", *paths]) == 0
+        assert capsys.readouterr().out.splitlines() == [paths[1]]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_two_files_whose_names_differ_by_a_symlink_and_dotdot_are_two(
+        tmp_path, capsys, monkeypatch) -> None:
+    """`lnk/../d/a.yaml` is not `d/a.yaml` when lnk points elsewhere: `..` is resolved on
+    the disk, not by the letters."""
+    root = project(tmp_path / "repo", {"d/a.yaml": FLOW})
+    project(tmp_path / "other", {"d/a.yaml": GOOD_FLOW, "x/.keep": ""})
+    os.symlink(tmp_path / "other" / "x", root / "lnk")
+    monkeypatch.chdir(root)
+    assert main(["check", "--show-files", "d/a.yaml", "lnk/../d/a.yaml", "./d/a.yaml"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["d/a.yaml", "lnk/../d/a.yaml"]
+
+
 def test_show_settings_gives_the_resolved_rules_and_the_config_file(tmp_path, capsys,
                                                                     monkeypatch) -> None:
     root = project(tmp_path / "repo", {".flowlint.toml": 'target-version = "0.20"\n',
