@@ -206,39 +206,65 @@ def files_to_read(paths: Iterable[str], excludes: Iterable[str], force_exclude: 
     read anyway, unless `force_exclude`. Folders that cannot be listed go to `errors`, and what
     was left out to `skipped`, with why. `listed` is told each walked folder's listing, before
     `excluded` is asked about the files of that walk (the config search then skips its stats
-    in those folders). A file reached twice (`d d`, `d d/x.yml`, `d ./d/`) is read once, where
-    first kept."""
+    in those folders). A file reached twice (`d d`, `d d/x.yml`, `d ./d/`, `d dl` for a link
+    dl to d) is read once, as first kept (see _Reached)."""
     given = tuple(paths) or (".",)
     named = frozenset(given)   # pre-commit names every staged file: a set, not a scan
     files = []
     # One path given (the usual `flowlint check .`) cannot reach a file twice: no key a file.
-    seen: set[str] | None = set() if len(given) > 1 else None
-    try:
-        here = os.getcwd() if seen is not None else ""
-    except OSError:   # a removed current folder: relative names are compared as they are
-        here = ""
+    reached = _Reached() if len(given) > 1 else None
     for path in discover(given, excludes, force_exclude, errors, respect_gitignore, skipped,
                          listed):
-        key = _file_key(here, path) if seen is not None else ""
-        if seen is not None and key in seen:
+        key = reached.key(path) if reached is not None else ""
+        if reached is not None and key in reached.kept:
             continue
         if (path in named and not force_exclude) or not excluded(path):
             files.append(path)
-            if seen is not None:
-                seen.add(key)
+            if reached is not None:
+                reached.kept.add(key)
         elif skipped is not None:
             skipped.append((path, BY_CONFIG))
+    if reached is not None and skipped:
+        skipped[:] = reached.unrepeated(skipped)
     return files
 
 
-def _file_key(here: str, path: str) -> str:
-    """A name that is the same for the spellings of one file on a command line (`d/x.yml`,
-    `./d//x.yml`, `/abs/d/x.yml`) and never for two files: `..` is resolved on the disk
-    (after a symlink `lnk/..` is not `.`), the rest as written."""
-    joined = os.path.join(here, path)
-    if ".." in joined.replace(os.altsep or os.sep, os.sep).split(os.sep):
-        return os.path.realpath(joined)
-    return os.path.normpath(joined)
+class _Reached:
+    """The folder entries a run has kept, whatever their spelling on the command line
+    (`d/x.yml`, `./d//x.yml`, `/abs/d/x.yml`, `dl/x.yml` for a link dl to d, `lnk/../d/x.yml`
+    where that is d): each is the real path of its folder (links and `..` resolved on the
+    disk, once a folder) and its name as written. Two names of one file (a link to a file, a
+    hard link) stay two entries, as a walk lists them."""
+
+    def __init__(self) -> None:
+        try:
+            self._here = os.getcwd()
+        except OSError:   # a removed current folder: relative names are taken as written
+            self._here = ""
+        self._real_folders: dict[str, str] = {}
+        self.kept: set[str] = set()
+
+    def key(self, path: str) -> str:
+        folder, name = os.path.split(os.path.join(self._here, path))
+        real = self._real_folders.get(folder)
+        if real is None:
+            real = self._real_folders[folder] = (
+                os.path.realpath(folder or os.curdir) if self._here or os.path.isabs(folder)
+                else os.path.normpath(folder or os.curdir))
+        return os.path.join(real, name)
+
+    def unrepeated(self, skipped: Skipped) -> Skipped:
+        """What --verbose says was left out, once each, and nothing of a file kept after all
+        (a walk left it out, and the command line named it too)."""
+        shown: set[str] = set()
+        kept_apart = []
+        for path, why in skipped:
+            is_folder = path.endswith("/")
+            key = self.key(path.rstrip("/")) + ("/" if is_folder else "")
+            if key not in self.kept and key not in shown:
+                shown.add(key)
+                kept_apart.append((path, why))
+        return kept_apart
 
 
 class NotARegularFile(OSError):

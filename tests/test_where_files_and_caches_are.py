@@ -131,6 +131,50 @@ def test_two_files_whose_names_differ_by_a_symlink_and_dotdot_are_two(
     assert capsys.readouterr().out.splitlines() == ["d/a.yaml", "lnk/../d/a.yaml"]
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+@pytest.mark.parametrize(("paths", "shown"), [
+    (["d", "dl"], ["d/a.yaml", "d/s.yaml"]),                  # dl is a link to d
+    (["d/s.yaml", "d/../d/s.yaml"], ["d/s.yaml"]),
+    (["dl/a.yaml", "dl/x/../a.yaml"], ["dl/a.yaml"]),
+    (["d/a.yaml", "d/s.yaml"], ["d/a.yaml", "d/s.yaml"]),     # s.yaml is a link to a.yaml:
+    (["d/a.yaml", "d/x/../s.yaml"], ["d/a.yaml", "d/x/../s.yaml"]),   # two entries, always
+])
+def test_one_folder_entry_spelled_through_links_is_one(tmp_path, capsys, monkeypatch, paths,
+                                                       shown) -> None:
+    root = project(tmp_path / "repo", {"d/a.yaml": FLOW, "d/x/.keep": ""})
+    os.symlink("a.yaml", root / "d" / "s.yaml")
+    os.symlink("d", root / "dl")
+    monkeypatch.chdir(root)
+    assert main(["check", "--show-files", *paths]) == 0
+    assert capsys.readouterr().out.splitlines() == shown
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
+def test_an_absolute_path_through_a_linked_current_folder_is_the_same_file(
+        tmp_path, capsys, monkeypatch) -> None:
+    """As on macOS, where /tmp is a link to /private/tmp: $PWD names the link, getcwd() the
+    folder it points to."""
+    project(tmp_path / "real", {"d/a.yaml": FLOW})
+    os.symlink(tmp_path / "real", tmp_path / "link")
+    monkeypatch.chdir(tmp_path / "link")
+    assert main(["check", "--show-files", "d/a.yaml",
+                 str(tmp_path / "link" / "d" / "a.yaml")]) == 0
+    assert capsys.readouterr().out.splitlines() == ["d/a.yaml"]
+
+
+def test_verbose_says_once_what_was_left_out_and_never_of_a_file_kept(
+        tmp_path, capsys, monkeypatch) -> None:
+    root = project(tmp_path / "repo", {"d/sub/b.yaml": FLOW, "d/c.yaml": GOOD_FLOW,
+                                       "d/.flowlint.toml": 'exclude = ["sub"]\n'})
+    monkeypatch.chdir(root)
+    main(["check", "--no-cache", "-v", "--format", "concise", "d", "d"])
+    err = capsys.readouterr().err
+    assert err.count("d/sub/b.yaml: skipped") == 1, err
+    main(["check", "--no-cache", "-v", "--format", "concise", "d", "./d/sub/b.yaml"])
+    out, err = capsys.readouterr()
+    assert "b.yaml: skipped" not in err and out.startswith("./d/sub/b.yaml:"), (out, err)
+
+
 def test_show_settings_gives_the_resolved_rules_and_the_config_file(tmp_path, capsys,
                                                                     monkeypatch) -> None:
     root = project(tmp_path / "repo", {".flowlint.toml": 'target-version = "0.20"\n',
