@@ -187,8 +187,27 @@ def rule_parameters(config: Config, defaults: Mapping[str, Mapping[str, object]]
             if _kind(value) != _kind(expected):
                 raise ConfigError(f"{config.path}: {shown}: expected {_kind(expected)} like "
                                   f"{toml_value(expected)}, got {_describe(value)}")
+            wrong_item = _item_of_another_kind(value, expected)
+            if wrong_item is not None:
+                position, item = wrong_item
+                raise ConfigError(f"{config.path}: {shown}: expected a list of "
+                                  f"{_kind(expected[0])[2:]}s like {toml_value(expected)}, "
+                                  f"got {_describe(item)} at position {position}")
             parameters[code][name] = value
     return parameters
+
+
+def _item_of_another_kind(value: object, expected: object) -> tuple[int, object] | None:
+    """The first item (1-based position, item) of a list option that is not of the kind of
+    the default's items: the rules read `installers = [1]` as names, and would fail on it."""
+    if not (isinstance(value, (list, tuple)) and isinstance(expected, (list, tuple))
+            and expected):
+        return None
+    kind = _kind(expected[0])
+    for position, item in enumerate(value, start=1):
+        if _kind(item) != kind:
+            return position, item
+    return None
 
 
 def _kind(value: object) -> str:

@@ -543,12 +543,25 @@ def test_rule_parameters_reject_unknown_codes_options_and_kinds(tmp_path: Path) 
                                             "mean 'installers'?); allowed: installers"),
         ('[rules.FL001]\ninstallers = "pip"\n', "rules.FL001.installers: expected a list like "
                                                 "[\"pip\"], got 'pip'"),
+        # The rules read the items as names: `[1]` made every file an internal error.
+        ("[rules.FL001]\ninstallers = [1]\n", "rules.FL001.installers: expected a list of "
+                                              "strings like [\"pip\"], got the number 1 at "
+                                              "position 1"),
+        ('[rules.FL001]\ninstallers = ["uv", {a = 1}]\n', "rules.FL001.installers: expected a "
+                                                        "list of strings like [\"pip\"], got a "
+                                                        "table at position 2"),
     ]
     for text, expected in cases:
         path = write(tmp_path / ".flowlint.toml", text)
         with pytest.raises(ConfigError) as caught:
             rule_parameters(load_config_file(path), defaults)
         assert str(caught.value) == f"{path}: {expected}"
+
+
+def test_an_empty_list_option_is_accepted(tmp_path: Path) -> None:
+    path = write(tmp_path / ".flowlint.toml", "[rules.FL001]\ninstallers = []\n")
+    assert rule_parameters(load_config_file(path), {"FL001": {"installers": ("pip",)}}) == {
+        "FL001": {"installers": ()}}   # frozen, as every config value
 
 
 def test_rule_parameters_in_pyproject_name_the_table(tmp_path: Path) -> None:
