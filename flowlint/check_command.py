@@ -90,6 +90,11 @@ def run_check(paths: tuple[str, ...], options: CheckOptions) -> None:
     mode = Mode(fix=options.fix or options.diff, unsafe=options.unsafe_fixes, diff=options.diff)
     catalogue = settings.catalogue
     quiet = options.quiet
+    if "-" in paths and len(paths) > 1:
+        # Standard input is read once, alone: `- -` or `- a.yaml` read a file named `-`.
+        echo("flowlint: error: `-` (standard input) is a path of its own: give it once, "
+             "without other paths", err=True)
+        raise SystemExit(EXIT_ERROR)
     if paths == ("-",) or options.stdin_filename:
         name = options.stdin_filename or "-"
         outcomes = [_check_stdin(name, settings.for_path(name), mode)]

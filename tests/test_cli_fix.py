@@ -91,6 +91,17 @@ def test_show_fixes_lists_each_fix(flow, capsys) -> None:
     assert "fixed FL001 'transform': move pandas, requests to `dependencies`" in err
 
 
+@pytest.mark.parametrize("paths", [["-", "-"], ["-", "etl.yaml"], ["etl.yaml", "-"]])
+def test_standard_input_is_a_path_of_its_own(flow, capsys, monkeypatch, paths) -> None:
+    """`- -` and `- a.yaml` read a file named `-`: a usage error instead."""
+    monkeypatch.chdir(flow.parent)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(FLOW.encode())))
+    code, out, err = run(["check", "--no-cache", *paths], capsys)
+    assert (code, out) == (2, "")
+    assert err == ("flowlint: error: `-` (standard input) is a path of its own: give it once, "
+                   "without other paths\n")
+
+
 def test_stdin_editor_mode_prints_the_fixed_flow(flow, capsys, monkeypatch) -> None:
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(FLOW.encode())))
     code, out, err = run(["check", "--fix", "--stdin-filename", "flows/etl.yaml", "-"], capsys)
