@@ -248,10 +248,21 @@ class _Reached:
         folder, name = os.path.split(os.path.join(self._here, path))
         real = self._real_folders.get(folder)
         if real is None:
-            real = self._real_folders[folder] = (
-                os.path.realpath(folder or os.curdir) if self._here or os.path.isabs(folder)
-                else os.path.normpath(folder or os.curdir))
+            real = self._real_folders[folder] = self._real(folder or os.curdir)
         return os.path.join(real, name)
+
+    def _real(self, folder: str) -> str:
+        if not (self._here or os.path.isabs(folder)):
+            return os.path.normpath(folder)
+        try:
+            # The system's own reading first: os.path.realpath reads a `..` after a folder
+            # that is missing, a file, a broken link or a loop by its letters
+            # (`missing/../a.yaml` as `a.yaml`, a file that cannot be read as one that can).
+            if stat.S_ISDIR(os.stat(folder).st_mode):
+                return os.path.realpath(folder, strict=True)
+        except OSError:
+            pass
+        return "\0" + folder   # names no file of another spelling (\0 is in no path)
 
     def unrepeated(self, skipped: Skipped) -> Skipped:
         """What --verbose says was left out, once each, and nothing of a file kept after all

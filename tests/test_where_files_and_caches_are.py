@@ -149,6 +149,18 @@ def test_one_folder_entry_spelled_through_links_is_one(tmp_path, capsys, monkeyp
     assert capsys.readouterr().out.splitlines() == shown
 
 
+@pytest.mark.parametrize("first", ["missing/../a.yaml", "notdir.yaml/../a.yaml"])
+def test_a_path_through_a_folder_that_is_not_one_hides_no_file(tmp_path, capsys, monkeypatch,
+                                                                 first) -> None:
+    """`missing/../a.yaml` cannot be read: it must neither stand for `a.yaml` nor hide it
+    (os.path.realpath reads a `..` after a missing folder by its letters)."""
+    root = project(tmp_path / "repo", {"a.yaml": FLOW, "notdir.yaml": GOOD_FLOW})
+    monkeypatch.chdir(root)
+    for paths in ([first, "a.yaml"], ["a.yaml", first]):
+        assert main(["check", "--show-files", *paths]) == 0
+        assert capsys.readouterr().out.splitlines() == paths
+
+
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="symlinks")
 def test_an_absolute_path_through_a_linked_current_folder_is_the_same_file(
         tmp_path, capsys, monkeypatch) -> None:
