@@ -95,6 +95,11 @@ def run_check(paths: tuple[str, ...], options: CheckOptions) -> None:
         echo("flowlint: error: `-` (standard input) is a path of its own: give it once, "
              "without other paths", err=True)
         raise SystemExit(EXIT_ERROR)
+    if options.stdin_filename and paths not in ((), ("-",)):
+        # It reads standard input: the paths would be passed over without a word.
+        echo("flowlint: error: --stdin-filename reads the flow from standard input: give `-` "
+             "or no path, not " + " ".join(paths), err=True)
+        raise SystemExit(EXIT_ERROR)
     if paths == ("-",) or options.stdin_filename:
         name = options.stdin_filename or "-"
         outcomes = [_check_stdin(name, settings.for_path(name), mode)]

@@ -102,6 +102,19 @@ def test_standard_input_is_a_path_of_its_own(flow, capsys, monkeypatch, paths) -
                    "without other paths\n")
 
 
+@pytest.mark.parametrize(("paths", "accepted"), [([], True), (["-"], True),
+                                                 (["etl.yaml"], False), (["-", "etl.yaml"], False)])
+def test_stdin_filename_takes_no_other_path(flow, capsys, monkeypatch, paths, accepted) -> None:
+    monkeypatch.chdir(flow.parent)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(FLOW.encode())))
+    code, out, err = run(["check", "--no-cache", "--format", "concise", "--stdin-filename",
+                          "flows/x.yaml", *paths], capsys)
+    if accepted:
+        assert code == 1 and out.startswith("flows/x.yaml:")
+    else:
+        assert (code, out) == (2, "") and err.startswith("flowlint: error: ")
+
+
 def test_stdin_editor_mode_prints_the_fixed_flow(flow, capsys, monkeypatch) -> None:
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(FLOW.encode())))
     code, out, err = run(["check", "--fix", "--stdin-filename", "flows/etl.yaml", "-"], capsys)
