@@ -3,7 +3,7 @@
 rule files are exactly TEXTS (flowlint.catalogue._compiled_for); else they are
 parsed."""
 
-DIGEST = 'a65372e20e90c1204d080363c47344f04127bf2fdb59c73e286b288726186c37'
+DIGEST = 'd0f1aeceb2533fe50b9cde6ae6b1305e440ab08f06edc6b82658134681fc6417'
 
 RULES = {'FL000.yaml': {'code': 'FL000',
                 'name': 'invalid-yaml',
@@ -184,7 +184,14 @@ RULES = {'FL000.yaml': {'code': 'FL000',
                                               'mamba',
                                               'micromamba',
                                               'poetry',
-                                              'pipenv']}},
+                                              'pipenv']},
+                'choices': {'installers': ['pip',
+                                           'uv',
+                                           'conda',
+                                           'mamba',
+                                           'micromamba',
+                                           'poetry',
+                                           'pipenv']}},
  'FL002.yaml': {'code': 'FL002',
                 'name': 'legacy-python-requirements',
                 'severity': 'error',
@@ -423,7 +430,14 @@ RULES = {'FL000.yaml': {'code': 'FL000',
                                               'mamba',
                                               'micromamba',
                                               'poetry',
-                                              'pipenv']}},
+                                              'pipenv']},
+                'choices': {'installers': ['pip',
+                                           'uv',
+                                           'conda',
+                                           'mamba',
+                                           'micromamba',
+                                           'poetry',
+                                           'pipenv']}},
  'FL004.yaml': {'code': 'FL004',
                 'name': 'install-on-process-runner',
                 'severity': 'warning',
@@ -497,7 +511,14 @@ RULES = {'FL000.yaml': {'code': 'FL000',
                                               'mamba',
                                               'micromamba',
                                               'poetry',
-                                              'pipenv']}},
+                                              'pipenv']},
+                'choices': {'installers': ['pip',
+                                           'uv',
+                                           'conda',
+                                           'mamba',
+                                           'micromamba',
+                                           'poetry',
+                                           'pipenv']}},
  'FL005.yaml': {'code': 'FL005',
                 'name': 'uncached-working-directory',
                 'severity': 'warning',
@@ -632,7 +653,14 @@ RULES = {'FL000.yaml': {'code': 'FL000',
                                               'mamba',
                                               'micromamba',
                                               'poetry',
-                                              'pipenv']}},
+                                              'pipenv']},
+                'choices': {'installers': ['pip',
+                                           'uv',
+                                           'conda',
+                                           'mamba',
+                                           'micromamba',
+                                           'poetry',
+                                           'pipenv']}},
  'FL006.yaml': {'code': 'FL006',
                 'name': 'fragile-venv-cache',
                 'severity': 'warning',
@@ -808,7 +836,8 @@ RULES = {'FL000.yaml': {'code': 'FL000',
                                       'freeze` in the\n'
                                       "task's image prints it).\n"},
                 'parameters': {'installers': ['pip', 'uv', 'pipenv', 'poetry'],
-                               'ignored_packages': ['pip']}},
+                               'ignored_packages': ['pip']},
+                'choices': {'installers': ['pip', 'uv', 'pipenv', 'poetry']}},
  'FL008.yaml': {'code': 'FL008',
                 'name': 'image-pulled-every-run',
                 'severity': 'warning',
@@ -999,7 +1028,8 @@ RULES = {'FL000.yaml': {'code': 'FL000',
                                       'other `--strategy`\n'
                                       'than `auto` or `custom-image` leaves these findings '
                                       'unfixed.\n'},
-                'parameters': {'ecosystems': ['node', 'system', 'r', 'julia']}},
+                'parameters': {'ecosystems': ['node', 'system', 'r', 'julia']},
+                'choices': {'ecosystems': ['node', 'system', 'r', 'julia']}},
  'FL010.yaml': {'code': 'FL010',
                 'name': 'import-not-installed',
                 'severity': 'warning',
@@ -1241,7 +1271,14 @@ RULES = {'FL000.yaml': {'code': 'FL000',
                                               'mamba',
                                               'micromamba',
                                               'poetry',
-                                              'pipenv']}},
+                                              'pipenv']},
+                'choices': {'installers': ['pip',
+                                           'uv',
+                                           'conda',
+                                           'mamba',
+                                           'micromamba',
+                                           'poetry',
+                                           'pipenv']}},
  'FL900.yaml': {'code': 'FL900',
                 'name': 'unused-suppression',
                 'severity': 'warning',
@@ -1430,6 +1467,8 @@ TEXTS = {'FL000.yaml': 'code: FL000\n'
                '      on every worker at server start (`flowlint server-requirements` prints\n'
                '      them), and the task loses the isolation of its container.\n'
                'parameters:\n'
+               '  installers: [pip, uv, conda, mamba, micromamba, poetry, pipenv]\n'
+               'choices:\n'
                '  installers: [pip, uv, conda, mamba, micromamba, poetry, pipenv]\n',
  'FL002.yaml': 'code: FL002\n'
                'name: legacy-python-requirements\n'
@@ -1604,6 +1643,8 @@ TEXTS = {'FL000.yaml': 'code: FL000\n'
                '    `io.kestra.core.tasks.scripts.Python` task. Remove such a call by hand;\n'
                '    keep it when the packages are only known at run time.\n'
                'parameters:\n'
+               '  installers: [pip, uv, conda, mamba, micromamba, poetry, pipenv]\n'
+               'choices:\n'
                '  installers: [pip, uv, conda, mamba, micromamba, poetry, pipenv]\n',
  'FL004.yaml': 'code: FL004\n'
                'name: install-on-process-runner\n'
@@ -1666,6 +1707,8 @@ TEXTS = {'FL000.yaml': 'code: FL000\n'
                '    the packages these tasks install, to add to the command that starts the\n'
                '    server; then delete the install commands by hand.\n'
                'parameters:\n'
+               '  installers: [pip, uv, conda, mamba, micromamba, poetry, pipenv]\n'
+               'choices:\n'
                '  installers: [pip, uv, conda, mamba, micromamba, poetry, pipenv]\n',
  'FL005.yaml': 'code: FL005\n'
                'name: uncached-working-directory\n'
@@ -1769,6 +1812,8 @@ TEXTS = {'FL000.yaml': 'code: FL000\n'
                "    task's `dependencies`, else a cached `deps` folder). A cache that comes\n"
                '    from pluginDefaults is not changed.\n'
                'parameters:\n'
+               '  installers: [pip, uv, conda, mamba, micromamba, poetry, pipenv]\n'
+               'choices:\n'
                '  installers: [pip, uv, conda, mamba, micromamba, poetry, pipenv]\n',
  'FL006.yaml': 'code: FL006\n'
                'name: fragile-venv-cache\n'
@@ -1908,7 +1953,10 @@ TEXTS = {'FL000.yaml': 'code: FL000\n'
                "    task's image prints it).\n"
                'parameters:\n'
                '  installers: [pip, uv, pipenv, poetry]\n'
-               '  ignored_packages: [pip]\n',
+               '  ignored_packages: [pip]\n'
+               'choices:\n'
+               '  installers: [pip, uv, pipenv, poetry]   # the installers whose requirements read '
+               'as PEP 508\n',
  'FL008.yaml': 'code: FL008\n'
                'name: image-pulled-every-run\n'
                'severity: warning\n'
@@ -2051,6 +2099,8 @@ TEXTS = {'FL000.yaml': 'code: FL000\n'
                '    with the packages and pushed before the flow runs. Any other `--strategy`\n'
                '    than `auto` or `custom-image` leaves these findings unfixed.\n'
                'parameters:\n'
+               '  ecosystems: [node, system, r, julia]\n'
+               'choices:\n'
                '  ecosystems: [node, system, r, julia]\n',
  'FL010.yaml': 'code: FL010\n'
                'name: import-not-installed\n'
@@ -2238,6 +2288,8 @@ TEXTS = {'FL000.yaml': 'code: FL000\n'
                '    to, and which of them should share the packages is for the author to\n'
                '    decide.\n'
                'parameters:\n'
+               '  installers: [pip, uv, conda, mamba, micromamba, poetry, pipenv]\n'
+               'choices:\n'
                '  installers: [pip, uv, conda, mamba, micromamba, poetry, pipenv]\n',
  'FL900.yaml': 'code: FL900\n'
                'name: unused-suppression\n'

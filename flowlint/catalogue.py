@@ -44,6 +44,8 @@ class Rule(NamedTuple):
     summary: str
     doc: RuleDoc
     parameters: Mapping[str, object]
+    # A list option's closed set of values (installers, ecosystems), when it has one.
+    choices: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
 
 def rules_folder() -> str:
@@ -198,7 +200,13 @@ def _load_rule_file(path: Path, validator: Any | None) -> Rule:
         raise CatalogueError(f"{path}: {details}")
     if data["code"] != path.stem:
         raise CatalogueError(f"{path}: code {data['code']!r} does not match the file name")
-    return _rule_from_data(data)
+    rule = _rule_from_data(data)
+    for name, allowed in rule.choices.items():
+        default = rule.parameters.get(name)
+        if not isinstance(default, tuple) or not set(default) <= set(allowed):
+            raise CatalogueError(f"{path}: choices.{name}: not a list option whose default's "
+                                 f"items are among {list(allowed)}")
+    return rule
 
 
 def _read_yaml(path: Path) -> object:
@@ -231,6 +239,7 @@ def _rule_from_data(data: Mapping[str, Any]) -> Rule:
         summary=data["summary"].strip(),
         doc=RuleDoc(**{key: value.strip("\n") for key, value in data["doc"].items()}),
         parameters=frozen(data.get("parameters", {})),
+        choices=frozen(data.get("choices", {})),
     )
 
 
@@ -273,12 +282,15 @@ def render_rule_doc(rule: Rule) -> str:
         f"## Fix safety\n\n{rule.doc.fix_safety}",
     ]
     if rule.parameters:
-        sections.append(f"## Options\n\n{_render_parameters(rule.parameters)}")
+        sections.append(f"## Options\n\n{_render_parameters(rule.parameters, rule.choices)}")
     return "\n\n".join(sections) + "\n"
 
 
-def _render_parameters(parameters: Mapping[str, object]) -> str:
-    return "\n".join(f"- `{name}` (default: {_plain(value)})" for name, value in parameters.items())
+def _render_parameters(parameters: Mapping[str, object],
+                       choices: Mapping[str, tuple[str, ...]]) -> str:
+    return "\n".join(f"- `{name}` (default: {_plain(value)}"
+                     + (f"; any of {_plain(choices[name])}" if name in choices else "") + ")"
+                     for name, value in parameters.items())
 
 
 def _plain(value: object) -> str:

@@ -172,7 +172,7 @@ def config_command(path: str, config_path: str | None, isolated: bool) -> None:
     """Print the settings that apply to PATH and the config file they come from."""
     settings = settings_resolver(CommandLine(), config_path, isolated)
     config = settings.configs.for_path(path)
-    settings.config_for(path)   # an unknown rule in it is exit 2 here too, as for `check`
+    settings.for_path(path)   # an unknown rule or option value is exit 2 here too, as for `check`
     defaults = {code: dict(rule.parameters) for code, rule in settings.catalogue.items()}
     from flowlint.report.settings_text import effective_settings_text
 
@@ -307,6 +307,7 @@ def rule_record(rule: Rule) -> dict[str, object]:
     return {"code": rule.code, "name": rule.name, "severity": rule.severity,
             "fixable": rule.fixable, "enabled_by_default": rule.enabled_by_default,
             "summary": rule.summary, "parameters": dict(rule.parameters),
+            "choices": {name: list(values) for name, values in rule.choices.items()},
             "url": RULE_DOCS.format(code=rule.code)}
 
 

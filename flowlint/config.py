@@ -164,7 +164,8 @@ def merged(config: Config, **overrides: object) -> Config:
     return config._replace(**changes)
 
 
-def rule_parameters(config: Config, defaults: Mapping[str, Mapping[str, object]]
+def rule_parameters(config: Config, defaults: Mapping[str, Mapping[str, object]],
+                    choices: Mapping[str, Mapping[str, Collection[str]]] | None = None
                     ) -> dict[str, dict[str, object]]:
     """Each rule's parameters: the catalogue's defaults, overridden by `rules.FLxxx` options.
 
@@ -193,8 +194,23 @@ def rule_parameters(config: Config, defaults: Mapping[str, Mapping[str, object]]
                 raise ConfigError(f"{config.path}: {shown}: expected a list of "
                                   f"{_kind(expected[0])[2:]}s like {toml_value(expected)}, "
                                   f"got {_describe(item)} at position {position}")
+            allowed = (choices or {}).get(code, {}).get(name)
+            if allowed is not None:
+                _check_choices(config.path, shown, value, allowed)
             parameters[code][name] = value
     return parameters
+
+
+def _check_choices(path: str | None, shown: str, value: object, allowed: Collection[str]
+                   ) -> None:
+    """Each item of a list option with a closed set of values is one of them: `"nodee"` in
+    FL009's ecosystems would turn the Node.js check off without a word."""
+    for position, item in enumerate(value, start=1):  # type: ignore[arg-type]
+        if item not in allowed:
+            close = _closest(str(item), list(allowed))
+            hint = f" (did you mean {toml_value(close)}?)" if close else ""
+            raise ConfigError(f"{path}: {shown}: {toml_value(item)} at position {position} is "
+                              f"not one of {toml_value(list(allowed))}{hint}")
 
 
 def _item_of_another_kind(value: object, expected: object) -> tuple[int, object] | None:

@@ -45,6 +45,7 @@ class SettingsResolver:
         self.command_line = command_line
         self._defaults = [code for code, rule in catalogue.items() if rule.enabled_by_default]
         self._parameters = {code: dict(rule.parameters) for code, rule in catalogue.items()}
+        self._choices = {code: rule.choices for code, rule in catalogue.items()}
         self._cache: dict[tuple[Config, frozenset[str]], Settings] = {}
         self._rules: dict[tuple[Config, str], frozenset[str]] = {}
         self._merged: dict[Config, Config] = {}
@@ -117,7 +118,7 @@ class SettingsResolver:
                          config.fix.ttl)
         kwargs = {"max_bytes": config.max_file_size} if config.max_file_size else {}
         return Settings(rules, parse_version(config.target_version),
-                        rule_parameters(config, self._parameters), fix=fix,
+                        rule_parameters(config, self._parameters, self._choices), fix=fix,
                         use_suppressions=self.command_line.use_suppressions, **kwargs)
 
 

@@ -117,6 +117,9 @@ def test_examples_are_complete_flows(path: Path) -> None:
         (VALID_RULE + "parameters: [pip]\n", "parameters"),
         ("- not a mapping\n", "object"),
         ("code: [FL999\n", "invalid YAML"),
+        (VALID_RULE + "parameters:\n  tools: [a, b]\nchoices:\n  tools: [a]\n", "choices.tools"),
+        (VALID_RULE + "parameters:\n  tools: [a]\nchoices:\n  other: [a]\n", "choices.other"),
+        (VALID_RULE + "parameters:\n  tools: [a]\nchoices:\n  tools: []\n", "choices"),
     ],
     ids=[
         "unknown-key",
@@ -129,6 +132,9 @@ def test_examples_are_complete_flows(path: Path) -> None:
         "parameters-not-object",
         "not-a-mapping",
         "syntax-error",
+        "default-outside-its-choices",
+        "choices-of-no-option",
+        "empty-choices",
     ],
 )
 def test_malformed_rule_file_is_reported_with_its_name(
@@ -197,6 +203,13 @@ def test_render_rule_doc_has_fixed_headings(code: str) -> None:
 def test_render_rule_doc_lists_options() -> None:
     text = render_rule_doc(load_catalogue()["FL001"])
     assert '- `installers` (default: ["pip", "uv",' in text
+    assert '; any of ["pip", "uv", "conda"' in text
+
+
+def test_every_choice_list_holds_its_default() -> None:
+    for rule in load_catalogue().values():
+        for name, allowed in rule.choices.items():
+            assert set(rule.parameters[name]) <= set(allowed), (rule.code, name)
 
 
 def test_rule_table_has_one_row_per_rule() -> None:

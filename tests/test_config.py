@@ -558,6 +558,28 @@ def test_rule_parameters_reject_unknown_codes_options_and_kinds(tmp_path: Path) 
         assert str(caught.value) == f"{path}: {expected}"
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ('[rules.FL009]\necosystems = ["node", "nodee"]\n',
+     'rules.FL009.ecosystems: "nodee" at position 2 is not one of ["node", "system", "r", '
+     '"julia"] (did you mean "node"?)'),
+    ('[rules.FL007]\ninstallers = ["conda"]\n',
+     'rules.FL007.installers: "conda" at position 1 is not one of ["pip", "uv", "pipenv", '
+     '"poetry"]'),
+])
+def test_a_value_outside_an_options_choices_is_an_error(tmp_path: Path, text: str,
+                                                          expected: str) -> None:
+    """A typo in a closed list (`"nodee"`) would turn a check off without a word."""
+    from flowlint.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    path = write(tmp_path / ".flowlint.toml", text)
+    with pytest.raises(ConfigError) as caught:
+        rule_parameters(load_config_file(path),
+                        {code: dict(rule.parameters) for code, rule in catalogue.items()},
+                        {code: rule.choices for code, rule in catalogue.items()})
+    assert str(caught.value) == f"{path}: {expected}"
+
+
 def test_an_empty_list_option_is_accepted(tmp_path: Path) -> None:
     path = write(tmp_path / ".flowlint.toml", "[rules.FL001]\ninstallers = []\n")
     assert rule_parameters(load_config_file(path), {"FL001": {"installers": ("pip",)}}) == {
