@@ -89,6 +89,15 @@ def _notebook_regions(masked: str) -> list[tuple[int, int]]:
     return regions
 
 
+@lru_cache(maxsize=256)
+def _masking(text: str) -> tuple[list[tuple[int, int]], str, list[tuple[int, int]]]:
+    """The script's Pebble regions, its text with them masked, and its notebook lines: once
+    a script, for may_run_programs (asked first) and analyse_code both. Read-only."""
+    pebble = pebble_regions(text)
+    masked = _blank(text, pebble)
+    return pebble, masked, _notebook_regions(masked)
+
+
 # ----------------------------------------------------------------------------- parsing
 
 @lru_cache(maxsize=256)
@@ -98,9 +107,7 @@ def analyse_code(text: str) -> CodeAnalysis:
         return CodeAnalysis()
     if len(text) > MAX_SCRIPT_CHARS:
         return CodeAnalysis(error=f"not analysed: over {MAX_SCRIPT_CHARS:,} characters")
-    pebble = pebble_regions(text)
-    masked = _blank(text, pebble)
-    notebook = _notebook_regions(masked)
+    pebble, masked, notebook = _masking(text)
     if _runs_nothing(masked, notebook):
         quick = _imports_only(masked, pebble)
         if quick is not None:
@@ -126,8 +133,8 @@ def may_run_programs(text: str) -> bool:
     from the text alone, without parsing it."""
     if not text.strip() or len(text) > MAX_SCRIPT_CHARS:
         return False   # analysed as nothing, or not at all
-    masked = _blank(text, pebble_regions(text))
-    return not _runs_nothing(masked, _notebook_regions(masked))
+    _, masked, notebook = _masking(text)
+    return not _runs_nothing(masked, notebook)
 
 
 def _runs_nothing(masked: str, notebook: list[tuple[int, int]]) -> bool:
@@ -139,8 +146,8 @@ def _runs_nothing(masked: str, notebook: list[tuple[int, int]]) -> bool:
 def parse_script(text: str) -> object | None:
     """The libcst module of a script, masked exactly as analyse_code masks it (so its indexes
     match the analysis'); None when it does not parse."""
-    masked = _blank(text, pebble_regions(text))
-    module, _, _ = _parse_masked(masked, _notebook_regions(masked))
+    _, masked, notebook = _masking(text)
+    module, _, _ = _parse_masked(masked, notebook)
     return module
 
 
